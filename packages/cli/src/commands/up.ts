@@ -1,0 +1,104 @@
+import { performance } from 'node:perf_hooks';
+import { AlreadyRunningError, createRuntime, loadSpec, SpecError, type RuntimeEvent } from '@opsloop/runtime';
+import { CliError } from '../cli-error.js';
+import { stateDirFor } from '../control-client.js';
+import { formatLogLine } from '../format.js';
+
+/** Options of `opsloop up`. */
+export interface UpOptions {
+  file: string;
+  stateDir?: string;
+  logs: boolean;
+  rawLogs: boolean;
+  timeout: number;
+}
+
+function describe(event: RuntimeEvent): string | undefined {
+  switch (event.type) {
+    case 'replica-started':
+      return `${event.replica} started (pid ${event.pid}, port ${event.port})`;
+    case 'replica-ready':
+      return `${event.replica} ready`;
+    case 'replica-unready':
+      return event.reason === 'stopping' || event.reason === 'exited'
+        ? undefined
+        : `${event.replica} not ready: ${event.reason}`;
+    case 'replica-exited':
+      return `${event.replica} exited: ${event.reason}${event.code !== null ? ` (code ${event.code})` : ''}${
+        event.restartInMs === null
+          ? ''
+          : event.restartInMs === 0
+            ? '; restarting'
+            : `; restarting in ${event.restartInMs / 1000} s (back-off)`
+      }`;
+    case 'replica-killed':
+      return `${event.replica} killed: ${event.reason}`;
+    case 'service-exposed':
+    case 'control-api':
+      return undefined;
+  }
+}
+
+/** `opsloop up`: runs the system in the foreground until Ctrl-C, SIGTERM or `opsloop down`. */
+export async function up(options: UpOptions): Promise<number> {
+  const began = performance.now();
+  let loaded;
+  try {
+    loaded = await loadSpec(options.file);
+  } catch (error) {
+    if (error instanceof SpecError) throw new CliError(error.message);
+    throw error;
+  }
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const runtime = createRuntime({
+    loaded,
+    stateDir: stateDirFor(options),
+    onEvent: (event) => {
+      const text = describe(event);
+      if (text !== undefined) out(`opsloop | ${text}`);
+    },
+    ...(options.logs
+      ? {
+          onLog: (replica: string, _stream: unknown, line: string) =>
+            out(`${replica} | ${options.rawLogs ? line : formatLogLine(line)}`),
+        }
+      : {}),
+  });
+
+  let signals = 0;
+  let onSignal: (signal: string) => void = () => {};
+  const interrupted = new Promise<string>((resolve) => (onSignal = resolve));
+  const handler = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      out('opsloop | second signal: killing every replica now');
+      process.exit(130);
+    }
+    onSignal(signal);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, handler);
+
+  try {
+    const started = runtime.start(options.timeout * 1000);
+    const result = await Promise.race([started, interrupted.then(() => undefined)]);
+    if (result !== undefined) {
+      for (const [name, url] of Object.entries(result.endpoints)) out(`${name}: ${url}`);
+      const seconds = ((performance.now() - began) / 1000).toFixed(1);
+      if (result.ready)
+        out(`opsloop | ${loaded.spec.metadata.name} is ready in ${seconds} s; Ctrl-C to stop`);
+      else
+        out(`opsloop | not ready after ${options.timeout} s: ${result.notReady.join(', ')} (still trying)`);
+      const reason = await Promise.race([interrupted, runtime.shutdownRequested.then(() => 'opsloop down')]);
+      out(`opsloop | stopping (${reason})`);
+    } else {
+      out('opsloop | stopping before start finished');
+    }
+  } catch (error) {
+    await runtime.stop().catch(() => {});
+    if (error instanceof AlreadyRunningError) throw new CliError(error.message);
+    throw new CliError(error instanceof Error ? error.message : String(error));
+  }
+  await runtime.stop();
+  out('opsloop | stopped');
+  return 0;
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+/**
+ * The discovery API between the runtime's registry and the service kit's resolver. It mirrors the shape of
+ * Kubernetes EndpointSlices: a list of ready endpoints per service with a resource version for watching.
+ */
+
+/** One ready replica a client may send requests to. */
+export const endpointSchema = z.object({
+  /** Replica name, unique within the system (e.g. `catalog-2`). */
+  instance: z.string(),
+  /** Base URL, always loopback for the local runtime (e.g. `http://127.0.0.1:41234`). */
+  url: z.url(),
+  /** The service version the replica runs. */
+  version: z.string(),
+});
+
+/** One ready replica of a service. */
+export type Endpoint = z.infer<typeof endpointSchema>;
+
+/** `GET /v1/endpoints/{service}` response. */
+export const endpointListSchema = z.object({
+  service: z.string(),
+  /** Increases on every change of this service's endpoints; pass it back as `watch` to wait for the next. */
+  resourceVersion: z.number().int().nonnegative(),
+  endpoints: z.array(endpointSchema),
+});
+
+/** The ready endpoints of one service at one resource version. */
+export type EndpointList = z.infer<typeof endpointListSchema>;
+
+/** Service names: DNS-1035 labels, as Kubernetes requires for Service names. */
+export const serviceNameSchema = z
+  .string()
+  .regex(
+    /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    'expected a DNS-1035 label: lowercase letters, digits and -, starting with a letter',
+  );

@@ -1,0 +1,43 @@
+export {
+  PROBLEM_TYPE_BASE,
+  problemTypes,
+  problemTypeUri,
+  listProblemTypes,
+  type ProblemTypeCode,
+  type ProblemTypeDefinition,
+} from './problem-types.js';
+export {
+  PROBLEM_CONTENT_TYPE,
+  fieldErrorSchema,
+  problemDocumentSchema,
+  type FieldError,
+  type ProblemDocument,
+} from './problem-document.js';
+export {
+  currencySchema,
+  moneySchema,
+  productSchema,
+  productPageSchema,
+  productListQuerySchema,
+  PRODUCT_PAGE_MAX,
+  type Money,
+  type Product,
+  type ProductPage,
+  type ProductListQuery,
+} from './product.js';
+export {
+  endpointSchema,
+  endpointListSchema,
+  serviceNameSchema,
+  type Endpoint,
+  type EndpointList,
+} from './discovery.js';
+export {
+  replicaStatusSchema,
+  serviceStatusSchema,
+  systemStatusSchema,
+  type ReplicaStatus,
+  type ServiceStatus,
+  type SystemStatus,
+} from './runtime-status.js';
+export { renderErrorsDoc } from './render-errors-doc.js';

@@ -1,0 +1,146 @@
+/**
+ * The one catalogue of problem types (RFC 9457) that opsloop's HTTP APIs return.
+ *
+ * A `type` URI is a public, stable identifier: clients branch on it, so an entry is never renamed or
+ * reused for another meaning. docs/errors.md documents every entry; a test keeps the two in sync.
+ */
+
+/** Base of every opsloop problem `type` URI; the slug follows. */
+export const PROBLEM_TYPE_BASE = 'https://opsloop.dev/problems/';
+
+/** One entry of the problem catalogue. */
+export interface ProblemTypeDefinition {
+  /** Stable slug, the last segment of the `type` URI. */
+  readonly slug: string;
+  /** Short human summary, constant for the type (RFC 9457 `title`). */
+  readonly title: string;
+  /** The HTTP status this problem is sent with. */
+  readonly status: number;
+  /** When a client sees it and what to do; the text documented in docs/errors.md. */
+  readonly description: string;
+}
+
+const define = <const T extends Record<string, ProblemTypeDefinition>>(catalog: T): T => catalog;
+
+/** Every problem type, keyed by a code used in source (`problemTypes.validationFailed`). */
+export const problemTypes = define({
+  validationFailed: {
+    slug: 'validation-failed',
+    title: 'Request validation failed',
+    status: 400,
+    description:
+      'A path parameter, query parameter, header or body field is missing or invalid. The `errors` member lists each problem with its location (`in`), `path` and `message`. Fix the request; retrying it unchanged fails again.',
+  },
+  malformedBody: {
+    slug: 'malformed-body',
+    title: 'Request body could not be parsed',
+    status: 400,
+    description:
+      'The body is not valid for its declared `content-type` (for example, invalid JSON or an empty body sent as `application/json`). Send a well-formed body.',
+  },
+  idempotencyKeyRequired: {
+    slug: 'idempotency-key-required',
+    title: 'Idempotency-Key header required',
+    status: 400,
+    description:
+      'The operation creates something and must carry an `Idempotency-Key` header (1-255 printable ASCII characters) so that a retry never performs it twice.',
+  },
+  unauthorized: {
+    slug: 'unauthorized',
+    title: 'Authentication required',
+    status: 401,
+    description:
+      'No valid bearer token was presented. Send `Authorization: Bearer <token>`; the CLI reads the token from the runtime state file (`.opsloop/runtime.json`).',
+  },
+  forbidden: {
+    slug: 'forbidden',
+    title: 'Not allowed for this token',
+    status: 403,
+    description:
+      "The token is valid but its role does not allow this operation (least privilege: a replica's discovery token can only read endpoints).",
+  },
+  routeNotFound: {
+    slug: 'route-not-found',
+    title: 'No such route',
+    status: 404,
+    description: 'No endpoint matches this method and path. Check the URL against the API reference.',
+  },
+  resourceNotFound: {
+    slug: 'resource-not-found',
+    title: 'Resource not found',
+    status: 404,
+    description: 'The route exists but the resource it names (for example a product id) does not.',
+  },
+  conflict: {
+    slug: 'conflict',
+    title: 'Conflict with the current state',
+    status: 409,
+    description:
+      'The request is valid but conflicts with the current state of the resource (for example, the same Idempotency-Key reused with a different body).',
+  },
+  payloadTooLarge: {
+    slug: 'payload-too-large',
+    title: 'Request body too large',
+    status: 413,
+    description:
+      'The body exceeds the size limit of the receiving service (1 MiB unless configured with `BODY_LIMIT_BYTES`). Send a smaller body.',
+  },
+  unsupportedMediaType: {
+    slug: 'unsupported-media-type',
+    title: 'Unsupported content type',
+    status: 415,
+    description: 'The `content-type` of the body is not one this endpoint accepts (usually `application/json`).',
+  },
+  internalError: {
+    slug: 'internal-error',
+    title: 'Internal error',
+    status: 500,
+    description:
+      'The service failed unexpectedly. Nothing internal is disclosed; the `request_id` member identifies the logs of the failure. Retrying may help for idempotent requests.',
+  },
+  badGateway: {
+    slug: 'bad-gateway',
+    title: 'Upstream service failed',
+    status: 502,
+    description:
+      'The gateway reached the upstream service but the exchange failed (connection reset, invalid response). GET requests were already retried on other replicas before this was returned.',
+  },
+  upstreamUnavailable: {
+    slug: 'upstream-unavailable',
+    title: 'No ready replica of the upstream service',
+    status: 503,
+    description:
+      'The gateway has no ready replica of the service the route maps to (all replicas starting, draining or failed). `Retry-After` says when to try again.',
+  },
+  serviceUnavailable: {
+    slug: 'service-unavailable',
+    title: 'Service not ready',
+    status: 503,
+    description:
+      'The service is starting, draining for shutdown, or a dependency it needs is not ready. `/readyz` lists the failing checks. Retry later.',
+  },
+  upstreamTimeout: {
+    slug: 'upstream-timeout',
+    title: 'Upstream service timed out',
+    status: 504,
+    description:
+      'The upstream service did not answer within the gateway deadline (`UPSTREAM_TIMEOUT_MS`). The request may or may not have been processed: only retry idempotent requests or ones with an `Idempotency-Key`.',
+  },
+});
+
+/** A key of the problem catalogue. */
+export type ProblemTypeCode = keyof typeof problemTypes;
+
+/** The full `type` URI of a catalogue entry. */
+export function problemTypeUri(code: ProblemTypeCode): string {
+  return PROBLEM_TYPE_BASE + problemTypes[code].slug;
+}
+
+/** The catalogue as a list, in declaration order (for docs and drift tests). */
+export function listProblemTypes(): readonly (ProblemTypeDefinition & { code: ProblemTypeCode; type: string })[] {
+  return (Object.keys(problemTypes) as ProblemTypeCode[]).map((code) => ({
+    code,
+    type: problemTypeUri(code),
+    ...problemTypes[code],
+  }));
+}

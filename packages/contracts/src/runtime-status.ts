@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/** State of one replica, as the control API reports it. */
+export const replicaStatusSchema = z.object({
+  name: z.string(),
+  service: z.string(),
+  phase: z.enum(['starting', 'running', 'backoff', 'stopping', 'stopped']),
+  ready: z.boolean(),
+  pid: z.number().int().nullable(),
+  port: z.number().int().nullable(),
+  url: z.string().nullable(),
+  restarts: z.number().int().nonnegative(),
+  lastExit: z
+    .object({
+      reason: z.string(),
+      code: z.number().int().nullable(),
+      signal: z.string().nullable(),
+      at: z.string(),
+    })
+    .nullable(),
+  startedAt: z.string().nullable(),
+  nextRestartAt: z.string().nullable(),
+});
+
+/** State of one replica. */
+export type ReplicaStatus = z.infer<typeof replicaStatusSchema>;
+
+/** State of one service: desired replicas and the replicas that exist. */
+export const serviceStatusSchema = z.object({
+  name: z.string(),
+  desiredReplicas: z.number().int().nonnegative(),
+  readyReplicas: z.number().int().nonnegative(),
+  exposed: z.string().nullable(),
+  replicas: z.array(replicaStatusSchema),
+});
+
+/** State of one service. */
+export type ServiceStatus = z.infer<typeof serviceStatusSchema>;
+
+/** `GET /v1/status` response. */
+export const systemStatusSchema = z.object({
+  system: z.string(),
+  startedAt: z.string(),
+  services: z.array(serviceStatusSchema),
+});
+
+/** State of the whole system run by a runtime. */
+export type SystemStatus = z.infer<typeof systemStatusSchema>;

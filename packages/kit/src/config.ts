@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+/** Exit code for a configuration error (sysexits.h EX_CONFIG), so supervisors can tell it from a crash. */
+export const EXIT_CONFIG = 78;
+
+/** Raised when the environment does not satisfy a service's config schema. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  /** One line per invalid variable: `PORT: expected a port number 0-65535 (got "abc")`. */
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.problems = problems;
+  }
+}
+
+const portSchema = z.coerce
+  .number({ error: 'expected a port number 0-65535' })
+  .int('expected a port number 0-65535')
+  .min(0, 'expected a port number 0-65535')
+  .max(65535, 'expected a port number 0-65535');
+
+/** The variables every service understands; a service's own schema extends it. */
+export const baseConfigSchema = z.object({
+  PORT: portSchema.default(0),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Replica name given by the runtime; defaults to the host's pid so logs stay distinguishable. */
+  OPSLOOP_INSTANCE: z.string().min(1).optional(),
+  SERVICE_VERSION: z.string().min(1).optional(),
+  BODY_LIMIT_BYTES: z.coerce
+    .number({ error: 'expected a size in bytes' })
+    .int('expected a size in bytes')
+    .min(1, 'expected a size in bytes ≥ 1')
+    .max(64 * 1024 * 1024, 'expected at most 64 MiB')
+    .default(1024 * 1024),
+  SHUTDOWN_TIMEOUT_MS: z.coerce
+    .number({ error: 'expected milliseconds' })
+    .int('expected milliseconds')
+    .min(0, 'expected milliseconds ≥ 0')
+    .default(10_000),
+  OPSLOOP_DISCOVERY_URL: z.url({ error: 'expected an http(s) URL' }).optional(),
+  OPSLOOP_DISCOVERY_TOKEN: z.string().min(16, 'expected a token of at least 16 characters').optional(),
+});
+
+/** Settings every service has. */
+export type BaseConfig = z.infer<typeof baseConfigSchema>;
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'not set';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  // Values may be secrets: show only a short, harmless prefix.
+  return `got "${text.length > 24 ? `${text.slice(0, 8)}…` : text}"`;
+}
+
+/**
+ * Parses the environment once with a zod object schema. Unknown variables are ignored (the environment
+ * holds many); a missing or bad one raises a {@link ConfigError} that names every offending variable.
+ */
+export function loadConfig<S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<S> {
+  // Empty strings count as unset, as in most twelve-factor tooling.
+  const cleaned: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env))
+    if (value !== undefined && value !== '') cleaned[key] = value;
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const key = issue.path.map(String).join('.') || '(root)';
+    const secretLike = /TOKEN|SECRET|PASSWORD|KEY/i.test(key);
+    const shown = secretLike
+      ? cleaned[key] === undefined
+        ? 'not set'
+        : 'value hidden'
+      : describeValue(cleaned[key]);
+    const message = issue.code === 'invalid_type' && cleaned[key] === undefined ? 'required' : issue.message;
+    return `${key}: ${message} (${shown})`;
+  });
+  throw new ConfigError(problems);
+}

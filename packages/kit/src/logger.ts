@@ -1,0 +1,41 @@
+import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
+  service: string;
+  version: string;
+  instance: string;
+  level?: LevelWithSilent;
+  /** Where to write; stdout by default (the runtime captures it). */
+  destination?: DestinationStream;
+}
+
+/**
+ * A pino JSON logger whose every line carries `service`, `version` and `instance`; request loggers add
+ * `request_id`. Secrets in well-known places are redacted.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: { service: options.service, version: options.version, instance: options.instance },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      messageKey: 'msg',
+      formatters: { level: (label) => ({ level: label }) },
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'req.headers["idempotency-key"]',
+          'res.headers["set-cookie"]',
+          '*.token',
+          '*.password',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    options.destination,
+  );
+}
+
+export type { Logger };

@@ -1,0 +1,193 @@
+import { hostname } from 'node:os';
+import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
+import type { z } from 'zod';
+import { baseConfigSchema, loadConfig, type BaseConfig } from './config.js';
+import { installProblemHandlers } from './error-handler.js';
+import { createReadiness, type Readiness } from './health.js';
+import { createLogger, type Logger } from './logger.js';
+import { createMetrics, type ServiceMetrics } from './metrics.js';
+import { REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
+
+/** What a service's setup function receives: everything it needs, injected in one place. */
+export interface ServiceContext<C extends BaseConfig> {
+  readonly app: FastifyInstance;
+  readonly config: C;
+  readonly log: Logger;
+  readonly readiness: Readiness;
+  readonly metrics: ServiceMetrics;
+  /** Runs `hook` during shutdown, after in-flight requests finished (close pools, flush buffers). */
+  readonly onShutdown: (hook: () => Promise<void> | void) => void;
+}
+
+/** Options of {@link createService}. */
+export interface ServiceOptions<S extends z.ZodObject = typeof baseConfigSchema> {
+  /** Service name (DNS label), the `service` label of every log line and metric. */
+  name: string;
+  /** Service version; `SERVICE_VERSION` overrides it. */
+  version: string;
+  /** The service's config schema; extend {@link baseConfigSchema} with its own variables. */
+  configSchema?: S;
+  /** Environment to read config from; `process.env` by default. */
+  env?: Record<string, string | undefined>;
+  /** Log destination; stdout by default. */
+  logDestination?: DestinationStream;
+  /** Registers routes and readiness checks. */
+  setup(context: ServiceContext<z.infer<S> & BaseConfig>): Promise<void> | void;
+}
+
+/** A created (not yet listening) service. */
+export interface Service<C extends BaseConfig = BaseConfig> {
+  readonly name: string;
+  readonly app: FastifyInstance;
+  readonly config: C;
+  readonly log: Logger;
+  readonly readiness: Readiness;
+  readonly metrics: ServiceMetrics;
+  /** Starts listening; resolves to the base URL. */
+  listen(): Promise<string>;
+  /**
+   * Graceful shutdown: fail readiness, stop accepting, let in-flight requests finish within
+   * `SHUTDOWN_TIMEOUT_MS`, then run shutdown hooks. Resolves to true if everything finished in time.
+   */
+  shutdown(reason: string): Promise<boolean>;
+}
+
+const INTERNAL_ROUTE = { internal: true } as const;
+
+/**
+ * Creates a service on Fastify with the kit's conventions: config parsed once from the environment (throws
+ * {@link ConfigError} naming each bad variable), JSON logs with request ids, `/livez`, `/readyz`, `/metrics`,
+ * RFC 9457 errors, a body size limit and graceful shutdown.
+ */
+export async function createService<S extends z.ZodObject = typeof baseConfigSchema>(
+  options: ServiceOptions<S>,
+): Promise<Service<z.infer<S> & BaseConfig>> {
+  type C = z.infer<S> & BaseConfig;
+  const schema = (options.configSchema ?? baseConfigSchema) as unknown as z.ZodObject;
+  const config = loadConfig(baseConfigSchema.extend(schema.shape), options.env) as C;
+  const version = config.SERVICE_VERSION ?? options.version;
+  const instance = config.OPSLOOP_INSTANCE ?? `${options.name}-${hostname()}-${process.pid}`;
+  const log = createLogger({
+    service: options.name,
+    version,
+    instance,
+    level: config.LOG_LEVEL,
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  });
+  const metrics = createMetrics({ service: options.name, version, instance });
+  const readiness = createReadiness();
+  const shutdownHooks: (() => Promise<void> | void)[] = [];
+
+  const app = fastify({
+    // pino's Logger is wider than Fastify's logger type; the cast keeps FastifyInstance's default generics.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    genReqId: requestIdFor,
+    // One line per request is written by the onResponse hook below, with the route and duration.
+    logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  installProblemHandlers(app, config.BODY_LIMIT_BYTES);
+  // Bodies are JSON: without this, Fastify's default text/plain parser hands routes a string instead of a 415.
+  app.removeContentTypeParser('text/plain');
+
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    metrics.httpInFlight.inc({ method: request.method });
+    done();
+  });
+  // server.close() only reaps connections idle at that moment: a keep-alive connection whose request was in
+  // flight would stay open after its response and hold shutdown until the deadline. Close it after the reply.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (readiness.draining) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.httpInFlight.dec({ method: request.method });
+    const internal = (request.routeOptions.config as { internal?: boolean } | undefined)?.internal === true;
+    const seconds = reply.elapsedTime / 1000;
+    if (!internal) {
+      metrics.httpDuration.observe(
+        {
+          route: request.routeOptions.url ?? 'unmatched',
+          method: request.method,
+          status: String(reply.statusCode),
+        },
+        seconds,
+      );
+    }
+    const line = {
+      method: request.method,
+      path: request.url.split('?')[0],
+      route: request.routeOptions.url ?? null,
+      status: reply.statusCode,
+      duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+    };
+    if (internal) request.log.debug(line, 'request served');
+    else request.log.info(line, 'request served');
+    done();
+  });
+
+  app.get('/livez', { config: INTERNAL_ROUTE }, () => ({ status: 'ok' }));
+  app.get('/readyz', { config: INTERNAL_ROUTE }, async (_request, reply) => {
+    const { ready, checks } = await readiness.evaluate();
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+  });
+  app.get('/metrics', { config: INTERNAL_ROUTE }, async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+
+  await options.setup({
+    app,
+    config,
+    log,
+    readiness,
+    metrics,
+    onShutdown: (hook) => void shutdownHooks.push(hook),
+  });
+
+  let shuttingDown: Promise<boolean> | undefined;
+  const shutdown = (reason: string): Promise<boolean> => {
+    shuttingDown ??= (async () => {
+      log.info({ reason, timeout_ms: config.SHUTDOWN_TIMEOUT_MS }, 'shutting down');
+      readiness.drain();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), config.SHUTDOWN_TIMEOUT_MS);
+      });
+      const finished = await Promise.race([app.close().then(() => true as const), deadline]);
+      clearTimeout(timer);
+      if (!finished) {
+        log.warn('in-flight requests did not finish before the shutdown deadline; closing their connections');
+        app.server.closeAllConnections();
+      }
+      for (const hook of shutdownHooks.reverse()) {
+        try {
+          await hook();
+        } catch (error) {
+          log.error({ err: error }, 'shutdown hook failed');
+        }
+      }
+      log.info({ clean: finished }, 'stopped');
+      return finished;
+    })();
+    return shuttingDown;
+  };
+
+  return {
+    name: options.name,
+    app,
+    config,
+    log,
+    readiness,
+    metrics,
+    async listen() {
+      return app.listen({ port: config.PORT, host: config.HOST });
+    },
+    shutdown,
+  };
+}

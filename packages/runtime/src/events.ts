@@ -1,0 +1,20 @@
+/** Something the runtime did or saw, for the CLI to print and (later) the AIOps layer to correlate. */
+export type RuntimeEvent =
+  | { type: 'replica-started'; replica: string; service: string; pid: number; port: number }
+  | { type: 'replica-ready'; replica: string; service: string; url: string }
+  | { type: 'replica-unready'; replica: string; service: string; reason: string }
+  | {
+      type: 'replica-exited';
+      replica: string;
+      service: string;
+      reason: string;
+      code: number | null;
+      signal: string | null;
+      restartInMs: number | null;
+    }
+  | { type: 'replica-killed'; replica: string; service: string; reason: string }
+  | { type: 'service-exposed'; service: string; url: string }
+  | { type: 'control-api'; url: string };
+
+/** Receives runtime events. */
+export type EventListener = (event: RuntimeEvent) => void;

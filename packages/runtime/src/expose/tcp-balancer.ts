@@ -1,0 +1,98 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { PROBLEM_CONTENT_TYPE, problemTypes, problemTypeUri } from '@opsloop/contracts';
+import type { EndpointRegistry } from '../registry/registry.js';
+
+/** Options of {@link createTcpBalancer}. */
+export interface TcpBalancerOptions {
+  service: string;
+  registry: EndpointRegistry;
+  port: number;
+  host?: string;
+}
+
+/** A stable loopback address for a service, balanced over its ready replicas. */
+export interface TcpBalancer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+function unavailable(socket: Socket, service: string): void {
+  const body = JSON.stringify({
+    type: problemTypeUri('upstreamUnavailable'),
+    title: problemTypes.upstreamUnavailable.title,
+    status: 503,
+    detail: `no ready replica of ${service}`,
+  });
+  socket.end(
+    `HTTP/1.1 503 Service Unavailable\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\nretry-after: 1\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * Exposes a service the way a Kubernetes Service does: one listening address, each new connection sent
+ * round-robin to a ready replica from the registry (connections that fail to connect try the next one).
+ * Replicas can restart on new ports while users keep one URL.
+ */
+export async function createTcpBalancer(options: TcpBalancerOptions): Promise<TcpBalancer> {
+  const host = options.host ?? '127.0.0.1';
+  let next = 0;
+  const sockets = new Set<Socket>();
+
+  const server: Server = createServer({ pauseOnConnect: true }, (client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => client.destroy());
+    const endpoints = options.registry.list(options.service).endpoints;
+    const tried = new Set<string>();
+    const attempt = () => {
+      const count = endpoints.length;
+      const endpoint = Array.from({ length: count }, (_, i) => endpoints[(next + i) % count]).find(
+        (e) => e !== undefined && !tried.has(e.instance),
+      );
+      if (endpoint === undefined) {
+        unavailable(client, options.service);
+        client.resume();
+        return;
+      }
+      next = (endpoints.indexOf(endpoint) + 1) % count;
+      tried.add(endpoint.instance);
+      const target = new URL(endpoint.url);
+      const upstream = connect({ host: target.hostname, port: Number(target.port) });
+      sockets.add(upstream);
+      upstream.on('close', () => sockets.delete(upstream));
+      upstream.once('connect', () => {
+        upstream.removeAllListeners('error');
+        upstream.on('error', () => client.destroy());
+        client.on('close', () => upstream.destroy());
+        upstream.on('close', () => client.destroy());
+        client.pipe(upstream);
+        upstream.pipe(client);
+        client.resume();
+      });
+      upstream.once('error', () => {
+        upstream.destroy();
+        if (!client.destroyed) attempt();
+      });
+    };
+    attempt();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: options.port, host, exclusive: true }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return {
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}

@@ -1,0 +1,31 @@
+export {
+  systemSpecSchema,
+  serviceSpecSchema,
+  httpProbeSchema,
+  startOrder,
+  type SystemSpec,
+  type ServiceSpec,
+  type HttpProbe,
+} from './spec/schema.js';
+export { loadSpec, parseSpec, validateSpec, SpecError, type LoadedSpec } from './spec/load-spec.js';
+export {
+  createRuntime,
+  AlreadyRunningError,
+  type Runtime,
+  type RuntimeOptions,
+  type StartResult,
+} from './runtime.js';
+export type { RuntimeEvent, EventListener } from './events.js';
+export type { LogStream } from './logs/log-sink.js';
+export { systemClock, createManualClock, type Clock, type ManualClock, type TimerHandle } from './clock.js';
+export { RestartBackoff, type BackoffOptions } from './supervisor/backoff.js';
+export { ProbeTracker, type ProbeThresholds } from './supervisor/probe-tracker.js';
+export { EndpointRegistry } from './registry/registry.js';
+export {
+  readStateFile,
+  writeStateFile,
+  stateFilePath,
+  isProcessAlive,
+  runtimeStateSchema,
+  type RuntimeState,
+} from './state-file.js';

@@ -1,0 +1,255 @@
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { ServiceStatus, SystemStatus } from '@opsloop/contracts';
+import type { Service } from '@opsloop/kit';
+import { systemClock, type Clock } from './clock.js';
+import { createControlApi } from './control-api/control-api.js';
+import { newToken, TokenStore } from './control-api/tokens.js';
+import type { EventListener } from './events.js';
+import { createTcpBalancer, type TcpBalancer } from './expose/tcp-balancer.js';
+import { createFileLogSink, type LogSink, type LogStream } from './logs/log-sink.js';
+import { EndpointRegistry } from './registry/registry.js';
+import { startOrder } from './spec/schema.js';
+import type { LoadedSpec } from './spec/load-spec.js';
+import { httpProbe } from './supervisor/http-probe.js';
+import { PortAllocator } from './supervisor/ports.js';
+import { Replica, type ProbeRunner } from './supervisor/replica.js';
+import { isProcessAlive, readStateFile, removeStateFile, writeStateFile } from './state-file.js';
+
+/** Options of {@link createRuntime}. */
+export interface RuntimeOptions {
+  loaded: LoadedSpec;
+  /** Where logs and the state file go; `<spec dir>/.opsloop` by default. */
+  stateDir?: string;
+  clock?: Clock;
+  probe?: ProbeRunner;
+  onEvent?: EventListener;
+  /** Receives every replica output line (the CLI prints them). */
+  onLog?: (replica: string, stream: LogStream, line: string) => void;
+  /** Variables every replica inherits from the runtime's environment (others are not passed on). */
+  inheritEnv?: readonly string[];
+}
+
+/** The result of {@link Runtime.start}. */
+export interface StartResult {
+  /** True if every replica became ready before the timeout. */
+  ready: boolean;
+  controlUrl: string;
+  /** User-facing URLs: exposed services (and the control API). */
+  endpoints: Record<string, string>;
+  /** Replicas not ready when start returned. */
+  notReady: string[];
+}
+
+/** A running system. */
+export interface Runtime {
+  /** Starts the control API, exposed addresses and replicas (in dependency order); waits up to `timeoutMs` for readiness. */
+  start(timeoutMs?: number): Promise<StartResult>;
+  status(): SystemStatus;
+  /** Resolves when shutdown was requested through the control API. */
+  readonly shutdownRequested: Promise<void>;
+  /** Stops everything: replicas (drain, SIGTERM, SIGKILL after grace), exposed addresses, the control API. */
+  stop(): Promise<void>;
+  /** The admin token of this run (also in the state file). */
+  readonly adminToken: string;
+}
+
+const DEFAULT_INHERITED_ENV = [
+  'PATH',
+  'HOME',
+  'TMPDIR',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'NODE_OPTIONS',
+  'NODE_EXTRA_CA_CERTS',
+];
+
+/** Thrown when another runtime already runs from the same state directory. */
+export class AlreadyRunningError extends Error {
+  override readonly name = 'AlreadyRunningError';
+}
+
+/**
+ * Creates the local runtime for a spec: a supervisor per replica, the endpoint registry, the control API
+ * and a TCP balancer per exposed service. Nothing starts until {@link Runtime.start}.
+ */
+export function createRuntime(options: RuntimeOptions): Runtime {
+  const { spec, dir } = options.loaded;
+  const stateDir = options.stateDir ?? join(dir, '.opsloop');
+  const clock = options.clock ?? systemClock;
+  const onEvent = options.onEvent ?? (() => {});
+  const registry = new EndpointRegistry();
+  const ports = new PortAllocator();
+  const tokens = new TokenStore();
+  const adminToken = newToken();
+  const discoveryToken = newToken();
+  tokens.add(adminToken, 'admin');
+  tokens.add(discoveryToken, 'discovery');
+  const startedAt = new Date(clock.now()).toISOString();
+  const logs: LogSink = createFileLogSink({
+    dir: join(stateDir, 'logs'),
+    ...(options.onLog ? { forward: options.onLog } : {}),
+  });
+  const replicas = new Map<string, Replica[]>();
+  const balancers = new Map<string, TcpBalancer>();
+  let controlApi: Service | undefined;
+  let controlUrl = '';
+  let stopping: Promise<void> | undefined;
+  let resolveShutdown: () => void = () => {};
+  const shutdownRequested = new Promise<void>((resolve) => (resolveShutdown = resolve));
+
+  const inherited: Record<string, string> = {};
+  for (const key of options.inheritEnv ?? DEFAULT_INHERITED_ENV) {
+    const value = process.env[key];
+    if (value !== undefined) inherited[key] = value;
+  }
+
+  const status = (): SystemStatus => ({
+    system: spec.metadata.name,
+    startedAt,
+    services: Object.entries(spec.services).map(([name, service]): ServiceStatus => {
+      const list = (replicas.get(name) ?? []).map((r) => r.status());
+      return {
+        name,
+        desiredReplicas: service.replicas,
+        readyReplicas: list.filter((r) => r.ready).length,
+        exposed: balancers.get(name)?.url ?? null,
+        replicas: list,
+      };
+    }),
+  });
+
+  // If the runtime dies of an exception, take the replicas with it rather than leave orphans.
+  const killAll = () => {
+    for (const list of replicas.values()) for (const r of list) r.killNow();
+  };
+
+  const runtime: Runtime = {
+    adminToken,
+    shutdownRequested,
+    status,
+    async start(timeoutMs = 60_000) {
+      const previous = await readStateFile(stateDir).catch(() => undefined);
+      if (previous !== undefined && previous.pid !== process.pid && isProcessAlive(previous.pid)) {
+        throw new AlreadyRunningError(
+          `a runtime (pid ${previous.pid}) already runs ${previous.system} from ${stateDir}; stop it with "opsloop down"`,
+        );
+      }
+      process.once('exit', killAll);
+      controlApi = await createControlApi({
+        port: spec.runtime.controlPort,
+        tokens,
+        registry,
+        status,
+        requestShutdown: () => resolveShutdown(),
+        logDestination: pino.destination({
+          dest: join(stateDir, 'logs', 'control-api.log'),
+          mkdir: true,
+          sync: false,
+        }),
+      });
+      controlUrl = await controlApi.listen();
+      onEvent({ type: 'control-api', url: controlUrl });
+
+      for (const [name, service] of Object.entries(spec.services)) {
+        if (service.expose === undefined) continue;
+        try {
+          const balancer = await createTcpBalancer({ service: name, registry, port: service.expose.port });
+          balancers.set(name, balancer);
+          onEvent({ type: 'service-exposed', service: name, url: balancer.url });
+        } catch (error) {
+          await runtime.stop();
+          const code = (error as NodeJS.ErrnoException).code;
+          throw new Error(
+            code === 'EADDRINUSE'
+              ? `${name}: cannot expose on 127.0.0.1:${service.expose.port}: the port is in use (set services.${name}.expose.port to another port, or 0 for any free port)`
+              : `${name}: cannot expose: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+      }
+
+      const endpoints: Record<string, string> = {};
+      for (const [name, balancer] of balancers) endpoints[name] = balancer.url;
+      endpoints.control = controlUrl;
+      await writeStateFile(stateDir, {
+        pid: process.pid,
+        system: spec.metadata.name,
+        specPath: options.loaded.path,
+        startedAt,
+        controlUrl,
+        token: adminToken,
+        endpoints,
+      });
+
+      const deadline = clock.now() + timeoutMs;
+      const started = new Map<string, Promise<void>>();
+      const startService = (name: string): Promise<void> => {
+        const existing = started.get(name);
+        if (existing) return existing;
+        const service = spec.services[name];
+        if (service === undefined) return Promise.resolve();
+        const run = (async () => {
+          // Like compose's depends_on with a health condition: start after dependencies are ready.
+          await Promise.all(service.dependsOn.map((dep) => startService(dep)));
+          if (stopping) return;
+          const list = Array.from({ length: service.replicas }, (_, i) => {
+            const replica = new Replica({
+              name: `${name}-${i + 1}`,
+              service: name,
+              spec: service,
+              specDir: dir,
+              env: {
+                ...inherited,
+                ...service.env,
+                OPSLOOP_SERVICE: name,
+                OPSLOOP_INSTANCE: `${name}-${i + 1}`,
+                OPSLOOP_DISCOVERY_URL: controlUrl,
+                OPSLOOP_DISCOVERY_TOKEN: discoveryToken,
+              },
+              version: service.env.SERVICE_VERSION ?? 'unversioned',
+              ports,
+              registry,
+              logs,
+              clock,
+              probe: options.probe ?? httpProbe,
+              onEvent,
+            });
+            replica.start();
+            return replica;
+          });
+          replicas.set(name, list);
+          const remaining = Math.max(0, deadline - clock.now());
+          await Promise.race([
+            Promise.all(list.map((r) => r.whenReady())),
+            new Promise((resolve) => clock.after(remaining, () => resolve(undefined))),
+          ]);
+        })();
+        started.set(name, run);
+        return run;
+      };
+      await Promise.all(startOrder(spec).map((name) => startService(name)));
+
+      const notReady = [...replicas.values()]
+        .flat()
+        .filter((r) => !r.ready)
+        .map((r) => r.name);
+      return { ready: notReady.length === 0, controlUrl, endpoints, notReady };
+    },
+    stop() {
+      stopping ??= (async () => {
+        registry.closeWatches();
+        // Reverse dependency order: the gateway stops taking traffic before the services behind it go.
+        const order = startOrder(spec).reverse();
+        for (const name of order) await Promise.all((replicas.get(name) ?? []).map((r) => r.stop()));
+        await Promise.all([...balancers.values()].map((b) => b.close()));
+        if (controlApi) await controlApi.shutdown('runtime stopping');
+        await logs.close();
+        await removeStateFile(stateDir, process.pid);
+        process.off('exit', killAll);
+      })();
+      return stopping;
+    },
+  };
+  return runtime;
+}

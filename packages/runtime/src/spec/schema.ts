@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import { serviceNameSchema } from '@opsloop/contracts';
+
+const positiveInt = (what: string, min: number, max?: number) => {
+  const message = max === undefined ? `expected ${what} ≥ ${min}` : `expected ${what} from ${min} to ${max}`;
+  let schema = z.number({ error: message }).int(message).min(min, message);
+  if (max !== undefined) schema = schema.max(max, message);
+  return schema;
+};
+
+/** An HTTP GET probe, with Kubernetes' fields and defaults. */
+export const httpProbeSchema = z.strictObject({
+  path: z.string().regex(/^\/[^\s]*$/, 'expected an absolute path such as /readyz'),
+  initialDelaySeconds: positiveInt('integer', 0).default(0),
+  periodSeconds: positiveInt('integer', 1).default(10),
+  timeoutSeconds: positiveInt('integer', 1).default(1),
+  failureThreshold: positiveInt('integer', 1).default(3),
+  successThreshold: positiveInt('integer', 1).default(1),
+});
+
+/** A probe's settings. */
+export type HttpProbe = z.infer<typeof httpProbeSchema>;
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
+const RESERVED_ENV = ['PORT', 'HOST', 'OPSLOOP_INSTANCE', 'OPSLOOP_DISCOVERY_URL', 'OPSLOOP_DISCOVERY_TOKEN'];
+
+/** One service of the system. */
+export const serviceSpecSchema = z
+  .strictObject({
+    /** Program and arguments; relative paths resolve against `cwd`. */
+    command: z
+      .array(z.string().min(1), { error: 'expected a list of strings' })
+      .min(1, 'expected a program to run'),
+    /** Working directory, relative to the spec file. */
+    cwd: z.string().min(1).default('.'),
+    replicas: positiveInt('integer', 0).default(1),
+    /** `auto` gives each replica a free loopback port; a number is allowed only for a single replica. */
+    port: z.union([z.literal('auto'), positiveInt('port', 1, 65535)]).default('auto'),
+    /** Expose the service to users on a stable loopback port, balanced over its ready replicas (0 = any). */
+    expose: z.strictObject({ port: positiveInt('port', 0, 65535) }).optional(),
+    env: z
+      .record(envName, z.union([z.string(), z.number(), z.boolean()]).transform(String))
+      .default({})
+      .superRefine((env, ctx) => {
+        for (const key of Object.keys(env)) {
+          if (RESERVED_ENV.includes(key)) {
+            ctx.addIssue({ code: 'custom', path: [key], message: `${key} is set by the runtime` });
+          }
+        }
+      }),
+    dependsOn: z.array(serviceNameSchema).default([]),
+    probes: z
+      .strictObject({
+        liveness: httpProbeSchema.optional(),
+        readiness: httpProbeSchema.optional(),
+      })
+      .default({}),
+    restartPolicy: z
+      .strictObject({
+        backoff: z
+          .strictObject({
+            initialSeconds: z
+              .number({ error: 'expected seconds' })
+              .positive('expected seconds > 0')
+              .default(10),
+            maxSeconds: z.number({ error: 'expected seconds' }).positive('expected seconds > 0').default(300),
+            resetAfterSeconds: z
+              .number({ error: 'expected seconds' })
+              .positive('expected seconds > 0')
+              .default(600),
+          })
+          .default({ initialSeconds: 10, maxSeconds: 300, resetAfterSeconds: 600 }),
+      })
+      .default({ backoff: { initialSeconds: 10, maxSeconds: 300, resetAfterSeconds: 600 } }),
+    terminationGracePeriodSeconds: z
+      .number({ error: 'expected seconds' })
+      .min(0, 'expected seconds ≥ 0')
+      .default(30),
+  })
+  .superRefine((service, ctx) => {
+    if (service.port !== 'auto' && service.replicas > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['port'],
+        message: 'a fixed port allows at most 1 replica; use "auto" and expose.port for a stable address',
+      });
+    }
+  });
+
+/** One service's desired state. */
+export type ServiceSpec = z.infer<typeof serviceSpecSchema>;
+
+/** The desired state of a whole system (`opsloop.yaml`). */
+export const systemSpecSchema = z
+  .strictObject({
+    apiVersion: z.literal('opsloop.dev/v1alpha1', { error: 'expected "opsloop.dev/v1alpha1"' }),
+    kind: z.literal('System', { error: 'expected "System"' }),
+    metadata: z.strictObject({ name: serviceNameSchema }),
+    runtime: z
+      .strictObject({
+        /** Loopback port of the control API (0 = any free port). */
+        controlPort: positiveInt('port', 0, 65535).default(0),
+      })
+      .default({ controlPort: 0 }),
+    services: z
+      .record(serviceNameSchema, serviceSpecSchema)
+      .refine((services) => Object.keys(services).length > 0, 'expected at least one service'),
+  })
+  .superRefine((spec, ctx) => {
+    const names = new Set(Object.keys(spec.services));
+    for (const [name, service] of Object.entries(spec.services)) {
+      service.dependsOn.forEach((dep, i) => {
+        if (!names.has(dep)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', name, 'dependsOn', i],
+            message: `unknown service "${dep}"`,
+          });
+        } else if (dep === name) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', name, 'dependsOn', i],
+            message: 'a service cannot depend on itself',
+          });
+        }
+      });
+    }
+    const cycle = findCycle(spec.services);
+    if (cycle)
+      ctx.addIssue({ code: 'custom', path: ['services'], message: `dependency cycle: ${cycle.join(' → ')}` });
+  });
+
+/** A validated `opsloop.yaml`. */
+export type SystemSpec = z.infer<typeof systemSpecSchema>;
+
+function findCycle(services: Record<string, { dependsOn: string[] }>): string[] | undefined {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (name: string): string[] | undefined => {
+    if (state.get(name) === 'done') return undefined;
+    if (state.get(name) === 'visiting') return [...stack.slice(stack.indexOf(name)), name];
+    state.set(name, 'visiting');
+    stack.push(name);
+    for (const dep of services[name]?.dependsOn ?? []) {
+      if (dep === name || !(dep in services)) continue;
+      const found = visit(dep);
+      if (found) return found;
+    }
+    stack.pop();
+    state.set(name, 'done');
+    return undefined;
+  };
+  for (const name of Object.keys(services)) {
+    const found = visit(name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Service names in an order where every service comes after the ones it depends on. */
+export function startOrder(spec: SystemSpec): string[] {
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const visit = (name: string): void => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const dep of spec.services[name]?.dependsOn ?? []) visit(dep);
+    order.push(name);
+  };
+  for (const name of Object.keys(spec.services)) visit(name);
+  return order;
+}
