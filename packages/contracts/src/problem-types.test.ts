@@ -54,7 +54,11 @@ describe('problem catalogue', () => {
 
   it('yields problem documents that the document schema accepts', () => {
     for (const entry of list) {
-      const parsed = problemDocumentSchema.safeParse({ type: entry.type, title: entry.title, status: entry.status });
+      const parsed = problemDocumentSchema.safeParse({
+        type: entry.type,
+        title: entry.title,
+        status: entry.status,
+      });
       expect(parsed.success, entry.slug).toBe(true);
     }
   });
@@ -86,7 +90,18 @@ describe('docs/errors.md', () => {
     expect(doc).toMatch(/^# Problem types$/m);
     expect(doc).toContain('RFC 9457');
     expect(doc).toContain('application/problem+json');
-    for (const member of ['type', 'title', 'status', 'detail', 'instance', 'request_id', 'errors', 'in', 'path', 'message']) {
+    for (const member of [
+      'type',
+      'title',
+      'status',
+      'detail',
+      'instance',
+      'request_id',
+      'errors',
+      'in',
+      'path',
+      'message',
+    ]) {
       expect(doc, member).toContain(`\`${member}\``);
     }
   });

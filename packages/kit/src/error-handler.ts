@@ -64,10 +64,46 @@ export function sendProblem(
     .send(JSON.stringify(problem.toDocument(instancePath(request), request.id)));
 }
 
+/** Largest refused body the server still reads to the end before answering (see {@link drainRefusedBody}). */
+const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
+const MAX_DRAIN_MS = 5_000;
+
+/**
+ * Reads and drops the rest of a request body the server refused (413), within bounds. Answering while the
+ * client is still sending makes the kernel reset the connection (unread data at close), and the client then
+ * sees ECONNRESET instead of the 413; draining first lets it read the problem document.
+ */
+export function drainRefusedBody(request: FastifyRequest): Promise<void> {
+  const raw = request.raw;
+  if (raw.complete || raw.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let bytes = 0;
+    const finish = () => {
+      clearTimeout(timer);
+      raw.off('data', onData);
+      raw.off('end', finish);
+      raw.off('close', finish);
+      raw.off('error', finish);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > MAX_DRAIN_BYTES) finish();
+    };
+    const timer = setTimeout(finish, MAX_DRAIN_MS);
+    raw.on('data', onData);
+    raw.once('end', finish);
+    raw.once('close', finish);
+    raw.once('error', finish);
+    raw.resume();
+  });
+}
+
 /** Installs problem+json error and not-found handlers on `app`. */
 export function installProblemHandlers(app: FastifyInstance, bodyLimit: number): void {
-  app.setErrorHandler((error, request, reply) => {
+  app.setErrorHandler(async (error, request, reply) => {
     const problem = toProblemError(error, bodyLimit);
+    if (problem.code === 'payloadTooLarge') await drainRefusedBody(request);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ problem: problem.code, detail: problem.detail }, 'request rejected');
     return sendProblem(reply, request, problem);

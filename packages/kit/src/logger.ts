@@ -34,8 +34,18 @@ export function createLogger(options: LoggerOptions): Logger {
         censor: '[redacted]',
       },
     },
-    options.destination,
+    options.destination ?? stdoutDestination(),
   );
+}
+
+/**
+ * Synchronous stdout whose write errors are dropped: when the supervisor that reads our stdout is gone
+ * (EPIPE), logging must not throw into the program and stop it from shutting down cleanly.
+ */
+function stdoutDestination(): DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: true });
+  destination.on('error', () => {});
+  return destination;
 }
 
 export type { Logger };

@@ -25,20 +25,26 @@ export async function runService<S extends z.ZodObject = typeof baseConfigSchema
   }
   const { log } = service;
 
-  const stop = (reason: string, code = 0): void => {
-    void service.shutdown(reason).then((clean) => process.exit(clean ? code : 1));
+  const stop = (reason: string): void => {
+    // Whatever happens during shutdown, the process ends: a hung hook must not leave an orphan behind.
+    setTimeout(() => process.exit(1), service.config.SHUTDOWN_TIMEOUT_MS + 5_000).unref();
+    service.shutdown(reason).then(
+      (clean) => process.exit(clean ? 0 : 1),
+      () => process.exit(1),
+    );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   if (process.send !== undefined) process.once('disconnect', () => stop('supervisor gone'));
-  process.on('uncaughtException', (error) => {
-    log.fatal({ err: error }, 'uncaught exception');
-    process.exit(1);
-  });
-  process.on('unhandledRejection', (reason) => {
-    log.fatal({ err: reason }, 'unhandled promise rejection');
-    process.exit(1);
-  });
+  const die = (what: string, error: unknown): never => {
+    try {
+      log.fatal({ err: error }, what);
+    } finally {
+      process.exit(1);
+    }
+  };
+  process.on('uncaughtException', (error) => die('uncaught exception', error));
+  process.on('unhandledRejection', (reason) => die('unhandled promise rejection', reason));
 
   try {
     await service.listen();

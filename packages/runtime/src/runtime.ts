@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import type { ServiceStatus, SystemStatus } from '@opsloop/contracts';
 import type { Service } from '@opsloop/kit';
@@ -71,6 +71,12 @@ export class AlreadyRunningError extends Error {
 }
 
 /**
+ * State directories claimed by runtimes of this process. The state file's pid cannot tell two runtimes of one
+ * process apart, so without this a second one would take over (and, stopping, delete) the first one's state.
+ */
+const claimedStateDirs = new Set<string>();
+
+/**
  * Creates the local runtime for a spec: a supervisor per replica, the endpoint registry, the control API
  * and a TCP balancer per exposed service. Nothing starts until {@link Runtime.start}.
  */
@@ -96,6 +102,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let controlApi: Service | undefined;
   let controlUrl = '';
   let stopping: Promise<void> | undefined;
+  /** Set while this runtime owns the state directory (and so the state file). */
+  let claimed = false;
+  const stateKey = resolve(stateDir);
   let resolveShutdown: () => void = () => {};
   const shutdownRequested = new Promise<void>((resolve) => (resolveShutdown = resolve));
 
@@ -130,8 +139,18 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     shutdownRequested,
     status,
     async start(timeoutMs = 60_000) {
+      // Claimed before the first await, so that two starts in this process cannot both see a free directory.
+      if (claimedStateDirs.has(stateKey)) {
+        throw new AlreadyRunningError(
+          `a runtime of this process (pid ${process.pid}) already runs from ${stateDir}`,
+        );
+      }
+      claimedStateDirs.add(stateKey);
+      claimed = true;
       const previous = await readStateFile(stateDir).catch(() => undefined);
       if (previous !== undefined && previous.pid !== process.pid && isProcessAlive(previous.pid)) {
+        claimedStateDirs.delete(stateKey);
+        claimed = false;
         throw new AlreadyRunningError(
           `a runtime (pid ${previous.pid}) already runs ${previous.system} from ${stateDir}; stop it with "opsloop down"`,
         );
@@ -245,7 +264,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         await Promise.all([...balancers.values()].map((b) => b.close()));
         if (controlApi) await controlApi.shutdown('runtime stopping');
         await logs.close();
-        await removeStateFile(stateDir, process.pid);
+        // Only the runtime that claimed the directory owns the state file; another one's stop leaves it alone.
+        if (claimed) {
+          await removeStateFile(stateDir, process.pid);
+          claimedStateDirs.delete(stateKey);
+          claimed = false;
+        }
         process.off('exit', killAll);
       })();
       return stopping;

@@ -16,6 +16,9 @@ export interface TcpBalancer {
   close(): Promise<void>;
 }
 
+/** How long a closed upstream's client may keep sending before its connection is dropped. */
+const LINGER_MS = 5_000;
+
 function unavailable(socket: Socket, service: string): void {
   const body = JSON.stringify({
     type: problemTypeUri('upstreamUnavailable'),
@@ -63,9 +66,25 @@ export async function createTcpBalancer(options: TcpBalancerOptions): Promise<Tc
       upstream.on('close', () => sockets.delete(upstream));
       upstream.once('connect', () => {
         upstream.removeAllListeners('error');
-        upstream.on('error', () => client.destroy());
+        let upstreamEnded = false;
+        upstream.on('end', () => (upstreamEnded = true));
+        // A write to an upstream that already answered and closed (EPIPE) is the lingering case below.
+        upstream.on('error', () => {
+          if (!upstreamEnded) client.destroy();
+        });
+        upstream.on('close', () => {
+          client.unpipe(upstream);
+          if (!upstreamEnded) {
+            client.destroy();
+            return;
+          }
+          // Lingering close, as nginx does: keep reading (and dropping) what the client still sends, e.g. the
+          // rest of a body the server refused with 413, so the client reads the answer instead of a reset.
+          client.on('data', () => {});
+          client.resume();
+          setTimeout(() => client.destroy(), LINGER_MS).unref();
+        });
         client.on('close', () => upstream.destroy());
-        upstream.on('close', () => client.destroy());
         client.pipe(upstream);
         upstream.pipe(client);
         client.resume();

@@ -59,7 +59,8 @@ export class EndpointRegistry {
     signal?: AbortSignal,
   ): Promise<EndpointList> {
     const current = this.list(service);
-    if (current.resourceVersion !== knownVersion) return Promise.resolve(current);
+    // An already aborted signal never fires 'abort': without this check the wait would last the full timeout.
+    if (current.resourceVersion !== knownVersion || signal?.aborted) return Promise.resolve(current);
     return new Promise((resolve) => {
       const finish = () => {
         clearTimeout(timer);

@@ -25,14 +25,17 @@ export interface LoadedSpec {
 
 /** Validates an already-parsed document; throws {@link SpecError}. */
 export function validateSpec(document: unknown, file = 'opsloop.yaml'): SystemSpec {
-  const result = systemSpecSchema.safeParse(document);
+  // reportInput: a missing field is then told apart by its undefined input, whatever its custom message.
+  const result = systemSpecSchema.safeParse(document, { reportInput: true });
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const path = issue.path.map(String).join('.');
     let message = issue.message;
     if (issue.code === 'unrecognized_keys') message = `unknown field(s): ${issue.keys.join(', ')}`;
-    if (issue.code === 'invalid_type' && /received undefined/.test(message))
-      message = `required (${message})`;
+    // zod's own message is only "Invalid key in record"; the reason is in the nested issues.
+    if (issue.code === 'invalid_key')
+      message = `invalid name: ${issue.issues.map((inner) => inner.message).join('; ')}`;
+    if (issue.code === 'invalid_type' && issue.input === undefined) message = `required (${message})`;
     return path === '' ? message : `${path}: ${message}`;
   });
   throw new SpecError(file, problems);

@@ -22,7 +22,14 @@ export const httpProbeSchema = z.strictObject({
 export type HttpProbe = z.infer<typeof httpProbeSchema>;
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
-const RESERVED_ENV = ['PORT', 'HOST', 'OPSLOOP_INSTANCE', 'OPSLOOP_DISCOVERY_URL', 'OPSLOOP_DISCOVERY_TOKEN'];
+const RESERVED_ENV = [
+  'PORT',
+  'HOST',
+  'OPSLOOP_SERVICE',
+  'OPSLOOP_INSTANCE',
+  'OPSLOOP_DISCOVERY_URL',
+  'OPSLOOP_DISCOVERY_TOKEN',
+];
 
 /** One service of the system. */
 export const serviceSpecSchema = z
@@ -68,6 +75,11 @@ export const serviceSpecSchema = z
               .number({ error: 'expected seconds' })
               .positive('expected seconds > 0')
               .default(600),
+          })
+          // RestartBackoff refuses max < initial: catch it here, where the message can name the field.
+          .refine((b) => b.maxSeconds >= b.initialSeconds, {
+            path: ['maxSeconds'],
+            message: 'expected maxSeconds ≥ initialSeconds',
           })
           .default({ initialSeconds: 10, maxSeconds: 300, resetAfterSeconds: 600 }),
       })

@@ -15,9 +15,12 @@ export class RestartBackoff {
   #failures = 0;
 
   constructor(options: BackoffOptions) {
-    if (options.initialMs <= 0 || options.maxMs < options.initialMs) {
+    const { initialMs, maxMs, resetAfterMs } = options;
+    // Written so that NaN fails too: a NaN or infinite delay would become a 1 ms timer, a tight restart loop.
+    if (!(Number.isFinite(maxMs) && initialMs > 0 && maxMs >= initialMs)) {
       throw new Error('back-off needs 0 < initial ≤ max');
     }
+    if (!(resetAfterMs > 0)) throw new Error('back-off needs resetAfter > 0');
     this.#options = options;
   }
 

@@ -1,0 +1,123 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+
+/** The repository root. */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The built CLI. */
+export const cliPath = join(repoRoot, 'packages/cli/dist/main.js');
+
+/** A running `opsloop up` on a temporary copy of the spec. */
+export interface Stack {
+  dir: string;
+  specPath: string;
+  process: ChildProcess;
+  output: () => string;
+  gateway: string;
+  control: string;
+  /**
+   * Runs an `opsloop` subcommand against this stack. Asynchronous on purpose: a synchronous spawn would stop
+   * this process from reading the runtime's output pipe, and the runtime would block writing to it.
+   */
+  cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }>;
+  /** Stops the stack (SIGTERM) and waits for the `up` process to exit; returns its exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Polls `check` every 50 ms until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+}
+
+/** True if a process with this pid exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Copies opsloop.yaml to a temp dir (commands resolved against the repo, the exposed gateway on any free
+ * port), starts `opsloop up` on it and waits for the endpoint lines.
+ */
+export async function startStack(edit?: (spec: Record<string, any>) => void): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), 'opsloop-e2e-'));
+  const spec = parse(readFileSync(join(repoRoot, 'opsloop.yaml'), 'utf8')) as Record<string, any>;
+  for (const service of Object.values(spec.services as Record<string, any>)) {
+    service.cwd = repoRoot;
+    if (service.expose) service.expose.port = 0;
+  }
+  edit?.(spec);
+  const specPath = join(dir, 'opsloop.yaml');
+  writeFileSync(specPath, stringify(spec));
+  let out = '';
+  const child = spawn(process.execPath, [cliPath, 'up', '-f', specPath, '--raw-logs'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const urls = await waitFor(
+    'opsloop up to print its endpoints',
+    () => {
+      if (child.exitCode !== null) throw new Error(`opsloop up exited ${child.exitCode}:\n${out}`);
+      const gateway = /^gateway: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1];
+      const control = /^control: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1];
+      return gateway && control && /is ready in/.test(out) ? { gateway, control } : undefined;
+    },
+    45_000,
+  );
+  return {
+    dir,
+    specPath,
+    process: child,
+    output: () => out,
+    ...urls,
+    cli: (...args) =>
+      new Promise((resolve) => {
+        execFile(
+          process.execPath,
+          [cliPath, ...args, '-f', specPath],
+          { encoding: 'utf8', timeout: 30_000 },
+          (error, stdout, stderr) => {
+            const status = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+            resolve({ status, stdout, stderr });
+          },
+        );
+      }),
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      const code = await exited;
+      rmSync(dir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+/** Replica pids of the stack, from `opsloop status -o json`. */
+export async function replicaPids(stack: Stack): Promise<Map<string, number>> {
+  const result = await stack.cli('status', '-o', 'json');
+  if (result.status !== 0) throw new Error(`opsloop status failed: ${result.stderr}`);
+  const status = JSON.parse(result.stdout) as { services: { replicas: { name: string; pid: number | null }[] }[] };
+  const pids = new Map<string, number>();
+  for (const s of status.services) for (const r of s.replicas) if (r.pid !== null) pids.set(r.name, r.pid);
+  return pids;
+}

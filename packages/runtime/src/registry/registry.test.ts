@@ -1,0 +1,200 @@
+import type { Endpoint, EndpointList } from '@opsloop/contracts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EndpointRegistry } from './registry.js';
+
+const endpoint = (instance: string, port = 4000, version = '1.0.0'): Endpoint => ({
+  instance,
+  url: `http://127.0.0.1:${port}`,
+  version,
+});
+
+/** Tracks whether a promise has settled, without awaiting it. */
+function track<T>(promise: Promise<T>) {
+  const state: { settled: boolean; value: T | undefined } = { settled: false, value: undefined };
+  void promise.then((value) => {
+    state.settled = true;
+    state.value = value;
+  });
+  return state;
+}
+
+describe('EndpointRegistry: lists and versions', () => {
+  it('lists an unknown service as empty at version 0', () => {
+    expect(new EndpointRegistry().list('cart')).toEqual({ service: 'cart', resourceVersion: 0, endpoints: [] });
+  });
+
+  it('set adds endpoints and list returns them sorted by instance', () => {
+    const registry = new EndpointRegistry();
+    registry.set('catalog', endpoint('catalog-3', 4003));
+    registry.set('catalog', endpoint('catalog-1', 4001));
+    registry.set('catalog', endpoint('catalog-2', 4002));
+    expect(registry.list('catalog').endpoints).toEqual([
+      endpoint('catalog-1', 4001),
+      endpoint('catalog-2', 4002),
+      endpoint('catalog-3', 4003),
+    ]);
+  });
+
+  it('set replaces the endpoint of the same instance; remove deletes it', () => {
+    const registry = new EndpointRegistry();
+    registry.set('catalog', endpoint('catalog-1', 4001));
+    registry.set('catalog', endpoint('catalog-1', 4555));
+    expect(registry.list('catalog').endpoints).toEqual([endpoint('catalog-1', 4555)]);
+    registry.remove('catalog', 'catalog-1');
+    expect(registry.list('catalog').endpoints).toEqual([]);
+  });
+
+  it('keeps services apart', () => {
+    const registry = new EndpointRegistry();
+    registry.set('catalog', endpoint('catalog-1'));
+    registry.set('gateway', endpoint('gateway-1', 5000));
+    registry.remove('catalog', 'gateway-1');
+    expect(registry.list('catalog').endpoints.map((e) => e.instance)).toEqual(['catalog-1']);
+    expect(registry.list('gateway').endpoints.map((e) => e.instance)).toEqual(['gateway-1']);
+  });
+
+  it('increases resourceVersion on real changes only', () => {
+    const registry = new EndpointRegistry();
+    const version = () => registry.list('catalog').resourceVersion;
+    const seen = [version()];
+
+    registry.set('catalog', endpoint('catalog-1', 4001));
+    seen.push(version());
+    expect(seen[1]).toBeGreaterThan(seen[0]!);
+
+    registry.set('catalog', endpoint('catalog-1', 4001)); // identical: no change
+    registry.remove('catalog', 'catalog-9'); // not there: no change
+    expect(version()).toBe(seen[1]);
+
+    registry.set('catalog', endpoint('catalog-1', 4002)); // new url
+    seen.push(version());
+    registry.set('catalog', endpoint('catalog-1', 4002, '2.0.0')); // new version
+    seen.push(version());
+    registry.remove('catalog', 'catalog-1');
+    seen.push(version());
+    registry.remove('catalog', 'catalog-1'); // already removed: no change
+    expect(version()).toBe(seen.at(-1));
+
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]!);
+  });
+
+  it("does not move one service's version when another changes", () => {
+    const registry = new EndpointRegistry();
+    registry.set('catalog', endpoint('catalog-1'));
+    const before = registry.list('catalog').resourceVersion;
+    registry.set('gateway', endpoint('gateway-1', 5000));
+    registry.remove('gateway', 'gateway-1');
+    expect(registry.list('catalog').resourceVersion).toBe(before);
+  });
+
+  it('returns copies: changing a returned list does not change the registry', () => {
+    const registry = new EndpointRegistry();
+    registry.set('catalog', endpoint('catalog-1'));
+    registry.list('catalog').endpoints.pop();
+    expect(registry.list('catalog').endpoints).toHaveLength(1);
+  });
+});
+
+describe('EndpointRegistry: watch', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('resolves at once when the known version is stale', async () => {
+    const registry = new EndpointRegistry();
+    registry.set('catalog', endpoint('catalog-1'));
+    const watch = track(registry.watch('catalog', 0, 60_000));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(watch.settled).toBe(true);
+    expect(watch.value).toEqual(registry.list('catalog'));
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('waits while nothing changes and resolves on the change with the new list', async () => {
+    const registry = new EndpointRegistry();
+    registry.set('catalog', endpoint('catalog-1'));
+    const known = registry.list('catalog').resourceVersion;
+    const watch = track(registry.watch('catalog', known, 60_000));
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(watch.settled).toBe(false);
+
+    registry.set('gateway', endpoint('gateway-1', 5000)); // another service: still waiting
+    await vi.advanceTimersByTimeAsync(0);
+    expect(watch.settled).toBe(false);
+
+    registry.set('catalog', endpoint('catalog-2', 4002));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(watch.settled).toBe(true);
+    const list = watch.value as EndpointList;
+    expect(list.resourceVersion).toBeGreaterThan(known);
+    expect(list.endpoints.map((e) => e.instance)).toEqual(['catalog-1', 'catalog-2']);
+    expect(vi.getTimerCount()).toBe(0); // the timeout timer was cleared
+  });
+
+  it('wakes every waiter of the service on a change', async () => {
+    const registry = new EndpointRegistry();
+    const a = track(registry.watch('catalog', 0, 60_000));
+    const b = track(registry.watch('catalog', 0, 60_000));
+    registry.set('catalog', endpoint('catalog-1'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect([a.settled, b.settled]).toEqual([true, true]);
+    expect(a.value?.endpoints).toHaveLength(1);
+  });
+
+  it('resolves after the timeout with the unchanged list', async () => {
+    const registry = new EndpointRegistry();
+    registry.set('catalog', endpoint('catalog-1'));
+    const before = registry.list('catalog');
+    const watch = track(registry.watch('catalog', before.resourceVersion, 5_000));
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(watch.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(watch.settled).toBe(true);
+    expect(watch.value).toEqual(before);
+  });
+
+  it('a waiter that timed out is not woken again by a later change', async () => {
+    const registry = new EndpointRegistry();
+    let resolutions = 0;
+    void registry.watch('catalog', 0, 1_000).then(() => resolutions++);
+    await vi.advanceTimersByTimeAsync(1_000);
+    registry.set('catalog', endpoint('catalog-1'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(resolutions).toBe(1);
+  });
+
+  it('ends the wait when the signal aborts, with the current list, and clears its timer', async () => {
+    const registry = new EndpointRegistry();
+    const abort = new AbortController();
+    const watch = track(registry.watch('catalog', 0, 60_000, abort.signal));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(watch.settled).toBe(false);
+    abort.abort();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(watch.settled).toBe(true);
+    expect(watch.value).toEqual({ service: 'catalog', resourceVersion: 0, endpoints: [] });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('does not wait at all with an already aborted signal', async () => {
+    const registry = new EndpointRegistry();
+    const watch = track(registry.watch('catalog', 0, 60_000, AbortSignal.abort()));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(watch.settled).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('closeWatches wakes every waiter of every service', async () => {
+    const registry = new EndpointRegistry();
+    const a = track(registry.watch('catalog', 0, 60_000));
+    const b = track(registry.watch('gateway', 0, 60_000));
+    registry.closeWatches();
+    await vi.advanceTimersByTimeAsync(0);
+    expect([a.settled, b.settled]).toEqual([true, true]);
+    expect(a.value).toEqual(registry.list('catalog'));
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});

@@ -1,0 +1,129 @@
+// Test support for the supervisor and runtime tests: a tiny HTTP service run as a real child process, and
+// bounded polling. Not part of the package build (packages/runtime/tsconfig.json includes only src/).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * The fake service, switched by environment variables:
+ * - `FAIL_LIVENESS=1`: `/livez` answers 500; `FAIL_READINESS=1`: `/readyz` answers 503;
+ * - `EXIT_AFTER_MS=n`: exits with code 3 after n ms;
+ * - `IGNORE_TERM=1`: SIGTERM is logged and ignored (otherwise it is logged and the process exits 0).
+ * Any other path answers JSON describing the replica. It prints `fake listening on <port> pid=<pid>` on
+ * stdout once listening and one line on stderr, and exits if its parent goes away (the IPC channel the
+ * supervisor opens disconnects), so a crashed test run leaves no orphan.
+ */
+const FAKE_SERVICE = String.raw`
+import { createServer } from 'node:http';
+
+const env = process.env;
+const say = (line) => process.stdout.write(line + '\n');
+
+process.on('SIGTERM', () => {
+  if (env.IGNORE_TERM === '1') {
+    say('ignoring SIGTERM');
+    return;
+  }
+  say('got SIGTERM');
+  server.close();
+  server.closeAllConnections();
+  process.stdout.write('', () => process.exit(0));
+});
+if (process.channel) process.on('disconnect', () => process.exit(0));
+
+const server = createServer((request, response) => {
+  const path = (request.url ?? '/').split('?')[0];
+  if (path === '/livez') {
+    response.writeHead(env.FAIL_LIVENESS === '1' ? 500 : 200, { 'content-type': 'application/json' });
+    response.end('{"status":"ok"}');
+    return;
+  }
+  if (path === '/readyz') {
+    response.writeHead(env.FAIL_READINESS === '1' ? 503 : 200, { 'content-type': 'application/json' });
+    response.end('{"status":"ready"}');
+    return;
+  }
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.end(
+    JSON.stringify({
+      path,
+      pid: process.pid,
+      port: Number(env.PORT),
+      host: env.HOST ?? null,
+      service: env.OPSLOOP_SERVICE ?? null,
+      instance: env.OPSLOOP_INSTANCE ?? null,
+      discoveryUrl: env.OPSLOOP_DISCOVERY_URL ?? null,
+      discoveryToken: env.OPSLOOP_DISCOVERY_TOKEN ?? null,
+      greeting: env.GREETING ?? null,
+      leaked: env.NOT_INHERITED ?? null,
+    }),
+  );
+});
+
+server.listen(Number(env.PORT), env.HOST ?? '127.0.0.1', () => {
+  say('fake listening on ' + server.address().port + ' pid=' + process.pid);
+  process.stderr.write('fake stderr line\n');
+});
+
+if (env.EXIT_AFTER_MS) {
+  setTimeout(() => {
+    say('exiting with code 3');
+    process.exit(3);
+  }, Number(env.EXIT_AFTER_MS));
+}
+`;
+
+/** A temporary directory holding `fake-service.mjs`. */
+export interface FakeServiceDir {
+  dir: string;
+  script: string;
+  remove(): Promise<void>;
+}
+
+/** Writes the fake service into a fresh temporary directory. */
+export async function writeFakeService(prefix = 'opsloop-fake-'): Promise<FakeServiceDir> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const script = join(dir, 'fake-service.mjs');
+  await writeFile(script, FAKE_SERVICE);
+  return { dir, script, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Polls `check` every `intervalMs` until it returns something other than undefined/false and returns that; a
+ * bound, not a timing assertion: it fails only if the condition never holds within `timeoutMs`.
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+  intervalMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** True once no process with this pid exists (`kill(pid, 0)` fails with ESRCH). */
+export function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Last-resort cleanup: SIGKILL a replica's process group (it runs detached), ignoring ESRCH. */
+export function killGroup(pid: number): void {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
