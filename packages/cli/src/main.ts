@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { CliError } from './cli-error.js';
 import { createProgram } from './program.js';
 

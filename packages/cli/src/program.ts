@@ -14,7 +14,7 @@ const positiveSeconds = (value: string): number => {
 /** Builds the `opsloop` command line; `run` receives each command's exit code. */
 export function createProgram(run: (work: Promise<number>) => void): Command {
   const program = new Command('opsloop')
-    .description('Run, observe and repair a microservice system (see https://opsloop.dev and docs/).')
+    .description('Run, observe and repair a microservice system described in opsloop.yaml (docs/runtime.md).')
     .version('0.1.0', '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false });

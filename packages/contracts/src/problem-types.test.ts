@@ -67,7 +67,7 @@ describe('problem catalogue', () => {
 describe('docs/errors.md', () => {
   const doc = readFileSync(ERRORS_DOC, 'utf8');
 
-  it('is exactly what scripts/gen-errors-doc.mjs generates (run it after changing the catalogue)', () => {
+  it('is exactly what `npm run gen:docs` generates (run it after changing the catalogue)', () => {
     expect(doc).toBe(renderErrorsDoc(listProblemTypes()));
   });
 

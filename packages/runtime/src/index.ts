@@ -7,6 +7,7 @@ export {
   type ServiceSpec,
   type HttpProbe,
 } from './spec/schema.js';
+export { specJsonSchema } from './spec/json-schema.js';
 export { loadSpec, parseSpec, validateSpec, SpecError, type LoadedSpec } from './spec/load-spec.js';
 export {
   createRuntime,

@@ -266,10 +266,10 @@ describe('gateway: failures', () => {
     expect(a.hits).toHaveLength(1);
   });
 
-  it('answers a GET with 502 bad-gateway when every replica refuses connections', async () => {
+  it('answers a GET with 503 upstream-unavailable when every replica refuses connections', async () => {
     const gateway = await startGateway([await deadEndpoint('catalog-x'), await deadEndpoint('catalog-y')]);
     const res = await gateway.app.inject({ method: 'GET', url: '/api/products?q=x' });
-    const body = expectProblem(res, 502, 'bad-gateway');
+    const body = expectProblem(res, 503, 'upstream-unavailable');
     expect(body.instance).toBe('/api/products');
   });
 

@@ -68,6 +68,7 @@ export function createProxy(options: ProxyOptions): Proxy {
         host: request.headers.host,
       });
       let lastFailure: Failure | undefined;
+      let allRefused = true;
 
       for (let attempt = 0; attempt <= options.retries; attempt++) {
         const remaining = options.timeoutMs - (Date.now() - started);
@@ -108,6 +109,7 @@ export function createProxy(options: ProxyOptions): Proxy {
             'upstream attempt failed',
           );
           lastFailure = failure;
+          if (failure.kind !== 'refused') allRefused = false;
           if (failure.kind === 'timeout') break;
           if (!retrySafe && failure.kind !== 'refused') break;
         }
@@ -124,7 +126,8 @@ export function createProxy(options: ProxyOptions): Proxy {
           detail: `${service} did not answer within ${options.timeoutMs} ms`,
         });
       }
-      if (lastFailure.kind === 'refused' && tried.size > 0 && retrySafe === false) {
+      if (allRefused) {
+        // No replica took the connection: the request never reached the service, as if there were none.
         throw new ProblemError('upstreamUnavailable', {
           detail: `no replica of ${service} accepted the connection`,
           headers: { 'retry-after': '1' },

@@ -173,7 +173,11 @@ describe('control API', () => {
     // A long timeout: only the change can end this request within the bound below.
     const pending = get(`/v1/endpoints/catalog?watch=${current}&timeoutSeconds=120`, DISCOVERY);
     await within(watching, 10_000, 'the watch to start');
-    expect(registry.watches.at(-1)).toMatchObject({ service: 'catalog', knownVersion: current, timeoutMs: 120_000 });
+    expect(registry.watches.at(-1)).toMatchObject({
+      service: 'catalog',
+      knownVersion: current,
+      timeoutMs: 120_000,
+    });
 
     registry.set('catalog', { instance: 'catalog-2', url: 'http://127.0.0.1:4002', version: '1' });
     const response = await within(pending, 10_000, 'the watch after a change');
@@ -186,7 +190,10 @@ describe('control API', () => {
   it('a watch with timeoutSeconds=1 and no change returns the unchanged list', async () => {
     registry.set('catalog', { instance: 'catalog-1', url: 'http://127.0.0.1:4001', version: '1' });
     const before = registry.list('catalog');
-    const response = await get(`/v1/endpoints/catalog?watch=${before.resourceVersion}&timeoutSeconds=1`, ADMIN);
+    const response = await get(
+      `/v1/endpoints/catalog?watch=${before.resourceVersion}&timeoutSeconds=1`,
+      ADMIN,
+    );
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual(before);
     expect(registry.watches.at(-1)?.timeoutMs).toBe(1_000);
@@ -201,22 +208,19 @@ describe('control API', () => {
     expect((await within(pending, 10_000, 'the watch')).statusCode).toBe(200);
   });
 
-  it.each([
-    'timeoutSeconds=0',
-    'timeoutSeconds=301',
-    'timeoutSeconds=abc',
-    'watch=-1',
-    'watch=1.5',
-  ])('rejects ?watch=0&%s with 400 validation-failed', async (query) => {
-    const response = await get(`/v1/endpoints/catalog?watch=0&${query}`, ADMIN);
-    expect(response.statusCode).toBe(400);
-    expect(response.headers['content-type']).toContain(PROBLEM_JSON);
-    expect(response.json()).toMatchObject({
-      type: 'https://opsloop.dev/problems/validation-failed',
-      status: 400,
-    });
-    expect(registry.watches).toHaveLength(0);
-  });
+  it.each(['timeoutSeconds=0', 'timeoutSeconds=301', 'timeoutSeconds=abc', 'watch=-1', 'watch=1.5'])(
+    'rejects ?watch=0&%s with 400 validation-failed',
+    async (query) => {
+      const response = await get(`/v1/endpoints/catalog?watch=0&${query}`, ADMIN);
+      expect(response.statusCode).toBe(400);
+      expect(response.headers['content-type']).toContain(PROBLEM_JSON);
+      expect(response.json()).toMatchObject({
+        type: 'https://opsloop.dev/problems/validation-failed',
+        status: 400,
+      });
+      expect(registry.watches).toHaveLength(0);
+    },
+  );
 
   it('rejects a service name longer than 63 characters', async () => {
     const response = await get(`/v1/endpoints/${'a'.repeat(64)}`, ADMIN);

@@ -20,7 +20,11 @@ function track<T>(promise: Promise<T>) {
 
 describe('EndpointRegistry: lists and versions', () => {
   it('lists an unknown service as empty at version 0', () => {
-    expect(new EndpointRegistry().list('cart')).toEqual({ service: 'cart', resourceVersion: 0, endpoints: [] });
+    expect(new EndpointRegistry().list('cart')).toEqual({
+      service: 'cart',
+      resourceVersion: 0,
+      endpoints: [],
+    });
   });
 
   it('set adds endpoints and list returns them sorted by instance', () => {

@@ -108,13 +108,37 @@ describe('parseSpec defaults', () => {
 
 describe('spec errors name the file, the path and the problem', () => {
   it.each<[string, string, string]>([
-    ['replicas -1', '  catalog:\n    command: [node]\n    replicas: -1\n', 'services.catalog.replicas: expected integer ≥ 0'],
-    ['replicas "two"', '  catalog:\n    command: [node]\n    replicas: two\n', 'services.catalog.replicas: expected integer ≥ 0'],
-    ['fractional replicas', '  catalog:\n    command: [node]\n    replicas: 1.5\n', 'services.catalog.replicas: expected integer ≥ 0'],
-    ['a typo (replica:)', '  catalog:\n    command: [node]\n    replica: 2\n', 'services.catalog: unknown field(s): replica'],
+    [
+      'replicas -1',
+      '  catalog:\n    command: [node]\n    replicas: -1\n',
+      'services.catalog.replicas: expected integer ≥ 0',
+    ],
+    [
+      'replicas "two"',
+      '  catalog:\n    command: [node]\n    replicas: two\n',
+      'services.catalog.replicas: expected integer ≥ 0',
+    ],
+    [
+      'fractional replicas',
+      '  catalog:\n    command: [node]\n    replicas: 1.5\n',
+      'services.catalog.replicas: expected integer ≥ 0',
+    ],
+    [
+      'a typo (replica:)',
+      '  catalog:\n    command: [node]\n    replica: 2\n',
+      'services.catalog: unknown field(s): replica',
+    ],
     ['a missing command', '  catalog:\n    replicas: 1\n', 'services.catalog.command: required'],
-    ['a command that is a string', '  catalog:\n    command: node main.js\n', 'services.catalog.command: expected a list of strings'],
-    ['an empty command', '  catalog:\n    command: []\n', 'services.catalog.command: expected a program to run'],
+    [
+      'a command that is a string',
+      '  catalog:\n    command: node main.js\n',
+      'services.catalog.command: expected a list of strings',
+    ],
+    [
+      'an empty command',
+      '  catalog:\n    command: []\n',
+      'services.catalog.command: expected a program to run',
+    ],
     [
       'a bad service name',
       '  Catalog_1:\n    command: [node]\n',
@@ -186,13 +210,20 @@ describe('spec errors name the file, the path and the problem', () => {
   });
 
   it('reports a wrong apiVersion and kind', () => {
-    const error = specError('apiVersion: v1\nkind: Pod\nmetadata: { name: shop }\nservices:\n  a: { command: [x] }\n');
-    expect(error.problems).toEqual(['apiVersion: expected "opsloop.dev/v1alpha1"', 'kind: expected "System"']);
+    const error = specError(
+      'apiVersion: v1\nkind: Pod\nmetadata: { name: shop }\nservices:\n  a: { command: [x] }\n',
+    );
+    expect(error.problems).toEqual([
+      'apiVersion: expected "opsloop.dev/v1alpha1"',
+      'kind: expected "System"',
+    ]);
   });
 
   it('reports every problem at once, one entry each, joined into a single-line message', () => {
     const error = specError(
-      withServices('  catalog:\n    command: [node]\n    replicas: -1\n    replica: 2\n  Bad:\n    command: [x]\n'),
+      withServices(
+        '  catalog:\n    command: [node]\n    replicas: -1\n    replica: 2\n  Bad:\n    command: [x]\n',
+      ),
     );
     expect(error.problems.length).toBeGreaterThanOrEqual(3);
     expect(error.message).not.toContain('\n');

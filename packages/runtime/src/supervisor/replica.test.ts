@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import type { EndpointList, ReplicaStatus } from '@opsloop/contracts';
 import { request } from 'undici';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { isGone, killGroup, waitFor, writeFakeService, type FakeServiceDir } from '../../test/fake-service.js';
+import {
+  isGone,
+  killGroup,
+  waitFor,
+  writeFakeService,
+  type FakeServiceDir,
+} from '../../test/fake-service.js';
 import { createManualClock, systemClock, type Clock } from '../clock.js';
 import type { RuntimeEvent } from '../events.js';
 import { createFileLogSink, type LogSink } from '../logs/log-sink.js';
@@ -71,9 +77,8 @@ function makeReplica(options: {
   const events: RuntimeEvent[] = [];
   const snapshots: Harness['snapshots'] = [];
   const pids = new Set<number>();
-  // eslint-disable-next-line prefer-const -- assigned after the listener that reads it is created
-  let replica: Replica;
-  replica = new Replica({
+  // The listener reads `replica`; the constructor emits no events, so it is initialised by the first one.
+  const replica: Replica = new Replica({
     name,
     service: SERVICE,
     spec,
@@ -113,11 +118,19 @@ describe('Replica with a real process', () => {
     replica.start();
     await replica.whenReady();
     const status = replica.status();
-    expect(status).toMatchObject({ name: 'fake-1', service: SERVICE, phase: 'running', ready: true, restarts: 0 });
+    expect(status).toMatchObject({
+      name: 'fake-1',
+      service: SERVICE,
+      phase: 'running',
+      ready: true,
+      restarts: 0,
+    });
     expect(status.pid).toEqual(expect.any(Number));
     expect(status.url).toBe(`http://127.0.0.1:${status.port}`);
     expect(status.lastExit).toBeNull();
-    expect(registry.list(SERVICE).endpoints).toEqual([{ instance: 'fake-1', url: status.url, version: '1.2.3' }]);
+    expect(registry.list(SERVICE).endpoints).toEqual([
+      { instance: 'fake-1', url: status.url, version: '1.2.3' },
+    ]);
     expect(ofType(events, 'replica-started')).toEqual([
       { type: 'replica-started', replica: 'fake-1', service: SERVICE, pid: status.pid, port: status.port },
     ]);
@@ -131,13 +144,16 @@ describe('Replica with a real process', () => {
     expect(body).toMatchObject({ pid: status.pid, port: status.port, host: '127.0.0.1', greeting: 'hello' });
 
     const listening = `fake listening on ${status.port} pid=${status.pid}`;
-    await waitFor('stdout and stderr lines in the tail', () =>
-      logs.tail('fake-1').includes(listening) && logs.tail('fake-1').includes('fake stderr line'),
+    await waitFor(
+      'stdout and stderr lines in the tail',
+      () => logs.tail('fake-1').includes(listening) && logs.tail('fake-1').includes('fake stderr line'),
     );
     const file = join(logDir, 'fake-1.log');
     const text = await waitFor('both lines in the log file', async () => {
       const content = await readFile(file, 'utf8').catch(() => '');
-      return content.includes(listening) && content.includes('[stderr] fake stderr line') ? content : undefined;
+      return content.includes(listening) && content.includes('[stderr] fake stderr line')
+        ? content
+        : undefined;
     });
     expect(text.split('\n')).toContain(listening);
   });
@@ -173,7 +189,13 @@ describe('Replica with a real process', () => {
     });
     // By the time the exit is reported the dead replica is out of discovery.
     expect(exits[0]!.registry.endpoints).toEqual([]);
-    expect(exits[0]!.status).toMatchObject({ phase: 'backoff', ready: false, pid: null, port: null, restarts: 1 });
+    expect(exits[0]!.status).toMatchObject({
+      phase: 'backoff',
+      ready: false,
+      pid: null,
+      port: null,
+      restarts: 1,
+    });
     const unready = snapshots.findIndex((s) => s.event.type === 'replica-unready');
     expect(unready).toBeGreaterThan(-1);
     expect(snapshots[unready]!.event).toMatchObject({ reason: 'exited' });
@@ -183,7 +205,9 @@ describe('Replica with a real process', () => {
     const status = replica.status();
     expect(status).toMatchObject({ phase: 'running', ready: true, restarts: 1 });
     expect(status.lastExit).toMatchObject({ reason: 'Signal(SIGKILL)', code: null, signal: 'SIGKILL' });
-    expect(registry.list(SERVICE).endpoints).toEqual([{ instance: 'fake-1', url: status.url, version: '1.2.3' }]);
+    expect(registry.list(SERVICE).endpoints).toEqual([
+      { instance: 'fake-1', url: status.url, version: '1.2.3' },
+    ]);
     expect(typeof firstUrl).toBe('string');
   });
 
@@ -284,7 +308,12 @@ describe('Replica with a real process', () => {
     await waitFor('the SIGTERM line', () => logs.tail('fake-1').includes('got SIGTERM'));
     // Stopping again is a no-op.
     await replica.stop();
-    expect(ofType(snapshots.map((s) => s.event), 'replica-exited')).toHaveLength(1);
+    expect(
+      ofType(
+        snapshots.map((s) => s.event),
+        'replica-exited',
+      ),
+    ).toHaveLength(1);
   });
 
   it('stop(): SIGKILLs a process that ignores SIGTERM after terminationGracePeriodSeconds', async () => {
@@ -300,7 +329,9 @@ describe('Replica with a real process', () => {
     expect(ofType(events, 'replica-exited')).toEqual([
       expect.objectContaining({ signal: 'SIGKILL', restartInMs: null }),
     ]);
-    await waitFor('the line saying SIGTERM was ignored', () => logs.tail('fake-1').includes('ignoring SIGTERM'));
+    await waitFor('the line saying SIGTERM was ignored', () =>
+      logs.tail('fake-1').includes('ignoring SIGTERM'),
+    );
   });
 
   it('stop() during back-off cancels the pending restart', async () => {
@@ -337,7 +368,11 @@ describe('Replica with a real process', () => {
     expect(status.lastExit?.reason).toContain('ENOENT');
     expect(status.lastExit).toMatchObject({ code: null, signal: null });
     expect(ofType(events, 'replica-started')).toEqual([]);
-    expect(ofType(events, 'replica-exited').slice(0, 2).map((e) => e.restartInMs)).toEqual([0, 200]);
+    expect(
+      ofType(events, 'replica-exited')
+        .slice(0, 2)
+        .map((e) => e.restartInMs),
+    ).toEqual([0, 200]);
     expect(registry.list(SERVICE).endpoints).toEqual([]);
     await replica.stop();
     expect(replica.status().phase).toBe('stopped');
