@@ -4,19 +4,23 @@ import { describe, expect, it } from 'vitest';
 import { alive, repoRoot, replicaPids, startStack, waitFor } from './support/stack.js';
 
 describe('process lifecycle', () => {
-  it.each(['SIGINT', 'SIGTERM'] as const)('stops every replica when opsloop up gets %s', async (signal) => {
-    const stack = await startStack((spec) => {
-      spec.services.catalog.replicas = 1;
-    });
-    const pids = [...(await replicaPids(stack)).values()];
-    expect(pids.length).toBe(2);
-    expect(await stack.stop(signal)).toBe(0);
-    for (const pid of pids) expect(alive(pid), `pid ${pid} outlived the runtime`).toBe(false);
-  }, 60_000);
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'stops every replica when opsloop up gets %s',
+    async (signal) => {
+      const stack = await startStack((spec) => {
+        spec.services.catalog!.replicas = 1;
+      });
+      const pids = [...(await replicaPids(stack)).values()];
+      expect(pids.length).toBe(2);
+      expect(await stack.stop(signal)).toBe(0);
+      for (const pid of pids) expect(alive(pid), `pid ${pid} outlived the runtime`).toBe(false);
+    },
+    60_000,
+  );
 
   it('leaves no orphan when the runtime itself is SIGKILLed', async () => {
     const stack = await startStack((spec) => {
-      spec.services.catalog.replicas = 1;
+      spec.services.catalog!.replicas = 1;
     });
     const pids = [...(await replicaPids(stack)).values()];
     await stack.stop('SIGKILL');

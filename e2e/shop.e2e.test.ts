@@ -24,7 +24,9 @@ describe('the shop through opsloop up', () => {
   });
 
   it('propagates a caller request id end to end', async () => {
-    const response = await fetch(`${stack.gateway}/api/products?limit=1`, { headers: { 'x-request-id': 'e2e-trace-42' } });
+    const response = await fetch(`${stack.gateway}/api/products?limit=1`, {
+      headers: { 'x-request-id': 'e2e-trace-42' },
+    });
     expect(response.headers.get('x-request-id')).toBe('e2e-trace-42');
   });
 
@@ -42,12 +44,16 @@ describe('the shop through opsloop up', () => {
     [
       'a 2 MB body',
       '/api/products',
-      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(2_000_000) }) },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ pad: 'x'.repeat(2_000_000) }),
+      },
       413,
       'payload-too-large',
     ],
   ] as const)('answers %s with a problem document', async (_name, path, init, status, slug) => {
-    const response = await fetch(`${stack.gateway}${path}`, init as RequestInit);
+    const response = await fetch(`${stack.gateway}${path}`, init);
     expect(response.status).toBe(status);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const problem = problemDocumentSchema.parse(await response.json());
@@ -57,7 +63,7 @@ describe('the shop through opsloop up', () => {
   });
 
   it('keeps answering when a catalog replica is SIGKILLed, and the runtime restarts it', async () => {
-    const before = (await replicaPids(stack));
+    const before = await replicaPids(stack);
     const victim = before.get('catalog-1');
     expect(victim).toBeTypeOf('number');
     process.kill(victim!, 'SIGKILL');
@@ -69,10 +75,21 @@ describe('the shop through opsloop up', () => {
     const restarted = await waitFor('catalog-1 to be restarted and ready', async () => {
       const result = await stack.cli('status', '-o', 'json');
       const status = JSON.parse(result.stdout) as {
-        services: { name: string; replicas: { name: string; pid: number | null; ready: boolean; restarts: number; lastExit: { reason: string } | null }[] }[];
+        services: {
+          name: string;
+          replicas: {
+            name: string;
+            pid: number | null;
+            ready: boolean;
+            restarts: number;
+            lastExit: { reason: string } | null;
+          }[];
+        }[];
       };
       const replica = status.services.flatMap((s) => s.replicas).find((r) => r.name === 'catalog-1');
-      return replica && replica.ready && replica.restarts >= 1 && replica.pid !== victim ? replica : undefined;
+      return replica && replica.ready && replica.restarts >= 1 && replica.pid !== victim
+        ? replica
+        : undefined;
     });
     expect(restarted.lastExit?.reason).toBe('Signal(SIGKILL)');
     expect(alive(victim!)).toBe(false);

@@ -28,7 +28,11 @@ export interface Stack {
 }
 
 /** Polls `check` every 50 ms until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -40,7 +44,9 @@ export async function waitFor<T>(what: string, check: () => T | undefined | Prom
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+  throw new Error(
+    `timed out waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`,
+  );
 }
 
 /** True if a process with this pid exists. */
@@ -53,14 +59,23 @@ export function alive(pid: number): boolean {
   }
 }
 
+/** The parts of opsloop.yaml a test may edit before the stack starts. */
+export interface EditableSpec {
+  services: Record<
+    string,
+    { cwd?: string; replicas?: number; expose?: { port: number }; [key: string]: unknown }
+  >;
+  [key: string]: unknown;
+}
+
 /**
  * Copies opsloop.yaml to a temp dir (commands resolved against the repo, the exposed gateway on any free
  * port), starts `opsloop up` on it and waits for the endpoint lines.
  */
-export async function startStack(edit?: (spec: Record<string, any>) => void): Promise<Stack> {
+export async function startStack(edit?: (spec: EditableSpec) => void): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'opsloop-e2e-'));
-  const spec = parse(readFileSync(join(repoRoot, 'opsloop.yaml'), 'utf8')) as Record<string, any>;
-  for (const service of Object.values(spec.services as Record<string, any>)) {
+  const spec = parse(readFileSync(join(repoRoot, 'opsloop.yaml'), 'utf8')) as EditableSpec;
+  for (const service of Object.values(spec.services)) {
     service.cwd = repoRoot;
     if (service.expose) service.expose.port = 0;
   }
@@ -116,7 +131,9 @@ export async function startStack(edit?: (spec: Record<string, any>) => void): Pr
 export async function replicaPids(stack: Stack): Promise<Map<string, number>> {
   const result = await stack.cli('status', '-o', 'json');
   if (result.status !== 0) throw new Error(`opsloop status failed: ${result.stderr}`);
-  const status = JSON.parse(result.stdout) as { services: { replicas: { name: string; pid: number | null }[] }[] };
+  const status = JSON.parse(result.stdout) as {
+    services: { replicas: { name: string; pid: number | null }[] }[];
+  };
   const pids = new Map<string, number>();
   for (const s of status.services) for (const r of s.replicas) if (r.pid !== null) pids.set(r.name, r.pid);
   return pids;

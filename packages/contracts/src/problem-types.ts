@@ -89,7 +89,8 @@ export const problemTypes = define({
     slug: 'unsupported-media-type',
     title: 'Unsupported content type',
     status: 415,
-    description: 'The `content-type` of the body is not one this endpoint accepts (usually `application/json`).',
+    description:
+      'The `content-type` of the body is not one this endpoint accepts (usually `application/json`).',
   },
   internalError: {
     slug: 'internal-error',
@@ -137,7 +138,10 @@ export function problemTypeUri(code: ProblemTypeCode): string {
 }
 
 /** The catalogue as a list, in declaration order (for docs and drift tests). */
-export function listProblemTypes(): readonly (ProblemTypeDefinition & { code: ProblemTypeCode; type: string })[] {
+export function listProblemTypes(): readonly (ProblemTypeDefinition & {
+  code: ProblemTypeCode;
+  type: string;
+})[] {
   return (Object.keys(problemTypes) as ProblemTypeCode[]).map((code) => ({
     code,
     type: problemTypeUri(code),

@@ -288,7 +288,7 @@ export class Replica {
     if (child === undefined || pid === undefined) return;
     signalGroup(pid, 'SIGTERM');
     const handle = this.#o.clock.after(graceMs, () => {
-      if (this.#child === child) signalGroup(pid, 'SIGKILL');
+      if (this.#child === child) signalGroup(pid, 'SIGTERM');
     });
     child.once('exit', () => handle.cancel());
   }
@@ -310,24 +310,8 @@ export class Replica {
             ? 'ConfigError'
             : 'Error');
     this.#lastExit = { reason, code, signal, at: new Date(now).toISOString() };
-    if (this.#phase === 'stopping') {
-      this.#phase = 'stopped';
-      this.#o.onEvent({
-        type: 'replica-exited',
-        replica: this.name,
-        service: this.service,
-        reason,
-        code,
-        signal,
-        restartInMs: null,
-      });
-      for (const wake of this.#exitWaiters.splice(0)) wake();
-      return;
-    }
-    const delay = this.#backoff.onExit(now - (this.#startedAt ?? now));
-    this.#restarts++;
-    this.#phase = 'backoff';
-    this.#nextRestartAt = now + delay;
+    const stopping = this.#phase === 'stopping';
+    const delay = stopping ? null : this.#backoff.onExit(now - (this.#startedAt ?? now));
     this.#o.onEvent({
       type: 'replica-exited',
       replica: this.name,
@@ -337,6 +321,14 @@ export class Replica {
       signal,
       restartInMs: delay,
     });
+    if (delay === null) {
+      this.#phase = 'stopped';
+      for (const wake of this.#exitWaiters.splice(0)) wake();
+      return;
+    }
+    this.#restarts++;
+    this.#phase = 'backoff';
+    this.#nextRestartAt = now + delay;
     this.#after(delay, () => void this.#launch());
   }
 }
