@@ -100,6 +100,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const replicas = new Map<string, Replica[]>();
   const balancers = new Map<string, TcpBalancer>();
   let controlApi: Service | undefined;
+  let controlLog: ReturnType<typeof pino.destination> | undefined;
   let controlUrl = '';
   let stopping: Promise<void> | undefined;
   /** Set while this runtime owns the state directory (and so the state file). */
@@ -162,11 +163,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         registry,
         status,
         requestShutdown: () => resolveShutdown(),
-        logDestination: pino.destination({
+        logDestination: (controlLog = pino.destination({
           dest: join(stateDir, 'logs', 'control-api.log'),
           mkdir: true,
           sync: false,
-        }),
+        })),
       });
       controlUrl = await controlApi.listen();
       onEvent({ type: 'control-api', url: controlUrl });
@@ -263,6 +264,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         for (const name of order) await Promise.all((replicas.get(name) ?? []).map((r) => r.stop()));
         await Promise.all([...balancers.values()].map((b) => b.close()));
         if (controlApi) await controlApi.shutdown('runtime stopping');
+        const log = controlLog;
+        if (log) {
+          await new Promise<void>((resolve) => {
+            setTimeout(resolve, 2_000).unref();
+            log.once('close', () => resolve());
+            log.end();
+          });
+        }
         await logs.close();
         // Only the runtime that claimed the directory owns the state file; another one's stop leaves it alone.
         if (claimed) {

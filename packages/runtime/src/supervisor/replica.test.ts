@@ -28,7 +28,10 @@ interface Harness {
   logs: LogSink;
   logDir: string;
   events: RuntimeEvent[];
-  /** Status and registry list at the moment of each event, in event order. */
+  /**
+   * Per event, in order: the registry list at the moment of the event, and the status once the supervisor
+   * finished handling it (a microtask later: after the synchronous bookkeeping, before any timer runs).
+   */
   snapshots: { event: RuntimeEvent; status: ReplicaStatus; registry: EndpointList }[];
   pids: Set<number>;
 }
@@ -93,7 +96,9 @@ function makeReplica(options: {
     onEvent: (event) => {
       events.push(event);
       if (event.type === 'replica-started') pids.add(event.pid);
-      snapshots.push({ event, status: replica.status(), registry: registry.list(SERVICE) });
+      const snapshot = { event, status: replica.status(), registry: registry.list(SERVICE) };
+      snapshots.push(snapshot);
+      queueMicrotask(() => (snapshot.status = replica.status()));
     },
   });
   const harness: Harness = { replica, registry, logs, logDir, events, snapshots, pids };

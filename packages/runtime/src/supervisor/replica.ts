@@ -181,7 +181,7 @@ export class Replica {
     this.#child = child;
     this.#startedAt = this.#o.clock.now();
     let exited = false;
-    child.once('error', (error) => {
+    child.on('error', (error) => {
       // spawn failures (ENOENT, EACCES) arrive here and are followed by no 'exit' event.
       if (exited || child.pid !== undefined) return;
       exited = true;
@@ -288,7 +288,7 @@ export class Replica {
     if (child === undefined || pid === undefined) return;
     signalGroup(pid, 'SIGTERM');
     const handle = this.#o.clock.after(graceMs, () => {
-      if (this.#child === child) signalGroup(pid, 'SIGTERM');
+      if (this.#child === child) signalGroup(pid, 'SIGKILL');
     });
     child.once('exit', () => handle.cancel());
   }
