@@ -41,3 +41,14 @@ export {
   type SystemStatus,
 } from './runtime-status.js';
 export { renderErrorsDoc } from './render-errors-doc.js';
+export { eventTypeNameSchema, eventMetadataSchema, type EventMetadata } from './events/envelope.js';
+export {
+  shopEventSchemas,
+  parseShopEventData,
+  orderPlacedV1,
+  orderCancelledV1,
+  paymentFailedV1,
+  userRegisteredV1,
+  type ShopEventType,
+  type ShopEventData,
+} from './events/shop-events.js';
