@@ -1,1 +1,42 @@
-export const PLACEHOLDER = true;
+/**
+ * @opsloop/store: the SQL database port (`Database`) with its PGlite and PostgreSQL adapters, the
+ * migrations runner and SQLSTATE predicates. See the package README.
+ */
+export type {
+  Database,
+  DatabaseKind,
+  IsolationLevel,
+  MigrateResult,
+  Migration,
+  TransactionOptions,
+} from './database.js';
+export {
+  SQLSTATE,
+  sqlState,
+  isUniqueViolation,
+  isForeignKeyViolation,
+  isCheckViolation,
+  isSerializationFailure,
+} from './errors.js';
+export { MigrationError, MIGRATION_TABLE, MIGRATION_LOCK_TABLE } from './migrations.js';
+export { assertSchemaName, schemaNameForService } from './schema-name.js';
+export { DEFAULT_TRANSACTION_RETRIES } from './transaction.js';
+export {
+  createPgliteDatabase,
+  createPgliteTemplate,
+  PGLITE_MEMORY,
+  type PgliteDatabaseOptions,
+  type PgliteTemplate,
+} from './adapters/pglite-database.js';
+export {
+  createPostgresDatabase,
+  redactUrl,
+  type PostgresDatabaseOptions,
+} from './adapters/postgres-database.js';
+export {
+  createDatabaseFromConfig,
+  storeConfigSchema,
+  DEFAULT_DATA_DIR,
+  type DatabaseFromConfigOptions,
+  type StoreConfig,
+} from './adapters/database-from-config.js';
