@@ -14,6 +14,7 @@ export const PACKAGE_ROLES = Object.freeze({
   kit: Object.freeze(['contracts']),
   store: Object.freeze(['contracts', 'kit']),
   bus: Object.freeze(['contracts', 'kit']),
+  outbox: Object.freeze(['contracts', 'kit', 'store', 'bus']),
   runtime: Object.freeze(['contracts', 'kit', 'store', 'bus']),
   telemetry: Object.freeze(['contracts', 'kit', 'store']),
   aiops: Object.freeze(['contracts', 'kit', 'telemetry']),
@@ -24,7 +25,7 @@ export const PACKAGE_ROLES = Object.freeze({
 });
 
 /** Allowed dependencies of every service (services/*): never another service, never a platform package. */
-export const SERVICE_ROLE = Object.freeze(['contracts', 'kit', 'store', 'bus']);
+export const SERVICE_ROLE = Object.freeze(['contracts', 'kit', 'store', 'bus', 'outbox']);
 
 /** A packages/<dir> missing from PACKAGE_ROLES gets only this, so new packages must be added deliberately. */
 export const UNKNOWN_PACKAGE_ROLE = Object.freeze(['contracts', 'kit']);

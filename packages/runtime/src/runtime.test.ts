@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { systemStatusSchema } from '@opsloop/contracts';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isGone, killGroup, writeFakeService, type FakeServiceDir } from '../test/fake-service.js';
+import { createEmbeddedEventBus } from '@opsloop/bus';
+import { isGone, killGroup, waitFor, writeFakeService, type FakeServiceDir } from '../test/fake-service.js';
 import type { RuntimeEvent } from './events.js';
 import { AlreadyRunningError, createRuntime, type Runtime, type StartResult } from './runtime.js';
 import { parseSpec, type LoadedSpec } from './spec/load-spec.js';
@@ -164,6 +165,49 @@ describe('runtime running a system of fake services', () => {
     });
     const status = await get(`${result.controlUrl}/v1/status`, { authorization: `Bearer ${token}` });
     expect(status.status).toBe(403);
+  });
+
+  it('hosts the embedded event bus for replicas, behind its own token', async () => {
+    const body = (await get(`${result.endpoints.front}/env`)).json() as Record<string, string | null>;
+    expect(body.busUrl).toBe(result.controlUrl);
+    const token = body.busToken!;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect([runtime.adminToken, body.discoveryToken]).not.toContain(token);
+
+    const bus = createEmbeddedEventBus({ url: body.busUrl!, token });
+    try {
+      await bus.ensureStream('runtime-test');
+      const event = {
+        id: 'e-1',
+        type: 'thing.happened.v1',
+        key: 'k',
+        time: new Date().toISOString(),
+        data: { n: 1 },
+      };
+      expect((await bus.publish('runtime-test', event)).duplicate).toBe(false);
+      const seen: unknown[] = [];
+      const subscription = await bus.subscribe({
+        stream: 'runtime-test',
+        group: 'g',
+        handler: (delivery) => {
+          seen.push(delivery.event.data);
+          return Promise.resolve();
+        },
+      });
+      await waitFor('the event to be delivered', () => (seen.length > 0 ? true : undefined), 10_000);
+      await subscription.stop();
+      expect(seen).toEqual([{ n: 1 }]);
+    } finally {
+      await bus.close();
+    }
+
+    // The discovery token does not open the bus, and the bus token opens nothing else.
+    const withDiscovery = await get(`${result.controlUrl}/v1/bus/streams/runtime-test`, {
+      authorization: `Bearer ${body.discoveryToken!}`,
+    });
+    expect(withDiscovery.status).toBe(401);
+    const statusWithBus = await get(`${result.controlUrl}/v1/status`, { authorization: `Bearer ${token}` });
+    expect(statusWithBus.status).toBe(401);
   });
 
   it('answers 503 problem+json on an exposed URL with no ready replica', async () => {

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import type { ServiceStatus, SystemStatus } from '@opsloop/contracts';
+import { createEmbeddedBroker, type EmbeddedBroker } from '@opsloop/bus';
 import type { Service } from '@opsloop/kit';
 import { systemClock, type Clock } from './clock.js';
 import { createControlApi } from './control-api/control-api.js';
@@ -90,6 +91,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const tokens = new TokenStore();
   const adminToken = newToken();
   const discoveryToken = newToken();
+  const busToken = newToken();
   tokens.add(adminToken, 'admin');
   tokens.add(discoveryToken, 'discovery');
   const startedAt = new Date(clock.now()).toISOString();
@@ -100,6 +102,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const replicas = new Map<string, Replica[]>();
   const balancers = new Map<string, TcpBalancer>();
   let controlApi: Service | undefined;
+  let broker: EmbeddedBroker | undefined;
   let controlLog: ReturnType<typeof pino.destination> | undefined;
   let controlUrl = '';
   let stopping: Promise<void> | undefined;
@@ -157,7 +160,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         );
       }
       process.once('exit', killAll);
+      if (spec.runtime.bus === 'embedded') {
+        broker = await createEmbeddedBroker({ dir: join(stateDir, 'bus') });
+      }
       controlApi = await createControlApi({
+        ...(broker ? { bus: { broker, token: busToken } } : {}),
         port: spec.runtime.controlPort,
         tokens,
         registry,
@@ -226,6 +233,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
                 OPSLOOP_INSTANCE: `${name}-${i + 1}`,
                 OPSLOOP_DISCOVERY_URL: controlUrl,
                 OPSLOOP_DISCOVERY_TOKEN: discoveryToken,
+                ...(broker ? { OPSLOOP_BUS_URL: controlUrl, OPSLOOP_BUS_TOKEN: busToken } : {}),
               },
               version: service.env.SERVICE_VERSION ?? 'unversioned',
               ports,
@@ -264,6 +272,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         for (const name of order) await Promise.all((replicas.get(name) ?? []).map((r) => r.stop()));
         await Promise.all([...balancers.values()].map((b) => b.close()));
         if (controlApi) await controlApi.shutdown('runtime stopping');
+        if (broker) await broker.close();
         const log = controlLog;
         if (log) {
           await new Promise<void>((resolve) => {

@@ -54,6 +54,8 @@ const server = createServer((request, response) => {
       instance: env.OPSLOOP_INSTANCE ?? null,
       discoveryUrl: env.OPSLOOP_DISCOVERY_URL ?? null,
       discoveryToken: env.OPSLOOP_DISCOVERY_TOKEN ?? null,
+      busUrl: env.OPSLOOP_BUS_URL ?? null,
+      busToken: env.OPSLOOP_BUS_TOKEN ?? null,
       greeting: env.GREETING ?? null,
       leaked: env.NOT_INHERITED ?? null,
     }),

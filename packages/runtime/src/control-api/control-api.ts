@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DestinationStream } from 'pino';
 import type { SystemStatus } from '@opsloop/contracts';
+import { registerBrokerRoutes, type BrokerApi } from '@opsloop/bus';
 import { createService, parseInput, ProblemError, type Service } from '@opsloop/kit';
 import type { EndpointRegistry } from '../registry/registry.js';
 import type { Role, TokenStore } from './tokens.js';
@@ -14,6 +15,8 @@ export interface ControlApiOptions {
   /** Called by `POST /v1/shutdown`; the runtime stops after the response is sent. */
   requestShutdown(): void;
   logDestination?: DestinationStream;
+  /** The embedded event broker to serve under `/v1/bus/…`, with the token replicas use for it. */
+  bus?: { broker: BrokerApi; token: string };
 }
 
 declare module 'fastify' {
@@ -76,6 +79,9 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
           return options.registry.watch(service, query.watch, query.timeoutSeconds * 1000, abort.signal);
         },
       );
+
+      // The broker checks its own token: a replica's bus token grants the bus and nothing else.
+      if (options.bus) registerBrokerRoutes(app, options.bus.broker, { token: options.bus.token });
 
       app.post('/v1/shutdown', { config: { roles: ['admin'] } }, (_request, reply) => {
         reply.raw.once('finish', () => options.requestShutdown());

@@ -31,7 +31,7 @@ describe("the repository's opsloop.yaml", () => {
     expect(loaded.dir).toBe(dirname(REPO_SPEC));
     const { spec } = loaded;
     expect(spec.metadata.name).toBe('shop');
-    expect(spec.runtime).toEqual({ controlPort: 0 });
+    expect(spec.runtime).toEqual({ controlPort: 0, bus: 'embedded' });
     expect(Object.keys(spec.services)).toEqual(['catalog', 'gateway']);
 
     const catalog = spec.services.catalog!;

@@ -29,6 +29,8 @@ const RESERVED_ENV = [
   'OPSLOOP_INSTANCE',
   'OPSLOOP_DISCOVERY_URL',
   'OPSLOOP_DISCOVERY_TOKEN',
+  'OPSLOOP_BUS_URL',
+  'OPSLOOP_BUS_TOKEN',
 ];
 
 /** One service of the system. */
@@ -112,8 +114,10 @@ export const systemSpecSchema = z
       .strictObject({
         /** Loopback port of the control API (0 = any free port). */
         controlPort: positiveInt('port', 0, 65535).default(0),
+        /** `embedded`: the runtime hosts a durable event broker and tells replicas where it is; `off`: it does not. */
+        bus: z.enum(['embedded', 'off'], { error: 'expected "embedded" or "off"' }).default('embedded'),
       })
-      .default({ controlPort: 0 }),
+      .default({ controlPort: 0, bus: 'embedded' }),
     services: z
       .record(serviceNameSchema, serviceSpecSchema)
       .refine((services) => Object.keys(services).length > 0, 'expected at least one service'),
