@@ -11,7 +11,7 @@ describe('process lifecycle', () => {
         spec.services.catalog!.replicas = 1;
       });
       const pids = [...(await replicaPids(stack)).values()];
-      expect(pids.length).toBe(2);
+      expect(pids.length).toBe(3);
       expect(await stack.stop(signal)).toBe(0);
       for (const pid of pids) expect(alive(pid), `pid ${pid} outlived the runtime`).toBe(false);
     },

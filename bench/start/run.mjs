@@ -17,6 +17,7 @@ function tempSpec() {
   for (const service of Object.values(spec.services)) {
     service.cwd = root;
     if (service.expose) service.expose.port = 0;
+    if (service.env?.DATA_DIR !== undefined) service.env.DATA_DIR = join(dir, 'data');
   }
   const path = join(dir, 'opsloop.yaml');
   writeFileSync(path, stringify(spec));

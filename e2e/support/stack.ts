@@ -78,6 +78,9 @@ export async function startStack(edit?: (spec: EditableSpec) => void): Promise<S
   for (const service of Object.values(spec.services)) {
     service.cwd = repoRoot;
     if (service.expose) service.expose.port = 0;
+    // Each stack gets its own databases: stacks run in parallel and an embedded database has one writer.
+    const env = service.env as Record<string, unknown> | undefined;
+    if (env?.DATA_DIR !== undefined) env.DATA_DIR = join(dir, 'data');
   }
   edit?.(spec);
   const specPath = join(dir, 'opsloop.yaml');

@@ -32,7 +32,7 @@ describe("the repository's opsloop.yaml", () => {
     const { spec } = loaded;
     expect(spec.metadata.name).toBe('shop');
     expect(spec.runtime).toEqual({ controlPort: 0, bus: 'embedded' });
-    expect(Object.keys(spec.services)).toEqual(['catalog', 'gateway']);
+    expect(Object.keys(spec.services)).toEqual(['catalog', 'inventory', 'gateway']);
 
     const catalog = spec.services.catalog!;
     expect(catalog.replicas).toBe(2);
