@@ -57,7 +57,7 @@ describe("the repository's opsloop.yaml", () => {
     expect(gateway.dependsOn).toEqual(['catalog']);
     // Numbers in env become strings, as the environment holds only strings.
     expect(gateway.env.UPSTREAM_TIMEOUT_MS).toBe('5000');
-    expect(startOrder(spec)).toEqual(['catalog', 'gateway']);
+    expect(startOrder(spec)).toEqual(['catalog', 'inventory', 'gateway']);
   });
 });
 
