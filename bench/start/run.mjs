@@ -11,21 +11,21 @@ import { parse, stringify } from 'yaml';
 const root = new URL('../../', import.meta.url).pathname;
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 
-function tempSpec() {
+function tempSpec(dataDir) {
   const dir = mkdtempSync(join(tmpdir(), 'opsloop-bench-start-'));
   const spec = parse(readFileSync(join(root, 'opsloop.yaml'), 'utf8'));
   for (const service of Object.values(spec.services)) {
     service.cwd = root;
     if (service.expose) service.expose.port = 0;
-    if (service.env?.DATA_DIR !== undefined) service.env.DATA_DIR = join(dir, 'data');
+    if (service.env?.DATA_DIR !== undefined) service.env.DATA_DIR = dataDir;
   }
   const path = join(dir, 'opsloop.yaml');
   writeFileSync(path, stringify(spec));
   return { dir, path };
 }
 
-function startOnce() {
-  const { dir, path } = tempSpec();
+function startOnce(dataDir) {
+  const { dir, path } = tempSpec(dataDir);
   const began = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
     const child = spawn('npm', ['start', '--silent', '--', '-f', path, '--no-logs'], {
@@ -59,10 +59,14 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 const cold = [];
 const warm = [];
+// Each round: a cold start (clean build, fresh databases: the first `npm start` after `npm install`), then a
+// warm one (built, the databases the cold run created: every later `npm start`).
 for (let i = 0; i < runs; i++) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'opsloop-bench-data-'));
   execSync('npx tsc -b --clean', { cwd: root, stdio: 'ignore' });
-  cold.push(await startOnce());
-  warm.push(await startOnce());
+  cold.push(await startOnce(dataDir));
+  warm.push(await startOnce(dataDir));
+  rmSync(dataDir, { recursive: true, force: true });
 }
 
 const result = {
