@@ -82,9 +82,9 @@ const result = {
 writeFileSync(join(root, 'bench/results/start.json'), `${JSON.stringify(result, null, 2)}\n`);
 console.log('npm start → ready        median      runs');
 console.log(
-  `cold (build first)   ${String(result.coldStartMs.median).padStart(8)} ms   ${cold.map(Math.round).join(', ')}`,
+  `cold (new build+DBs) ${String(result.coldStartMs.median).padStart(8)} ms   ${cold.map(Math.round).join(', ')}`,
 );
 console.log(
-  `warm (built)         ${String(result.warmStartMs.median).padStart(8)} ms   ${warm.map(Math.round).join(', ')}`,
+  `warm (built, DBs)    ${String(result.warmStartMs.median).padStart(8)} ms   ${warm.map(Math.round).join(', ')}`,
 );
 console.log(`goal: warm ≤ 15000 ms → ${result.warmStartMs.median <= 15_000 ? 'met' : 'NOT met'}`);
