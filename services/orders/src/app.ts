@@ -1,0 +1,44 @@
+import type { z } from 'zod';
+import type { Logger, ServiceOptions } from '@opsloop/kit';
+import { storeConfigSchema, type Database } from '@opsloop/store';
+import { ordersMigrations } from './migrations.js';
+import { createOrders } from './orders.js';
+import { registerOrdersRoutes } from './routes.js';
+import type { OrdersTables } from './tables.js';
+
+/** The orders service's configuration: the store's variables. */
+export const ordersConfigSchema = storeConfigSchema;
+
+/** The orders service's settings. */
+export type OrdersConfig = z.infer<typeof ordersConfigSchema>;
+
+/** Options of {@link ordersService}. */
+export interface OrdersServiceOptions {
+  /** Opens the service's database once config is known; the service migrates and closes it. */
+  createDatabase(config: OrdersConfig, log: Logger): Promise<Database<OrdersTables>>;
+  /** The clock of the domain (`Date.now` by default). */
+  now?: () => number;
+  env?: Record<string, string | undefined>;
+}
+
+/** The orders service definition, ready for `createService` or `runService`. */
+export function ordersService(options: OrdersServiceOptions): ServiceOptions<typeof ordersConfigSchema> {
+  return {
+    name: 'orders',
+    version: '0.1.0',
+    configSchema: ordersConfigSchema,
+    ...(options.env ? { env: options.env } : {}),
+    async setup({ app, config, log, readiness, onShutdown }) {
+      const database = await options.createDatabase(config, log);
+      try {
+        await database.migrate(ordersMigrations);
+      } catch (error) {
+        await database.close();
+        throw error;
+      }
+      onShutdown(() => database.close());
+      readiness.register('database', () => database.ping());
+      registerOrdersRoutes(app, createOrders({ database, ...(options.now ? { now: options.now } : {}) }));
+    },
+  };
+}

@@ -1,0 +1,41 @@
+export { ordersService, ordersConfigSchema, type OrdersConfig, type OrdersServiceOptions } from './app.js';
+export {
+  createOrders,
+  decodeCursor,
+  InvalidOrderInput,
+  ALLOWED_TRANSITIONS,
+  MAX_LINE_QUANTITY,
+  MAX_ORDER_LINES,
+  MAX_PAGE_SIZE,
+  MAX_REASON_LENGTH,
+  MAX_UNIT_AMOUNT_MINOR,
+  MAX_USER_ID_LENGTH,
+  ORDER_STATES,
+  REASON_REQUIRED,
+  TRANSITION_TARGETS,
+  type CreateOrderInput,
+  type CreateOrderResult,
+  type ListOptions,
+  type Money,
+  type Order,
+  type OrderDetail,
+  type OrderHistoryEntry,
+  type OrderLine,
+  type OrderPage,
+  type Orders,
+  type OrdersOptions,
+  type TransitionInput,
+  type TransitionResult,
+  type TransitionTarget,
+} from './orders.js';
+export { ordersMigrations } from './migrations.js';
+export {
+  registerOrdersRoutes,
+  createOrderBodySchema,
+  transitionBodySchema,
+  listOrdersQuerySchema,
+  DEFAULT_PAGE_SIZE,
+  type OrderDetailView,
+  type OrderView,
+} from './routes.js';
+export type { OrdersTables, OrderState } from './tables.js';
