@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import type { Logger, ServiceOptions } from '@opsloop/kit';
+import { storeConfigSchema, type Database } from '@opsloop/store';
+import { createPayments } from './payments.js';
+import { paymentsMigrations } from './migrations.js';
+import { createSimulatedProvider, MAX_PROVIDER_LATENCY_MS, type SimulatedProvider } from './provider.js';
+import { registerPaymentsRoutes } from './routes.js';
+import type { PaymentsTables } from './tables.js';
+
+const rate = (what: string) =>
+  z.coerce
+    .number({ error: `expected ${what} from 0 to 1` })
+    .min(0, `expected ${what} from 0 to 1`)
+    .max(1, `expected ${what} from 0 to 1`)
+    .default(0);
+
+/** The payments' configuration: the store's variables plus the simulated provider's initial settings. */
+export const paymentsConfigSchema = storeConfigSchema.extend({
+  /** Initial latency of every provider call, in milliseconds (changeable at run time). */
+  PROVIDER_LATENCY_MS: z.coerce
+    .number({ error: 'expected milliseconds' })
+    .int('expected milliseconds')
+    .min(0, 'expected milliseconds')
+    .max(MAX_PROVIDER_LATENCY_MS, 'expected at most one minute')
+    .default(0),
+  /** Initial probability that a provider call fails (transient). */
+  PROVIDER_FAILURE_RATE: rate('a failure rate'),
+  /** Initial probability that an authorization is declined. */
+  PROVIDER_DECLINE_RATE: rate('a decline rate'),
+});
+
+/** The payments' settings. */
+export type PaymentsConfig = z.infer<typeof paymentsConfigSchema>;
+
+/** Options of {@link paymentsService}. */
+export interface PaymentsServiceOptions {
+  /** Opens the service's database once config is known; the service migrates and closes it. */
+  createDatabase(config: PaymentsConfig, log: Logger): Promise<Database<PaymentsTables>>;
+  /** The card provider (a simulated one from the config's settings by default); tests inject one. */
+  provider?: SimulatedProvider;
+  /** The clock of the domain (`Date.now` by default). */
+  now?: () => number;
+  env?: Record<string, string | undefined>;
+}
+
+/** The payments service definition, ready for `createService` or `runService`. */
+export function paymentsService(
+  options: PaymentsServiceOptions,
+): ServiceOptions<typeof paymentsConfigSchema> {
+  return {
+    name: 'payments',
+    version: '0.1.0',
+    configSchema: paymentsConfigSchema,
+    ...(options.env ? { env: options.env } : {}),
+    async setup({ app, config, log, readiness, onShutdown }) {
+      const provider =
+        options.provider ??
+        createSimulatedProvider({
+          latencyMs: config.PROVIDER_LATENCY_MS,
+          failureRate: config.PROVIDER_FAILURE_RATE,
+          declineRate: config.PROVIDER_DECLINE_RATE,
+        });
+      const database = await options.createDatabase(config, log);
+      try {
+        await database.migrate(paymentsMigrations);
+      } catch (error) {
+        await database.close();
+        throw error;
+      }
+      onShutdown(() => database.close());
+      readiness.register('database', () => database.ping());
+      const payments = createPayments({ database, provider, ...(options.now ? { now: options.now } : {}) });
+      registerPaymentsRoutes(app, payments, provider);
+    },
+  };
+}

@@ -1,0 +1,43 @@
+export {
+  paymentsService,
+  paymentsConfigSchema,
+  type PaymentsConfig,
+  type PaymentsServiceOptions,
+} from './app.js';
+export {
+  createPayments,
+  InvalidPaymentInput,
+  IDEMPOTENCY_KEY_PATTERN,
+  MAX_AMOUNT_MINOR,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  type AuthorizeInput,
+  type ConflictReason,
+  type Payment,
+  type PaymentActionInput,
+  type PaymentResult,
+  type Payments,
+  type PaymentsOptions,
+} from './payments.js';
+export { paymentsMigrations } from './migrations.js';
+export {
+  createSeededRandom,
+  createSimulatedProvider,
+  InvalidProviderSettings,
+  MAX_PROVIDER_LATENCY_MS,
+  ProviderUnavailableError,
+  type CardProvider,
+  type Money,
+  type ProviderAuthorization,
+  type ProviderCallCounts,
+  type ProviderPaymentRequest,
+  type ProviderSettings,
+  type SimulatedProvider,
+  type SimulatedProviderOptions,
+} from './provider.js';
+export {
+  registerPaymentsRoutes,
+  authorizeBodySchema,
+  providerSettingsBodySchema,
+  PROVIDER_RETRY_AFTER_SECONDS,
+} from './routes.js';
+export type { IdempotencyState, PaymentOperation, PaymentStatus, PaymentsTables } from './tables.js';

@@ -1,0 +1,397 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Database } from '@opsloop/store';
+import type { CardProvider, Money } from './provider.js';
+import type { PaymentOperation, PaymentStatus, PaymentsTables } from './tables.js';
+
+/** Largest amount of one payment in minor units (one billion major units of a two-decimal currency). */
+export const MAX_AMOUNT_MINOR = 100_000_000_000;
+/** Longest idempotency key. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+/** An idempotency key: 1–255 printable ASCII characters. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
+
+/** A payment as the domain answers it (timestamps as ISO strings, so a stored answer replays identically). */
+export interface Payment {
+  paymentId: string;
+  orderId: string;
+  amount: Money;
+  status: PaymentStatus;
+  /** Why the provider declined it (`declined` only). */
+  declineReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Input of {@link Payments.authorize}. */
+export interface AuthorizeInput {
+  idempotencyKey: string;
+  orderId: string;
+  amount: Money;
+}
+
+/** Input of {@link Payments.capture}, {@link Payments.void} and {@link Payments.refund}. */
+export interface PaymentActionInput {
+  idempotencyKey: string;
+  paymentId: string;
+}
+
+/** Why an operation was refused; nothing changed and nothing was stored. */
+export type ConflictReason =
+  /** The key was used before for a different request. */
+  | 'idempotency-key-reused'
+  /** The key is claimed by a request still in flight that did not finish within the wait. */
+  | 'idempotency-key-in-progress'
+  /** The payment's status does not allow the operation. */
+  | 'invalid-transition';
+
+/** What an operation did. */
+export type PaymentResult =
+  /** The operation's answer: done now, or the stored answer of the first request with this key (`replayed`). */
+  | { outcome: 'ok'; payment: Payment; replayed: boolean }
+  | { outcome: 'conflict'; reason: ConflictReason; detail: string; payment?: Payment }
+  | { outcome: 'not-found' };
+
+/** Options of {@link createPayments}. */
+export interface PaymentsOptions {
+  database: Database<PaymentsTables>;
+  provider: CardProvider;
+  /** The current time in milliseconds since the epoch (`Date.now` by default). */
+  now?: () => number;
+  /** How long a duplicate request waits for the answer of the one in flight (default 30 s). */
+  waitForAnswerMs?: number;
+  /**
+   * After how long an unfinished claim (its process died) may be taken over by a retry (default 2 min,
+   * longer than the provider's longest latency).
+   */
+  staleClaimMs?: number;
+}
+
+/**
+ * The payments domain. Every operation carries an idempotency key: the first request claims it (a committed
+ * `in-progress` row), calls the provider, then stores the payment change and the answer in one transaction.
+ * Duplicates wait for and replay that answer; they never call the provider.
+ */
+export interface Payments {
+  /** Authorizes `amount` for `orderId`: a new payment, `authorized` or `declined`. */
+  authorize(input: AuthorizeInput): Promise<PaymentResult>;
+  /** Captures an authorized payment. */
+  capture(input: PaymentActionInput): Promise<PaymentResult>;
+  /** Voids an authorized (not captured) payment. */
+  void(input: PaymentActionInput): Promise<PaymentResult>;
+  /** Refunds a captured payment in full. */
+  refund(input: PaymentActionInput): Promise<PaymentResult>;
+  /** A payment, or undefined. */
+  get(paymentId: string): Promise<Payment | undefined>;
+}
+
+/** Raised by the domain for input its callers should have validated (a programming error, not a result). */
+export class InvalidPaymentInput extends RangeError {
+  override readonly name = 'InvalidPaymentInput';
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const CURRENCY = /^[A-Z]{3}$/;
+
+/** The status an action needs and the one it leads to. */
+const TRANSITIONS = {
+  capture: { from: 'authorized', to: 'captured' },
+  void: { from: 'authorized', to: 'voided' },
+  refund: { from: 'captured', to: 'refunded' },
+} as const satisfies Record<
+  Exclude<PaymentOperation, 'authorize'>,
+  { from: PaymentStatus; to: PaymentStatus }
+>;
+
+function uuid(value: string, what: string): string {
+  const lower = typeof value === 'string' ? value.toLowerCase() : '';
+  if (!UUID.test(lower)) throw new InvalidPaymentInput(`${what} must be a UUID`);
+  return lower;
+}
+
+function idempotencyKey(value: string): string {
+  if (typeof value !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(value))
+    throw new InvalidPaymentInput('idempotencyKey must be 1-255 printable ASCII characters');
+  return value;
+}
+
+function money(amount: Money): Money {
+  const { amountMinor, currency } = amount;
+  if (!Number.isSafeInteger(amountMinor) || amountMinor < 1 || amountMinor > MAX_AMOUNT_MINOR)
+    throw new InvalidPaymentInput(`amountMinor must be an integer from 1 to ${MAX_AMOUNT_MINOR}`);
+  if (typeof currency !== 'string' || !CURRENCY.test(currency))
+    throw new InvalidPaymentInput('currency must be an ISO 4217 code in capitals');
+  return { amountMinor, currency };
+}
+
+/** The hash stored with a key: the operation and its canonical request. */
+function requestHash(parts: readonly (string | number)[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+interface PaymentRow {
+  id: string;
+  order_id: string;
+  amount_minor: number | bigint | string;
+  currency: string;
+  status: PaymentStatus;
+  provider_reference: string | null;
+  decline_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toPayment(row: PaymentRow): Payment {
+  return {
+    paymentId: row.id,
+    orderId: row.order_id,
+    amount: { amountMinor: Number(row.amount_minor), currency: row.currency },
+    status: row.status,
+    declineReason: row.decline_reason,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A claimed key: the token proves the claim is still ours when the answer is stored or the claim dropped. */
+interface Claim {
+  key: string;
+  token: string;
+}
+
+/** Creates the payments domain over the service's database and a card provider. */
+export function createPayments(options: PaymentsOptions): Payments {
+  const { database, provider } = options;
+  const clock = options.now ?? Date.now;
+  const now = () => new Date(clock());
+  const waitForAnswerMs = options.waitForAnswerMs ?? 30_000;
+  const staleClaimMs = options.staleClaimMs ?? 120_000;
+
+  /**
+   * Claims `key` for a request, or finds the answer of an earlier one. The claim is a committed row of its
+   * own (autocommit insert), so a concurrent duplicate sees it at once and waits for the stored answer.
+   */
+  async function claimOrReplay(
+    key: string,
+    operation: PaymentOperation,
+    hash: string,
+  ): Promise<{ claim: Claim } | { result: PaymentResult }> {
+    const deadline = Date.now() + waitForAnswerMs;
+    let pause = 5;
+    for (;;) {
+      const token = randomUUID();
+      const claimed = await database.db
+        .insertInto('idempotency')
+        .values({
+          key,
+          operation,
+          request_hash: hash,
+          state: 'in-progress',
+          claim_token: token,
+          claimed_at: now(),
+        })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .returning('key')
+        .executeTakeFirst();
+      if (claimed !== undefined) return { claim: { key, token } };
+
+      const row = await database.db
+        .selectFrom('idempotency')
+        .select(['request_hash', 'state', 'answer', 'claimed_at'])
+        .where('key', '=', key)
+        .executeTakeFirst();
+      if (row === undefined) continue; // The claimant failed and let go: claim it again.
+      if (row.request_hash !== hash)
+        return {
+          result: {
+            outcome: 'conflict',
+            reason: 'idempotency-key-reused',
+            detail: 'this Idempotency-Key was already used for a different request',
+          },
+        };
+      if (row.state === 'done' && row.answer !== null)
+        return { result: { outcome: 'ok', payment: JSON.parse(row.answer) as Payment, replayed: true } };
+
+      // In progress. A claim whose process died is taken over once it is older than any provider call.
+      if (clock() - row.claimed_at.getTime() > staleClaimMs) {
+        const taken = await database.db
+          .updateTable('idempotency')
+          .set({ claim_token: token, claimed_at: now() })
+          .where('key', '=', key)
+          .where('state', '=', 'in-progress')
+          .where('claimed_at', '=', row.claimed_at)
+          .returning('key')
+          .executeTakeFirst();
+        if (taken !== undefined) return { claim: { key, token } };
+        continue;
+      }
+      if (Date.now() >= deadline)
+        return {
+          result: {
+            outcome: 'conflict',
+            reason: 'idempotency-key-in-progress',
+            detail: 'a request with this Idempotency-Key is still in progress; retry later',
+          },
+        };
+      await sleep(pause);
+      pause = Math.min(pause * 2, 100);
+    }
+  }
+
+  /** Drops a claim without an answer (provider failure, refusal), so that a retry can claim the key again. */
+  async function release(claim: Claim): Promise<void> {
+    await database.db
+      .deleteFrom('idempotency')
+      .where('key', '=', claim.key)
+      .where('claim_token', '=', claim.token)
+      .where('state', '=', 'in-progress')
+      .execute();
+  }
+
+  /** Runs `work` under a fresh claim; drops the claim when `work` throws or answers without an effect. */
+  async function idempotent(
+    key: string,
+    operation: PaymentOperation,
+    hash: string,
+    work: (claim: Claim) => Promise<PaymentResult>,
+  ): Promise<PaymentResult> {
+    const found = await claimOrReplay(key, operation, hash);
+    if ('result' in found) return found.result;
+    let result: PaymentResult;
+    try {
+      result = await work(found.claim);
+    } catch (error) {
+      await release(found.claim).catch(() => undefined);
+      throw error;
+    }
+    if (result.outcome !== 'ok') await release(found.claim);
+    return result;
+  }
+
+  /** Stores the answer on our claim, in the caller's transaction; throws when the claim was taken over. */
+  async function storeAnswer(
+    trx: Parameters<Parameters<Database<PaymentsTables>['transaction']>[0]>[0],
+    claim: Claim,
+    payment: Payment,
+    at: Date,
+  ): Promise<void> {
+    const stored = await trx
+      .updateTable('idempotency')
+      .set({
+        state: 'done',
+        answer: JSON.stringify(payment),
+        payment_id: payment.paymentId,
+        completed_at: at,
+      })
+      .where('key', '=', claim.key)
+      .where('claim_token', '=', claim.token)
+      .where('state', '=', 'in-progress')
+      .returning('key')
+      .executeTakeFirst();
+    if (stored === undefined) throw new Error(`idempotency claim on ${claim.key} was lost`);
+  }
+
+  async function load(paymentId: string): Promise<Payment | undefined> {
+    const row = await database.db
+      .selectFrom('payment')
+      .selectAll()
+      .where('id', '=', paymentId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toPayment(row);
+  }
+
+  async function act(kind: keyof typeof TRANSITIONS, input: PaymentActionInput): Promise<PaymentResult> {
+    const key = idempotencyKey(input.idempotencyKey);
+    const paymentId = uuid(input.paymentId, 'paymentId');
+    const { from, to } = TRANSITIONS[kind];
+    return idempotent(key, kind, requestHash([kind, paymentId]), async (claim) => {
+      const row = await database.db
+        .selectFrom('payment')
+        .selectAll()
+        .where('id', '=', paymentId)
+        .executeTakeFirst();
+      if (row === undefined) return { outcome: 'not-found' };
+      const refused = (payment: Payment): PaymentResult => ({
+        outcome: 'conflict',
+        reason: 'invalid-transition',
+        detail: `payment ${paymentId} is ${payment.status}; ${kind} needs it ${from}`,
+        payment,
+      });
+      if (row.status !== from || row.provider_reference === null) return refused(toPayment(row));
+
+      await provider[kind]({
+        idempotencyKey: key,
+        reference: row.provider_reference,
+        amount: { amountMinor: Number(row.amount_minor), currency: row.currency },
+      });
+
+      const at = now();
+      return database.transaction(async (trx): Promise<PaymentResult> => {
+        // Conditional: a concurrent action with another key may have moved the payment meanwhile.
+        const updated = await trx
+          .updateTable('payment')
+          .set({ status: to, updated_at: at })
+          .where('id', '=', paymentId)
+          .where('status', '=', from)
+          .returningAll()
+          .executeTakeFirst();
+        if (updated === undefined) {
+          const current = await trx
+            .selectFrom('payment')
+            .selectAll()
+            .where('id', '=', paymentId)
+            .executeTakeFirstOrThrow();
+          return refused(toPayment(current));
+        }
+        const payment = toPayment(updated);
+        await storeAnswer(trx, claim, payment, at);
+        return { outcome: 'ok', payment, replayed: false };
+      });
+    });
+  }
+
+  return {
+    async authorize(input) {
+      const key = idempotencyKey(input.idempotencyKey);
+      const orderId = uuid(input.orderId, 'orderId');
+      const amount = money(input.amount);
+      const hash = requestHash(['authorize', orderId, amount.amountMinor, amount.currency]);
+      return idempotent(key, 'authorize', hash, async (claim) => {
+        const answer = await provider.authorize({ idempotencyKey: key, amount });
+        const at = now();
+        const payment: Payment = {
+          paymentId: randomUUID(),
+          orderId,
+          amount,
+          status: answer.outcome,
+          declineReason: answer.outcome === 'declined' ? answer.reason : null,
+          createdAt: at.toISOString(),
+          updatedAt: at.toISOString(),
+        };
+        await database.transaction(async (trx) => {
+          await trx
+            .insertInto('payment')
+            .values({
+              id: payment.paymentId,
+              order_id: orderId,
+              amount_minor: amount.amountMinor,
+              currency: amount.currency,
+              status: payment.status,
+              provider_reference: answer.outcome === 'authorized' ? answer.reference : null,
+              decline_reason: payment.declineReason,
+              created_at: at,
+              updated_at: at,
+            })
+            .execute();
+          await storeAnswer(trx, claim, payment, at);
+        });
+        return { outcome: 'ok', payment, replayed: false };
+      });
+    },
+    capture: (input) => act('capture', input),
+    void: (input) => act('void', input),
+    refund: (input) => act('refund', input),
+    get: (paymentId) => load(uuid(paymentId, 'paymentId')),
+  };
+}
