@@ -93,16 +93,25 @@ export async function startStack(edit?: (spec: EditableSpec) => void): Promise<S
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const urls = await waitFor(
-    'opsloop up to print its endpoints',
-    () => {
-      if (child.exitCode !== null) throw new Error(`opsloop up exited ${child.exitCode}:\n${out}`);
-      const gateway = /^gateway: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1];
-      const control = /^control: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1];
-      return gateway && control && /is ready in/.test(out) ? { gateway, control } : undefined;
-    },
-    45_000,
-  );
+  let urls: { gateway: string; control: string };
+  try {
+    urls = await waitFor(
+      'opsloop up to print its endpoints',
+      () => {
+        if (child.exitCode !== null) throw new Error(`opsloop up exited ${child.exitCode}:\n${out}`);
+        const gateway = /^gateway: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1];
+        const control = /^control: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1];
+        return gateway && control && /is ready in/.test(out) ? { gateway, control } : undefined;
+      },
+      45_000,
+    );
+  } catch (error) {
+    // Never leave a half-started stack behind: the runtime stops its replicas on SIGTERM.
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     dir,
     specPath,
