@@ -12,6 +12,9 @@ export type {
 export { BusError, isBusErrorCode, type BusErrorCode } from './bus-error.js';
 export { PARTITION_COUNT, partitionOf } from './partition.js';
 export {
+  assertStreamName,
+  encodeEvent,
+  type EncodedEvent,
   DEAD_LETTER_SUFFIX,
   DEFAULT_DEDUPE_WINDOW_MS,
   MAX_EVENT_BYTES,

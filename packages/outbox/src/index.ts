@@ -5,7 +5,7 @@
 export { outboxMigrations, OUTBOX_MIGRATION_NAME } from './migrations.js';
 export type { InboxTable, OutboxTable, OutboxTables } from './tables.js';
 export { enqueue } from './enqueue.js';
-export { eventEnvelopeSchema, validateEvent, type ValidatedEvent } from './event-schema.js';
+export { validateEvent, type ValidatedEvent } from './event-schema.js';
 export {
   createOutboxRelay,
   DEFAULT_RELAY_BATCH_SIZE,

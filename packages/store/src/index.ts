@@ -40,3 +40,7 @@ export {
   type DatabaseFromConfigOptions,
   type StoreConfig,
 } from './adapters/database-from-config.js';
+export {
+  createThrowawayPostgresDatabase,
+  dropThrowawayPostgresDatabase,
+} from './adapters/throwaway-postgres.js';

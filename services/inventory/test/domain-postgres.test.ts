@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
-import { createPostgresDatabase } from '@opsloop/store';
+import { createThrowawayPostgresDatabase, dropThrowawayPostgresDatabase } from '@opsloop/store';
 import { describe } from 'vitest';
 import type { InventoryTables } from '../src/tables.js';
 import { describeInventoryDomain } from './domain-suite.js';
@@ -12,18 +10,7 @@ const url = process.env.OPSLOOP_TEST_POSTGRES_URL ?? '';
 describe.skipIf(url === '')('PostgreSQL', () => {
   describeInventoryDomain('PostgreSQL', {
     // A fresh schema per run, dropped afterwards.
-    open: () =>
-      createPostgresDatabase<InventoryTables>({
-        url,
-        schema: `t_${randomBytes(4).toString('hex')}_inventory`,
-        connectionTimeoutMs: 10_000,
-      }),
-    async dispose(database) {
-      try {
-        await sql`drop schema if exists ${sql.id(database.schema)} cascade`.execute(database.db);
-      } finally {
-        await database.close();
-      }
-    },
+    open: () => createThrowawayPostgresDatabase<InventoryTables>(url, 'inventory'),
+    dispose: (database) => dropThrowawayPostgresDatabase(database),
   });
 });
