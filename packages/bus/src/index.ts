@@ -22,7 +22,6 @@ export {
   deadLetterStreamOf,
   isDeadLetterStream,
 } from './validation.js';
-export { createManualClock, systemClock, type Clock, type ManualClock, type TimerHandle } from './clock.js';
 
 export {
   BUS_ERROR_MEMBER,

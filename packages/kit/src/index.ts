@@ -16,3 +16,4 @@ export {
 } from './discovery/adapters/registry-resolver.js';
 export { createStaticResolver, parseStaticEndpoints } from './discovery/adapters/static-resolver.js';
 export { createResolverFromConfig } from './discovery/adapters/resolver-from-config.js';
+export { systemClock, createManualClock, type Clock, type ManualClock, type TimerHandle } from './clock.js';

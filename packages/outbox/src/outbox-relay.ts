@@ -1,12 +1,5 @@
-import {
-  BusError,
-  systemClock,
-  type Clock,
-  type EventBus,
-  type EventEnvelope,
-  type TimerHandle,
-} from '@opsloop/bus';
-import type { Logger } from '@opsloop/kit';
+import { BusError, type EventBus, type EventEnvelope } from '@opsloop/bus';
+import { systemClock, type Clock, type Logger, type TimerHandle } from '@opsloop/kit';
 import type { Database } from '@opsloop/store';
 import { sql, type Kysely } from 'kysely';
 import { createMutex, mutexOf, type Mutex } from './mutex.js';

@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import {
   createEmbeddedBroker,
   createInProcessEventBus,
-  createManualClock,
   type Delivery,
   type EmbeddedBroker,
   type EventBus,
   type EventEnvelope,
   type Subscription,
 } from '@opsloop/bus';
+import { createManualClock } from '@opsloop/kit';
 import {
   createPgliteDatabase,
   createPgliteTemplate,

@@ -18,7 +18,6 @@ export {
 } from './runtime.js';
 export type { RuntimeEvent, EventListener } from './events.js';
 export type { LogStream } from './logs/log-sink.js';
-export { systemClock, createManualClock, type Clock, type ManualClock, type TimerHandle } from './clock.js';
 export { RestartBackoff, type BackoffOptions } from './supervisor/backoff.js';
 export { ProbeTracker, type ProbeThresholds } from './supervisor/probe-tracker.js';
 export { EndpointRegistry } from './registry/registry.js';

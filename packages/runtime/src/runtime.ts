@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import type { ServiceStatus, SystemStatus } from '@opsloop/contracts';
 import { createEmbeddedBroker, type EmbeddedBroker } from '@opsloop/bus';
 import type { Service } from '@opsloop/kit';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '@opsloop/kit';
 import { createControlApi } from './control-api/control-api.js';
 import { newToken, TokenStore } from './control-api/tokens.js';
 import type { EventListener } from './events.js';

@@ -10,7 +10,7 @@ import {
   writeFakeService,
   type FakeServiceDir,
 } from '../../test/fake-service.js';
-import { createManualClock, systemClock, type Clock } from '../clock.js';
+import { createManualClock, systemClock, type Clock } from '@opsloop/kit';
 import type { RuntimeEvent } from '../events.js';
 import { createFileLogSink, type LogSink } from '../logs/log-sink.js';
 import { EndpointRegistry } from '../registry/registry.js';

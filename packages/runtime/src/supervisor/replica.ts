@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import type { ReplicaStatus } from '@opsloop/contracts';
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock, TimerHandle } from '@opsloop/kit';
 import type { EventListener } from '../events.js';
 import type { LogSink } from '../logs/log-sink.js';
 import type { EndpointRegistry } from '../registry/registry.js';

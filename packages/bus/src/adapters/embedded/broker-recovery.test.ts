@@ -2,7 +2,7 @@ import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createManualClock } from '../../clock.js';
+import { createManualClock } from '@opsloop/kit';
 import type { EventEnvelope } from '../../event-bus.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 

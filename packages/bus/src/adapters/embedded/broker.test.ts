@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BusError } from '../../bus-error.js';
-import { createManualClock, type ManualClock } from '../../clock.js';
+import { createManualClock, type ManualClock } from '@opsloop/kit';
 import type { Delivery, EventEnvelope } from '../../event-bus.js';
 import { partitionOf } from '../../partition.js';
 import { createEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from './broker.js';

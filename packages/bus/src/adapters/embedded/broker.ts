@@ -2,7 +2,7 @@ import { mkdir, open, readdir, readFile, realpath, unlink } from 'node:fs/promis
 import { join } from 'node:path';
 import type { Logger } from '@opsloop/kit';
 import { BusError } from '../../bus-error.js';
-import { systemClock, type Clock, type TimerHandle } from '../../clock.js';
+import { systemClock, type Clock, type TimerHandle } from '@opsloop/kit';
 import type { Delivery, EventEnvelope, PublishResult } from '../../event-bus.js';
 import { PARTITION_COUNT } from '../../partition.js';
 import {

@@ -3,7 +3,7 @@ export interface TimerHandle {
   cancel(): void;
 }
 
-/** Time, injected so that back-off, probes and rollouts are tested without sleeping. */
+/** Time, injected so that back-off, probes, redelivery and rollouts are tested without sleeping. */
 export interface Clock {
   now(): number;
   /** Runs `fn` after `ms`; the timer never keeps the process alive on its own. */
