@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@opsloop/kit';
 import { Backoff, Notifier, settlesWithin, sleep } from '../../async-utils.js';
+import { SubscriptionSet } from '../../subscription-set.js';
 import { BusError } from '../../bus-error.js';
 import { runDelivery, type Settlement } from '../../delivery-runner.js';
 import type {
@@ -215,7 +216,7 @@ class BrokerEventBus implements EventBus {
   readonly #pollWaitMs: number;
   readonly #closeTimeoutMs: number;
   readonly #onClose: (() => Promise<void>) | undefined;
-  readonly #subscriptions = new Set<BrokerSubscription<never>>();
+  readonly #subscriptions = new SubscriptionSet();
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -249,29 +250,15 @@ class BrokerEventBus implements EventBus {
     this.#assertOpen();
     await this.#api.streamInfo(resolved.stream);
     this.#assertOpen();
-    const subscription = new BrokerSubscription(this.#api, resolved, this.#log, this.#pollWaitMs);
-    const handle = subscription as unknown as BrokerSubscription<never>;
-    this.#subscriptions.add(handle);
-    subscription.start();
-    return {
-      stop: async () => {
-        await subscription.stop();
-        this.#subscriptions.delete(handle);
-      },
-    };
+    return this.#subscriptions.track(
+      new BrokerSubscription(this.#api, resolved, this.#log, this.#pollWaitMs),
+    );
   }
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
-      const stopping = Promise.all([...this.#subscriptions].map((subscription) => subscription.stop()));
-      if (!(await settlesWithin(stopping, this.#closeTimeoutMs))) {
-        this.#log?.warn(
-          { timeout_ms: this.#closeTimeoutMs },
-          'bus: handlers still running at close; their events are redelivered after their ack wait',
-        );
-      }
-      this.#subscriptions.clear();
+      await this.#subscriptions.stopAll(this.#closeTimeoutMs, this.#log);
       await this.#onClose?.();
     })();
     return this.#closing;

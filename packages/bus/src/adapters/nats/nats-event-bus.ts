@@ -16,7 +16,8 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
-import { Backoff, settlesWithin, sleep } from '../../async-utils.js';
+import { Backoff, sleep } from '../../async-utils.js';
+import { SubscriptionSet } from '../../subscription-set.js';
 import { BusError } from '../../bus-error.js';
 import { runDelivery, type Settlement } from '../../delivery-runner.js';
 import type {
@@ -250,7 +251,7 @@ class NatsEventBus implements EventBus {
   readonly #pullExpiresMs: number;
   readonly #closeTimeoutMs: number;
   readonly #timeoutMs: number;
-  readonly #subscriptions = new Set<NatsSubscription<never>>();
+  readonly #subscriptions = new SubscriptionSet();
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -421,29 +422,15 @@ class NatsEventBus implements EventBus {
       Array.from({ length: PARTITION_COUNT }, (_, partition) => this.ensureConsumer(resolved, partition)),
     );
     this.#assertOpen();
-    const subscription = new NatsSubscription(this, this.#js, resolved, this.#log, this.#pullExpiresMs);
-    const handle = subscription as unknown as NatsSubscription<never>;
-    this.#subscriptions.add(handle);
-    subscription.start();
-    return {
-      stop: async () => {
-        await subscription.stop();
-        this.#subscriptions.delete(handle);
-      },
-    };
+    return this.#subscriptions.track(
+      new NatsSubscription(this, this.#js, resolved, this.#log, this.#pullExpiresMs),
+    );
   }
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
-      const stopping = Promise.all([...this.#subscriptions].map((subscription) => subscription.stop()));
-      if (!(await settlesWithin(stopping, this.#closeTimeoutMs))) {
-        this.#log?.warn(
-          { timeout_ms: this.#closeTimeoutMs },
-          'bus: handlers still running at close; their events are redelivered after their ack wait',
-        );
-      }
-      this.#subscriptions.clear();
+      await this.#subscriptions.stopAll(this.#closeTimeoutMs, this.#log);
       if (!this.#nc.isClosed()) {
         await this.#nc.drain().catch(async (error: unknown) => {
           this.#log?.warn({ err: error }, 'bus: draining the NATS connection failed; closing it');
