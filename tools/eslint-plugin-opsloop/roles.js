@@ -18,6 +18,7 @@ export const PACKAGE_ROLES = Object.freeze({
   runtime: Object.freeze(['contracts', 'kit', 'store', 'bus']),
   telemetry: Object.freeze(['contracts', 'kit', 'store']),
   aiops: Object.freeze(['contracts', 'kit', 'telemetry']),
+  rpc: Object.freeze(['contracts', 'kit']),
   chaos: Object.freeze(['contracts', 'kit']),
   loadgen: Object.freeze(['contracts', 'kit']),
   cli: Object.freeze(['contracts', 'kit', 'runtime', 'telemetry', 'aiops', 'chaos', 'loadgen']),
@@ -25,7 +26,7 @@ export const PACKAGE_ROLES = Object.freeze({
 });
 
 /** Allowed dependencies of every service (services/*): never another service, never a platform package. */
-export const SERVICE_ROLE = Object.freeze(['contracts', 'kit', 'store', 'bus', 'outbox']);
+export const SERVICE_ROLE = Object.freeze(['contracts', 'kit', 'store', 'bus', 'outbox', 'rpc']);
 
 /** A packages/<dir> missing from PACKAGE_ROLES gets only this, so new packages must be added deliberately. */
 export const UNKNOWN_PACKAGE_ROLE = Object.freeze(['contracts', 'kit']);

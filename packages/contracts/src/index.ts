@@ -52,3 +52,4 @@ export {
   type ShopEventType,
   type ShopEventData,
 } from './events/shop-events.js';
+export * as rpc from './rpc.js';
