@@ -52,4 +52,5 @@ export {
   type ShopEventType,
   type ShopEventData,
 } from './events/shop-events.js';
+// eslint-disable-next-line no-restricted-syntax -- the generated gRPC contracts, as one namespace
 export * as rpc from './rpc.js';
