@@ -37,9 +37,11 @@ export {
   createDatabaseFromConfig,
   storeConfigSchema,
   DEFAULT_DATA_DIR,
+  PGLITE_TEMPLATE_FILE,
   type DatabaseFromConfigOptions,
   type StoreConfig,
 } from './adapters/database-from-config.js';
+export { loadOrCreatePgliteTemplateFile } from './adapters/pglite-template-file.js';
 export {
   createThrowawayPostgresDatabase,
   dropThrowawayPostgresDatabase,

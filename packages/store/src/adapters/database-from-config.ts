@@ -4,10 +4,14 @@ import { z } from 'zod';
 import type { Database } from '../database.js';
 import { schemaNameForService } from '../schema-name.js';
 import { createPgliteDatabase, type PgliteTemplate } from './pglite-database.js';
+import { loadOrCreatePgliteTemplateFile } from './pglite-template-file.js';
 import { createPostgresDatabase } from './postgres-database.js';
 
 /** Where PGlite data directories live when `DATA_DIR` is not set (relative to the working directory). */
 export const DEFAULT_DATA_DIR = '.opsloop/data';
+
+/** The shared template every new PGlite data directory under `DATA_DIR` starts from (made once). */
+export const PGLITE_TEMPLATE_FILE = '.pglite-template.tar';
 
 /**
  * The store's environment variables, to merge into a service's config schema
@@ -41,7 +45,7 @@ export interface DatabaseFromConfigOptions extends StoreConfig {
 
 /**
  * Picks the adapter for a service: PostgreSQL when `DATABASE_URL` is set, else PGlite in
- * `<DATA_DIR>/<service>`. The schema is the service's name with `-` replaced by `_` in both cases, so the
+ * `<DATA_DIR>/<service>` (a new one starts from the shared template `<DATA_DIR>/.pglite-template.tar`). The schema is the service's name with `-` replaced by `_` in both cases, so the
  * same migrations run on either.
  */
 export function createDatabaseFromConfig<DB>(options: DatabaseFromConfigOptions): Promise<Database<DB>> {
@@ -50,7 +54,9 @@ export function createDatabaseFromConfig<DB>(options: DatabaseFromConfigOptions)
   if (options.DATABASE_URL !== undefined && options.DATABASE_URL !== '') {
     return createPostgresDatabase<DB>({ url: options.DATABASE_URL, schema, ...log });
   }
-  const dataDir = join(options.DATA_DIR ?? DEFAULT_DATA_DIR, options.service);
-  const template = options.pgliteTemplate ? { template: options.pgliteTemplate } : {};
-  return createPgliteDatabase<DB>({ dataDir, schema, ...template, ...log });
+  const parent = options.DATA_DIR ?? DEFAULT_DATA_DIR;
+  const template =
+    options.pgliteTemplate ??
+    (() => loadOrCreatePgliteTemplateFile(join(parent, PGLITE_TEMPLATE_FILE), options.log));
+  return createPgliteDatabase<DB>({ dataDir: join(parent, options.service), schema, template, ...log });
 }

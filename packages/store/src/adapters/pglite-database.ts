@@ -33,8 +33,11 @@ export interface PgliteDatabaseOptions {
   dataDir: string;
   /** The schema holding the service's tables: created when missing and first on the search path. */
   schema: string;
-  /** Start a new data directory from this template instead of running initdb (ignored for existing data). */
-  template?: PgliteTemplate;
+  /**
+   * Start a new data directory from this template instead of running initdb (ignored for existing data); a
+   * function is called only when the directory is new.
+   */
+  template?: PgliteTemplate | (() => Promise<PgliteTemplate>);
   /** Receives open, close and migration messages. */
   log?: Logger;
 }
@@ -102,9 +105,15 @@ export async function createPgliteDatabase<DB>(options: PgliteDatabaseOptions): 
   const fresh = inMemory || !existsSync(join(dataDir, 'PG_VERSION'));
   let pglite: PGlite | undefined;
   try {
+    const template =
+      fresh && options.template !== undefined
+        ? typeof options.template === 'function'
+          ? await options.template()
+          : options.template
+        : undefined;
     pglite = await PGlite.create({
       dataDir,
-      ...(fresh && options.template ? { loadDataDir: options.template.archive } : {}),
+      ...(template ? { loadDataDir: template.archive } : {}),
       parsers: { [TYPE_OIDS.date]: parseDate },
     });
     const scope = createTransactionScope();
