@@ -52,5 +52,12 @@ export {
   type ShopEventType,
   type ShopEventData,
 } from './events/shop-events.js';
+export {
+  LOYALTY_TIERS,
+  MINOR_UNITS_PER_POINT,
+  loyaltyDiscountPercent,
+  loyaltyPointsForTotal,
+  type LoyaltyTier,
+} from './loyalty.js';
 // eslint-disable-next-line no-restricted-syntax -- the generated gRPC contracts, as one namespace
 export * as rpc from './rpc.js';

@@ -78,6 +78,20 @@ export const problemTypes = define({
     description:
       'The request is valid but conflicts with the current state of the resource (for example, the same Idempotency-Key reused with a different body).',
   },
+  outOfStock: {
+    slug: 'out-of-stock',
+    title: 'Out of stock',
+    status: 409,
+    description:
+      'A checkout asked for more of a product than is available; nothing was reserved or charged. The `shortages` member lists each product short with `productId`, `requested` and `available`. Lower the quantities (or wait for a restock) and check out with a new Idempotency-Key.',
+  },
+  paymentDeclined: {
+    slug: 'payment-declined',
+    title: 'Payment declined',
+    status: 402,
+    description:
+      'The payment of a checkout was declined (`reason: payment-declined`, with `declineReason`) or could not be captured (`reason: payment-error`); nothing was charged and the stock was released. Use another payment method and check out with a new Idempotency-Key.',
+  },
   payloadTooLarge: {
     slug: 'payload-too-large',
     title: 'Request body too large',
@@ -91,6 +105,13 @@ export const problemTypes = define({
     status: 415,
     description:
       'The `content-type` of the body is not one this endpoint accepts (usually `application/json`).',
+  },
+  rateLimited: {
+    slug: 'rate-limited',
+    title: 'Too many requests',
+    status: 429,
+    description:
+      'The client (its user id when signed in, else its IP address) sent requests faster than the gateway allows (a token bucket: `RATE_LIMIT_RPS` sustained, `RATE_LIMIT_BURST` at once). `Retry-After` says how many seconds to wait; the `RateLimit-*` headers of every response show the remaining budget.',
   },
   internalError: {
     slug: 'internal-error',

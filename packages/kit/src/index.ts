@@ -1,6 +1,7 @@
 export { baseConfigSchema, loadConfig, ConfigError, EXIT_CONFIG, type BaseConfig } from './config.js';
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export { createMetrics, HTTP_DURATION_BUCKETS, type MetricsOptions, type ServiceMetrics } from './metrics.js';
+export { histogramOn, counterOn, gaugeOn, type HistogramSpec, type MetricSpec } from './metric-factories.js';
 export { createReadiness, type Readiness, type ReadinessCheck, type CheckResult } from './health.js';
 export { ProblemError, PROBLEM_CONTENT_TYPE, type ProblemErrorOptions } from './problem.js';
 export { toProblemError, sendProblem, installProblemHandlers, instancePath } from './error-handler.js';
@@ -8,6 +9,7 @@ export { parseInput, toFieldErrors, type InputLocation } from './validate.js';
 export { REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
 export { createService, type Service, type ServiceContext, type ServiceOptions } from './service.js';
 export { runService } from './run-service.js';
+export { HTTP2_PREFACE, type Http2Handler } from './http2-cleartext.js';
 export type { Resolver } from './discovery/resolver.js';
 export { createRoundRobin, type Balancer } from './discovery/round-robin.js';
 export {

@@ -1,3 +1,4 @@
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { hostname } from 'node:os';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
@@ -5,6 +6,7 @@ import type { z } from 'zod';
 import { baseConfigSchema, loadConfig, type BaseConfig } from './config.js';
 import { installProblemHandlers } from './error-handler.js';
 import { createReadiness, type Readiness } from './health.js';
+import { createHttp2Cleartext, type Http2Cleartext, type Http2Handler } from './http2-cleartext.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
@@ -18,6 +20,12 @@ export interface ServiceContext<C extends BaseConfig> {
   readonly metrics: ServiceMetrics;
   /** Runs `hook` during shutdown, after in-flight requests finished (close pools, flush buffers). */
   readonly onShutdown: (hook: () => Promise<void> | void) => void;
+  /**
+   * Serves HTTP/2 cleartext (prior knowledge, as gRPC clients speak it) on the service's port, next to
+   * HTTP/1.1. One handler per service, registered before `listen()`. Services that register none keep
+   * Fastify's listener untouched.
+   */
+  readonly http2: (handler: (req: Http2ServerRequest, res: Http2ServerResponse) => void) => void;
 }
 
 /** Options of {@link createService}. */
@@ -78,6 +86,8 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
   const metrics = createMetrics({ service: options.name, version, instance });
   const readiness = createReadiness();
   const shutdownHooks: (() => Promise<void> | void)[] = [];
+  let http2Handler: Http2Handler | undefined;
+  let http2: Http2Cleartext | undefined;
 
   const app = fastify({
     // pino's Logger is wider than Fastify's logger type; the cast keeps FastifyInstance's default generics.
@@ -148,6 +158,11 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
     readiness,
     metrics,
     onShutdown: (hook) => void shutdownHooks.push(hook),
+    http2(handler) {
+      if (http2Handler !== undefined) throw new Error('an HTTP/2 handler is already registered');
+      if (app.server.listening) throw new Error('register the HTTP/2 handler before listen()');
+      http2Handler = handler;
+    },
   });
 
   let shuttingDown: Promise<boolean> | undefined;
@@ -159,11 +174,14 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
       const deadline = new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), config.SHUTDOWN_TIMEOUT_MS);
       });
-      const finished = await Promise.race([app.close().then(() => true as const), deadline]);
+      // HTTP/2 sessions get a GOAWAY while the listener closes; app.close() also waits for their sockets.
+      const drained = Promise.all([app.close(), http2?.close()]);
+      const finished = await Promise.race([drained.then(() => true as const), deadline]);
       clearTimeout(timer);
       if (!finished) {
         log.warn('in-flight requests did not finish before the shutdown deadline; closing their connections');
         app.server.closeAllConnections();
+        http2?.destroy();
       }
       for (const hook of shutdownHooks.reverse()) {
         try {
@@ -186,6 +204,12 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
     readiness,
     metrics,
     async listen() {
+      if (http2Handler !== undefined && http2 === undefined) {
+        http2 = createHttp2Cleartext({ handler: http2Handler, log });
+        // Fastify's own server keeps the listening socket and every HTTP/1.1 behaviour; only the routing of
+        // each new connection by its first bytes is added in front of it.
+        http2.attach(app.server);
+      }
       return app.listen({ port: config.PORT, host: config.HOST });
     },
     shutdown,

@@ -1,1 +1,30 @@
-export {};
+export { Code, ConnectError } from '@connectrpc/connect';
+export type { ConnectRouter, ServiceImpl, HandlerContext, Interceptor } from '@connectrpc/connect';
+export { serveRpc, type ServeRpcOptions } from './serve-rpc.js';
+export { createRpcClient, type RpcClient, type RpcClientOptions } from './client.js';
+export { createServerInterceptor, type ServerInterceptorOptions } from './server-interceptor.js';
+export {
+  createCircuitBreaker,
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitState,
+  type CallOutcome,
+  type Permit,
+} from './circuit-breaker.js';
+export {
+  retryPolicy,
+  backoffDelay,
+  isRetryableMethod,
+  isRetryableError,
+  PUSHBACK_TRAILER,
+  type RetryOptions,
+  type RetryPolicy,
+} from './retry-policy.js';
+export { codeName, isUnhealthyCode } from './codes.js';
+export {
+  parseRpcInput,
+  invalidArgument,
+  protoFieldPath,
+  type RpcInputSchema,
+  type InputIssue,
+} from './validate.js';

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import type { Logger, ServiceOptions } from '@opsloop/kit';
+import { rpc } from '@opsloop/contracts';
+import { serveRpc } from '@opsloop/rpc';
 import { storeConfigSchema, type Database } from '@opsloop/store';
+import { inventoryGrpc } from './grpc.js';
 import { createInventory } from './inventory.js';
 import { inventoryMigrations } from './migrations.js';
 import { registerInventoryRoutes } from './routes.js';
@@ -41,7 +44,8 @@ export function inventoryService(
     version: '0.1.0',
     configSchema: inventoryConfigSchema,
     ...(options.env ? { env: options.env } : {}),
-    async setup({ app, config, log, readiness, onShutdown }) {
+    async setup(context) {
+      const { app, config, log, readiness, onShutdown } = context;
       const database = await options.createDatabase(config, log);
       const inventory = createInventory({ database, ...(options.now ? { now: options.now } : {}) });
       try {
@@ -58,6 +62,7 @@ export function inventoryService(
       onShutdown(() => database.close());
       readiness.register('database', () => database.ping());
       registerInventoryRoutes(app, inventory);
+      serveRpc(context, (router) => router.service(rpc.InventoryService, inventoryGrpc(inventory)));
 
       let sweeping: Promise<void> | undefined;
       const sweep = () => {

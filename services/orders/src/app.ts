@@ -1,6 +1,9 @@
 import type { z } from 'zod';
 import type { Logger, ServiceOptions } from '@opsloop/kit';
+import { rpc } from '@opsloop/contracts';
+import { serveRpc } from '@opsloop/rpc';
 import { storeConfigSchema, type Database } from '@opsloop/store';
+import { ordersGrpc } from './grpc.js';
 import { ordersMigrations } from './migrations.js';
 import { createOrders } from './orders.js';
 import { registerOrdersRoutes } from './routes.js';
@@ -28,7 +31,8 @@ export function ordersService(options: OrdersServiceOptions): ServiceOptions<typ
     version: '0.1.0',
     configSchema: ordersConfigSchema,
     ...(options.env ? { env: options.env } : {}),
-    async setup({ app, config, log, readiness, onShutdown }) {
+    async setup(context) {
+      const { app, config, log, readiness, onShutdown } = context;
       const database = await options.createDatabase(config, log);
       try {
         await database.migrate(ordersMigrations);
@@ -38,7 +42,9 @@ export function ordersService(options: OrdersServiceOptions): ServiceOptions<typ
       }
       onShutdown(() => database.close());
       readiness.register('database', () => database.ping());
-      registerOrdersRoutes(app, createOrders({ database, ...(options.now ? { now: options.now } : {}) }));
+      const orders = createOrders({ database, ...(options.now ? { now: options.now } : {}) });
+      registerOrdersRoutes(app, orders);
+      serveRpc(context, (router) => router.service(rpc.OrdersService, ordersGrpc(orders)));
     },
   };
 }

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import type { Logger, ServiceOptions } from '@opsloop/kit';
+import { rpc } from '@opsloop/contracts';
+import { serveRpc } from '@opsloop/rpc';
 import { storeConfigSchema, type Database } from '@opsloop/store';
+import { paymentsGrpc } from './grpc.js';
 import { createPayments } from './payments.js';
 import { paymentsMigrations } from './migrations.js';
 import { createSimulatedProvider, MAX_PROVIDER_LATENCY_MS, type SimulatedProvider } from './provider.js';
@@ -40,6 +43,8 @@ export interface PaymentsServiceOptions {
   provider?: SimulatedProvider;
   /** The clock of the domain (`Date.now` by default). */
   now?: () => number;
+  /** How long a duplicate request waits for the answer of the one in flight (the domain's default: 30 s). */
+  waitForAnswerMs?: number;
   env?: Record<string, string | undefined>;
 }
 
@@ -52,7 +57,8 @@ export function paymentsService(
     version: '0.1.0',
     configSchema: paymentsConfigSchema,
     ...(options.env ? { env: options.env } : {}),
-    async setup({ app, config, log, readiness, onShutdown }) {
+    async setup(context) {
+      const { app, config, log, readiness, onShutdown } = context;
       const provider =
         options.provider ??
         createSimulatedProvider({
@@ -69,8 +75,14 @@ export function paymentsService(
       }
       onShutdown(() => database.close());
       readiness.register('database', () => database.ping());
-      const payments = createPayments({ database, provider, ...(options.now ? { now: options.now } : {}) });
+      const payments = createPayments({
+        database,
+        provider,
+        ...(options.now ? { now: options.now } : {}),
+        ...(options.waitForAnswerMs === undefined ? {} : { waitForAnswerMs: options.waitForAnswerMs }),
+      });
       registerPaymentsRoutes(app, payments, provider);
+      serveRpc(context, (router) => router.service(rpc.PaymentsService, paymentsGrpc(payments)));
     },
   };
 }

@@ -1,0 +1,16 @@
+import { createThrowawayPostgresDatabase, dropThrowawayPostgresDatabase } from '@opsloop/store';
+import { describe } from 'vitest';
+import type { UsersTables } from '../src/tables.js';
+import { describeUsersDomain } from './domain-suite.js';
+
+// Set to run against a real server, e.g. postgres://postgres@127.0.0.1:5432/test. When it is set, an
+// unreachable server fails these tests; it never skips them.
+const url = process.env.OPSLOOP_TEST_POSTGRES_URL ?? '';
+
+describe.skipIf(url === '')('PostgreSQL', () => {
+  describeUsersDomain('PostgreSQL', {
+    // A fresh schema per run, dropped afterwards.
+    open: () => createThrowawayPostgresDatabase<UsersTables>(url, 'users'),
+    dispose: (database) => dropThrowawayPostgresDatabase(database),
+  });
+});
