@@ -60,6 +60,8 @@ export const serviceSpecSchema = z
     dependsOn: z.array(serviceNameSchema).default([]),
     probes: z
       .strictObject({
+        /** Kubernetes' startupProbe: holds liveness and readiness back until it first succeeds. */
+        startup: httpProbeSchema.optional(),
         liveness: httpProbeSchema.optional(),
         readiness: httpProbeSchema.optional(),
       })

@@ -293,6 +293,49 @@ describe('Replica with a real process', () => {
     await waitFor('the SIGTERM line', () => logs.tail('fake-1').includes('got SIGTERM'));
   });
 
+  it('holds readiness and liveness back until the startup probe succeeds', async () => {
+    const calls: string[] = [];
+    let startupAnswers = 0;
+    const { replica } = makeReplica({
+      spec: {
+        probes: {
+          startup: { path: '/startupz', periodSeconds: 30, failureThreshold: 10 },
+          readiness: { path: '/readyz', periodSeconds: 1 },
+          liveness: { path: '/livez', periodSeconds: 1, failureThreshold: 1 },
+        },
+      },
+      probe: async (url, timeoutMs) => {
+        const path = new URL(url).pathname;
+        calls.push(path);
+        if (path === '/startupz') return ++startupAnswers >= 3;
+        return httpProbe(url, timeoutMs);
+      },
+    });
+    replica.start();
+    await readyWithPid(replica);
+    const firstOther = calls.findIndex((path) => path !== '/startupz');
+    expect(calls.slice(0, 3)).toEqual(['/startupz', '/startupz', '/startupz']);
+    expect(firstOther).toBe(3);
+    expect(calls.slice(firstOther).includes('/startupz')).toBe(false);
+  });
+
+  it('kills a replica whose startup probe never succeeds in time (StartupProbeFailed)', async () => {
+    const { replica, snapshots } = makeReplica({
+      spec: { probes: { startup: { path: '/never', periodSeconds: 1, failureThreshold: 2 } } },
+      probe: async (url, timeoutMs) => (url.endsWith('/never') ? false : httpProbe(url, timeoutMs)),
+    });
+    replica.start();
+    await waitFor('the startup kill', () =>
+      snapshots.some((s) => s.event.type === 'replica-exited' && s.event.reason === 'StartupProbeFailed')
+        ? true
+        : undefined,
+    );
+    expect(snapshots.find((s) => s.event.type === 'replica-killed')?.event).toMatchObject({
+      reason: 'startup probe did not succeed within 2 s',
+    });
+    expect(snapshots.some((s) => s.event.type === 'replica-ready')).toBe(false);
+  });
+
   it('stop(): leaves the registry first, sends SIGTERM and resolves once the process is gone', async () => {
     const { replica, registry, logs, snapshots } = makeReplica({});
     replica.start();

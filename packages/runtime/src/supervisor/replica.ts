@@ -216,10 +216,44 @@ export class Replica {
   }
 
   #scheduleProbes(generation: number, port: number): void {
-    const { readiness, liveness } = this.#o.spec.probes;
+    const { startup } = this.#o.spec.probes;
     const base = `http://127.0.0.1:${port}`;
     const current = () => generation === this.#generation && this.#phase === 'running';
+    if (startup === undefined) {
+      this.#scheduleRunningProbes(base, current);
+      return;
+    }
+    // Kubernetes' startupProbe: readiness and liveness wait until it first succeeds; it fails the replica
+    // once `failureThreshold × periodSeconds` (after `initialDelaySeconds`) pass without a success. Polled
+    // fast (like readiness before its first success) so a quick start is not held back by the period.
+    const deadline =
+      this.#o.clock.now() + (startup.initialDelaySeconds + startup.failureThreshold * startup.periodSeconds) * 1000;
+    const tick = async () => {
+      if (!current()) return;
+      const ok = await this.#o.probe(base + startup.path, startup.timeoutSeconds * 1000);
+      if (!current()) return;
+      if (ok) {
+        this.#scheduleRunningProbes(base, current);
+        return;
+      }
+      if (this.#o.clock.now() >= deadline) {
+        this.#killReason = 'StartupProbeFailed';
+        this.#o.onEvent({
+          type: 'replica-killed',
+          replica: this.name,
+          service: this.service,
+          reason: `startup probe did not succeed within ${startup.failureThreshold * startup.periodSeconds} s`,
+        });
+        this.#terminate(this.#o.spec.terminationGracePeriodSeconds * 1000);
+        return;
+      }
+      this.#after(STARTUP_READINESS_POLL_MS, () => void tick());
+    };
+    this.#after(startup.initialDelaySeconds * 1000, () => void tick());
+  }
 
+  #scheduleRunningProbes(base: string, current: () => boolean): void {
+    const { readiness, liveness } = this.#o.spec.probes;
     if (readiness === undefined) {
       this.#setReady(true, 'started');
     } else {
