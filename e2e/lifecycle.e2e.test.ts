@@ -1,14 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { alive, repoRoot, replicaPids, startStack, waitFor } from './support/stack.js';
+import { alive, keepOnly, repoRoot, replicaPids, startStack, waitFor } from './support/stack.js';
 
 describe('process lifecycle', () => {
   it.each(['SIGINT', 'SIGTERM'] as const)(
     'stops every replica when opsloop up gets %s',
     async (signal) => {
       const stack = await startStack((spec) => {
-        spec.services.catalog!.replicas = 1;
+        keepOnly(spec, ['catalog', 'gateway']);
+      spec.services.catalog!.replicas = 1;
       });
       const pids = [...(await replicaPids(stack)).values()];
       expect(pids.length).toBe(3);
@@ -20,6 +21,7 @@ describe('process lifecycle', () => {
 
   it('leaves no orphan when the runtime itself is SIGKILLed', async () => {
     const stack = await startStack((spec) => {
+      keepOnly(spec, ['catalog', 'gateway']);
       spec.services.catalog!.replicas = 1;
     });
     const pids = [...(await replicaPids(stack)).values()];

@@ -68,6 +68,18 @@ export interface EditableSpec {
   [key: string]: unknown;
 }
 
+/** Trims the spec to `names` (and their dependsOn lists to what is left): for tests that need only a part. */
+export function keepOnly(spec: EditableSpec, names: readonly string[]): void {
+  for (const name of Object.keys(spec.services)) {
+    if (!names.includes(name)) delete spec.services[name];
+  }
+  for (const service of Object.values(spec.services)) {
+    if (Array.isArray(service.dependsOn)) {
+      service.dependsOn = (service.dependsOn as string[]).filter((d) => names.includes(d));
+    }
+  }
+}
+
 /**
  * Copies opsloop.yaml to a temp dir (commands resolved against the repo, the exposed gateway on any free
  * port), starts `opsloop up` on it and waits for the endpoint lines.
@@ -103,7 +115,8 @@ export async function startStack(edit?: (spec: EditableSpec) => void): Promise<S
         const control = /^control: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1];
         return gateway && control && /is ready in/.test(out) ? { gateway, control } : undefined;
       },
-      45_000,
+      // A cold start creates every service's database: generous on a busy 2-core machine.
+      180_000,
     );
   } catch (error) {
     // Never leave a half-started stack behind: the runtime stops its replicas on SIGTERM.

@@ -83,7 +83,9 @@ describe('opsloop validate', () => {
     const { code, stdout, stderr } = cli('validate', '-f', file);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toBe(`${file}: valid (shop: catalog×2, inventory×1, gateway×1)\n`);
+    expect(stdout).toBe(
+      `${file}: valid (shop: catalog×2, inventory×1, payments×1, orders×1, users×1, cart×1, checkout×1, notifications×1, gateway×1)\n`,
+    );
   });
 
   it('finds opsloop.yaml in the working directory by default', async () => {

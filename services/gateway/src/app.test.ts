@@ -1,111 +1,30 @@
 import type { Endpoint } from '@opsloop/contracts';
 import { ConfigError, createService, createStaticResolver, type Service } from '@opsloop/kit';
-import { fastify } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createCleanups,
+  deadEndpoint as deadEndpoint_,
+  startGateway as startGateway_,
+  startUpstream as startUpstream_,
+  type Upstream,
+} from '../test/support.js';
 import { gatewayService } from './app.js';
 
 const PROBLEMS = 'https://opsloop.dev/problems/';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-interface Hit {
-  method: string;
-  url: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: string | undefined;
-}
+const cleanups = createCleanups();
+afterEach(() => cleanups.run());
 
-/** How a fake upstream answers. */
-type Mode = 'ok' | 'unavailable' | 'reset' | 'hang';
-
-interface Upstream {
-  name: string;
-  url: string;
-  endpoint: Endpoint;
-  hits: Hit[];
-  mode: Mode;
-  close(): Promise<void>;
-}
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-/** A real upstream replica on 127.0.0.1:0 that records every request it receives. */
-async function startUpstream(name: string): Promise<Upstream> {
-  const app = fastify({ logger: false, forceCloseConnections: true });
-  let release!: () => void;
-  const hung = new Promise<void>((resolve) => (release = resolve));
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-  const upstream: Upstream = {
-    name,
-    url: '',
-    endpoint: { instance: name, url: '', version: '1.0.0' },
-    hits: [],
-    mode: 'ok',
-    close: async () => {
-      release();
-      await app.close();
-    },
-  };
-  app.all('/api/*', async (request, reply) => {
-    upstream.hits.push({
-      method: request.method,
-      url: request.url,
-      headers: { ...request.headers },
-      body: typeof request.body === 'string' ? request.body : undefined,
-    });
-    switch (upstream.mode) {
-      case 'unavailable':
-        return reply.code(503).send({ upstream: name, error: 'draining' });
-      case 'reset':
-        reply.hijack();
-        request.raw.socket.destroy();
-        return reply;
-      case 'hang':
-        await hung;
-        return reply.send({ upstream: name, late: true });
-      case 'ok':
-        break;
-    }
-    if (request.url.startsWith('/api/products/missing')) {
-      return reply
-        .code(404)
-        .type('application/problem+json')
-        .send({ type: `${PROBLEMS}resource-not-found`, title: 'Resource not found', status: 404 });
-    }
-    return reply
-      .code(request.method === 'POST' ? 201 : 200)
-      .header('x-upstream', name)
-      .header('cache-control', 'max-age=5')
-      .header('x-request-id', 'set-by-upstream')
-      .send({ upstream: name, method: request.method, url: request.url, body: request.body ?? null });
-  });
-  upstream.url = await app.listen({ port: 0, host: '127.0.0.1' });
-  upstream.endpoint = { instance: name, url: upstream.url, version: '1.0.0' };
-  cleanups.push(() => upstream.close());
-  return upstream;
-}
-
-/** An endpoint nothing listens on any more: connections to it are refused. */
-async function deadEndpoint(name: string): Promise<Endpoint> {
-  const upstream = await startUpstream(name);
-  await upstream.close();
-  return upstream.endpoint;
-}
-
+const startUpstream = (name: string) => startUpstream_(cleanups, name);
+const deadEndpoint = (name: string) => deadEndpoint_(cleanups, name);
+// These suites test proxying itself: every method on /api/products is public and nothing is cached.
 async function startGateway(endpoints: Endpoint[], env: Record<string, string> = {}): Promise<Service> {
-  const service = await createService(
-    gatewayService({
-      createResolver: () => createStaticResolver(new Map([['catalog', endpoints]])),
-      env: { ROUTES: '/api/products=catalog', LOG_LEVEL: 'silent', ...env },
-    }),
+  return startGateway_(
+    cleanups,
+    { catalog: endpoints },
+    { env: { PUBLIC_ROUTES: '* /api/products*', CACHE_MAX_ENTRIES: '0', ...env } },
   );
-  cleanups.push(async () => {
-    await service.shutdown('test');
-  });
-  return service;
 }
 
 function expectProblem(
@@ -241,6 +160,35 @@ describe('gateway: proxying', () => {
     });
     expect(res.statusCode).toBe(200);
     expect(a.hits[0]).toMatchObject({ method: 'PUT', body: 'not { json' });
+  });
+});
+
+describe('gateway: trace context', () => {
+  const TRACE = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+  it("continues the caller's trace upstream with the gateway's own span id, and its tracestate", async () => {
+    const a = await startUpstream('catalog-a');
+    const gateway = await startGateway([a.endpoint]);
+    await gateway.app.inject({ url: '/api/products', headers: { traceparent: TRACE, tracestate: 'shop=1' } });
+    const sent = a.hits[0]!.headers;
+    expect(sent.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+    expect(sent.traceparent).not.toBe(TRACE);
+    expect(sent.tracestate).toBe('shop=1');
+  });
+
+  it('starts a trace when the caller sent none or an invalid one, dropping its tracestate', async () => {
+    const a = await startUpstream('catalog-a');
+    const gateway = await startGateway([a.endpoint]);
+    await gateway.app.inject({ url: '/api/products' });
+    await gateway.app.inject({
+      url: '/api/products',
+      headers: { traceparent: 'garbage', tracestate: 'x=1' },
+    });
+    const [first, second] = a.hits.map((h) => h.headers);
+    expect(first?.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(second?.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(String(first?.traceparent).slice(3, 35)).not.toBe(String(second?.traceparent).slice(3, 35));
+    expect(second?.tracestate).toBeUndefined();
   });
 });
 

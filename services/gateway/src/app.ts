@@ -1,51 +1,72 @@
-import { z } from 'zod';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Counter } from 'prom-client';
+import { rpc } from '@opsloop/contracts';
 import {
   createRoundRobin,
   ProblemError,
+  systemClock,
   type BaseConfig,
+  type Clock,
   type Resolver,
   type ServiceOptions,
 } from '@opsloop/kit';
-import { createProxy } from './proxy.js';
-import { matchRoute, parseRoutes, type GatewayRoute } from './route-table.js';
+import { createRpcClient } from '@opsloop/rpc';
+import { createJwksSource } from './auth/jwks-source.js';
+import { createTokenVerifier } from './auth/token-verifier.js';
+import { createCachedProxy, type CachedProxy } from './cache/cached-proxy.js';
+import { createResponseCache } from './cache/response-cache.js';
+import { gatewayConfigSchema, type GatewayConfig } from './config.js';
+import { createEdgeHook } from './edge.js';
+import { upstreamRequestHeaders } from './headers.js';
+import { buildOpenApiDocument } from './openapi/document.js';
+import { registerApiDocs } from './openapi/routes.js';
+import { registerOrderRoutes } from './orders/routes.js';
+import type { CartReader, OrdersReader } from './orders/rpc-ports.js';
+import { createProxy, type Proxy } from './proxy.js';
+import { createRateLimiter } from './rate-limit/token-bucket.js';
+import { rpcHeaders, type GatewayRequestState } from './request-state.js';
+import { matchRoute, type GatewayRoute } from './route-table.js';
+import { createCatalogReader } from './storefront/catalog-reader.js';
+import { createStorefront } from './storefront/storefront.js';
 
-/** The gateway's own configuration. */
-export const gatewayConfigSchema = z.object({
-  /** `/prefix=service` entries separated by `;`, e.g. `/api/products=catalog`. */
-  ROUTES: z
-    .string({ error: 'required: /prefix=service entries separated by ";"' })
-    .transform((value, ctx) => {
-      try {
-        return parseRoutes(value);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
-        return z.NEVER;
-      }
-    }),
-  UPSTREAM_TIMEOUT_MS: z.coerce
-    .number({ error: 'expected milliseconds' })
-    .int()
-    .min(1)
-    .max(600_000)
-    .default(5_000),
-  UPSTREAM_RETRIES: z.coerce.number({ error: 'expected a count' }).int().min(0).max(5).default(2),
-  /** Static endpoints when not run by the runtime: `catalog=http://127.0.0.1:3001,http://...;cart=...`. */
-  OPSLOOP_ENDPOINTS: z.string().optional(),
-});
+export { gatewayConfigSchema };
 
 /** Options of {@link gatewayService}. */
 export interface GatewayServiceOptions {
   /** Creates the discovery resolver once config is known. */
-  createResolver(config: z.infer<typeof gatewayConfigSchema> & BaseConfig): Resolver;
+  createResolver(config: GatewayConfig & BaseConfig): Resolver;
   env?: Record<string, string | undefined>;
+  /** Time for rate limits, the cache and token expiry; the system clock by default. */
+  clock?: Clock;
+  /** gRPC stand-ins for tests; by default Connect clients over discovery (`createRpcClient`). */
+  orders?: OrdersReader;
+  cart?: CartReader;
 }
 
-function registerGatewayRoutes(
+function underPrefix(prefixes: readonly string[], path: string): boolean {
+  return prefixes.some((p) => path === p || (path.startsWith(p) && path[p.length] === '/'));
+}
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function stateOf(request: FastifyRequest): GatewayRequestState {
+  // The edge hook sets it for every /api request, the only ones these handlers serve.
+  if (request.gateway === null) throw new ProblemError('internalError');
+  return request.gateway;
+}
+
+function registerProxyRoutes(
   app: FastifyInstance,
-  routes: readonly GatewayRoute[],
-  forward: (service: string, request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>,
+  config: GatewayConfig,
+  proxy: Proxy,
+  cached: CachedProxy,
+  cacheOutcomes: Counter<'outcome'>,
 ): void {
+  const routes: readonly GatewayRoute[] = config.ROUTES;
+  const cacheEnabled = config.CACHE_MAX_ENTRIES > 0 && config.CACHE_PREFIXES.length > 0;
   app.removeAllContentTypeParsers();
   // The gateway forwards bodies byte for byte; it only rejects JSON that is not JSON, at the edge.
   app.addContentTypeParser(
@@ -63,12 +84,41 @@ function registerGatewayRoutes(
   );
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   app.all('/api/*', (request, reply) => {
-    const path = request.url.split('?')[0] ?? request.url;
+    const path = pathOf(request.url);
     const route = matchRoute(routes, path);
     if (route === undefined) {
       throw new ProblemError('routeNotFound', { detail: `no route for ${request.method} ${path}` });
     }
-    return forward(route.service, request, reply);
+    const state = stateOf(request);
+    // Anonymous GETs only: an answer to a signed-in request may be personal (the upstream sees x-user-id).
+    const cacheable =
+      cacheEnabled &&
+      request.method === 'GET' &&
+      !state.credentials &&
+      underPrefix(config.CACHE_PREFIXES, path);
+    const headers = upstreamRequestHeaders(
+      request.headers,
+      {
+        requestId: request.id,
+        clientIp: request.ip,
+        host: request.headers.host,
+        userId: state.userId,
+        traceparent: state.trace.traceparent,
+        tracestate: state.trace.tracestate,
+      },
+      cacheable,
+    );
+    const upstream = {
+      method: request.method,
+      url: request.url,
+      headers,
+      body: Buffer.isBuffer(request.body) ? request.body : undefined,
+    };
+    if (!cacheable) return proxy.forward(route.service, upstream, reply, request.log);
+    return cached.serve(route.service, upstream, request.headers, reply, request.log).then((sent) => {
+      cacheOutcomes.inc({ outcome: String(sent.getHeader('x-cache') ?? 'miss') });
+      return sent;
+    });
   });
 }
 
@@ -79,9 +129,13 @@ export function gatewayService(options: GatewayServiceOptions): ServiceOptions<t
     version: '0.1.0',
     configSchema: gatewayConfigSchema,
     ...(options.env ? { env: options.env } : {}),
-    setup({ app, config, readiness, metrics, onShutdown }) {
+    async setup({ app, config, log, readiness, metrics, onShutdown }) {
+      const clock = options.clock ?? systemClock;
       const resolver = options.createResolver(config);
       for (const route of config.ROUTES) resolver.watch(route.service);
+      for (const service of [config.USERS_SERVICE, config.CATALOG_SERVICE]) resolver.watch(service);
+      readiness.register('discovery', () => resolver.synced());
+
       const proxy = createProxy({
         resolver,
         balancer: createRoundRobin(),
@@ -89,11 +143,128 @@ export function gatewayService(options: GatewayServiceOptions): ServiceOptions<t
         retries: config.UPSTREAM_RETRIES,
         registry: metrics.registry,
       });
-      readiness.register('discovery', () => resolver.synced());
-      registerGatewayRoutes(app, config.ROUTES, (service, request, reply) =>
-        proxy.forward(service, request, reply),
+      const cache = createResponseCache({
+        maxEntries: config.CACHE_MAX_ENTRIES,
+        maxBytes: config.CACHE_MAX_BYTES,
+        maxEntryBytes: config.CACHE_MAX_ENTRY_BYTES,
+        clock,
+      });
+      const cached = createCachedProxy({ proxy, cache, clock });
+
+      const jwks = createJwksSource({
+        clock,
+        refetchCooldownMs: config.JWKS_REFETCH_COOLDOWN_MS,
+        fetchTimeoutMs: config.JWKS_FETCH_TIMEOUT_MS,
+        async fetchJwks(signal) {
+          const response = await proxy.send(
+            config.USERS_SERVICE,
+            { method: 'GET', url: config.JWKS_PATH, headers: { accept: 'application/json' }, signal },
+            log,
+          );
+          if (response.statusCode !== 200) {
+            await response.body.dump();
+            throw new Error(`${config.USERS_SERVICE} answered ${response.statusCode} for its key set`);
+          }
+          return response.body.json();
+        },
+      });
+      // Load the key set early, and keep trying until it is there: public routes never wait for it, so a
+      // caller's token is only recognised on them once it is loaded.
+      void jwks.refresh();
+      const warmUp = setInterval(() => {
+        if (jwks.loaded()) clearInterval(warmUp);
+        else void jwks.refresh();
+      }, 1_000).unref();
+      const verifier = createTokenVerifier({
+        keys: jwks,
+        issuer: config.AUTH_ISSUER,
+        audience: config.AUTH_AUDIENCE,
+        clock,
+        clockToleranceSeconds: config.AUTH_CLOCK_TOLERANCE_S,
+        cacheSize: config.TOKEN_CACHE_SIZE,
+        cacheTtlMs: config.TOKEN_CACHE_TTL_MS,
+      });
+      const limiter = createRateLimiter({
+        ratePerSecond: config.RATE_LIMIT_RPS,
+        burst: config.RATE_LIMIT_BURST,
+        maxClients: config.RATE_LIMIT_MAX_CLIENTS,
+        clock,
+      });
+
+      app.decorateRequest('gateway', null);
+      app.addHook(
+        'onRequest',
+        createEdgeHook({
+          publicRoutes: config.PUBLIC_ROUTES,
+          verifier,
+          limiter,
+          ratePolicy: `${config.RATE_LIMIT_BURST};w=${Math.max(1, Math.ceil(config.RATE_LIMIT_BURST / config.RATE_LIMIT_RPS))}`,
+          routed: (request, path) => {
+            const url = request.routeOptions.url;
+            if (url === undefined) return false;
+            return url !== '/api/*' || matchRoute(config.ROUTES, path) !== undefined;
+          },
+        }),
       );
+
+      const closers: (() => Promise<void>)[] = [];
+      let orders = options.orders;
+      if (orders === undefined) {
+        const client = createRpcClient(rpc.OrdersService, {
+          target: config.ORDERS_SERVICE,
+          resolver,
+          log,
+          metrics,
+          timeoutMs: config.RPC_TIMEOUT_MS,
+        });
+        closers.push(() => client.close());
+        orders = client;
+      }
+      let cart = options.cart;
+      if (cart === undefined) {
+        const client = createRpcClient(rpc.CartService, {
+          target: config.CART_SERVICE,
+          resolver,
+          log,
+          metrics,
+          timeoutMs: config.RPC_TIMEOUT_MS,
+        });
+        closers.push(() => client.close());
+        cart = client;
+      }
+
+      registerOrderRoutes(app, { orders, service: config.ORDERS_SERVICE, timeoutMs: config.RPC_TIMEOUT_MS });
+      const storefront = createStorefront({
+        catalog: createCatalogReader(cached, config.CATALOG_SERVICE),
+        cart,
+        orders,
+        partTimeoutMs: config.STOREFRONT_PART_TIMEOUT_MS,
+      });
+      app.get('/api/storefront', async (request) => {
+        const state = stateOf(request);
+        return storefront.build(state.userId, rpcHeaders(request.id, state));
+      });
+
+      await registerApiDocs(
+        app,
+        buildOpenApiDocument({
+          routes: config.ROUTES,
+          publicRoutes: config.PUBLIC_ROUTES,
+          version: config.SERVICE_VERSION ?? '0.1.0',
+        }),
+      );
+
+      const cacheOutcomes = new Counter({
+        name: 'gateway_cache_requests_total',
+        help: 'Cacheable GETs by outcome (hit, miss, revalidated).',
+        labelNames: ['outcome'] as const,
+        registers: [metrics.registry],
+      });
+      registerProxyRoutes(app, config, proxy, cached, cacheOutcomes);
+
       onShutdown(async () => {
+        clearInterval(warmUp);
+        await Promise.all(closers.map((close) => close()));
         await resolver.close();
         await proxy.close();
       });

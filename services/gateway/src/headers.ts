@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
-// RFC 9110 §7.6.1 connection-specific fields, plus ones the proxy recomputes.
-const HOP_BY_HOP = new Set([
+// RFC 9110 §7.6.1 connection-specific fields, plus the ones the gateway sets itself (forwarding, identity,
+// trace context): a client's values for those never travel upstream.
+const DROPPED_REQUEST_HEADERS = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -17,22 +18,51 @@ const HOP_BY_HOP = new Set([
   'x-forwarded-for',
   'x-forwarded-host',
   'x-forwarded-proto',
+  'x-user-id',
+  'traceparent',
+  'tracestate',
 ]);
 
-/** Headers of a client request as they go upstream: hop-by-hop fields dropped, forwarding fields set. */
+/** Headers a cache fetch drops: the gateway asks for the full representation, or adds its own validator. */
+const CONDITIONAL_REQUEST_HEADERS = new Set(['if-none-match', 'if-modified-since', 'if-match', 'if-range']);
+
+/** What the gateway adds to a request it forwards. */
+export interface ForwardedFields {
+  requestId: string;
+  clientIp: string;
+  host: string | undefined;
+  /** The authenticated user (`sub` of the token), or undefined for an anonymous request. */
+  userId: string | undefined;
+  traceparent: string;
+  tracestate: string | undefined;
+}
+
+/**
+ * Headers of a client request as they go upstream: hop-by-hop fields (and any the `connection` header
+ * lists) dropped, identity and forwarding fields set by the gateway. `dropConditional` removes the
+ * client's validators (the response cache fetches on its own behalf).
+ */
 export function upstreamRequestHeaders(
   incoming: IncomingHttpHeaders,
-  forwarded: { requestId: string; clientIp: string; host: string | undefined },
+  forwarded: ForwardedFields,
+  dropConditional = false,
 ): Record<string, string | string[]> {
-  const listed = new Set(
-    String(incoming.connection ?? '')
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  const connection = incoming.connection;
+  // `connection: keep-alive` / `close` list nothing beyond fields dropped anyway: skip the split.
+  const listed =
+    connection === undefined || connection === 'keep-alive' || connection === 'close'
+      ? undefined
+      : new Set(
+          connection
+            .split(',')
+            .map((s) => s.trim().toLowerCase())
+            .filter(Boolean),
+        );
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
+  for (const name in incoming) {
+    const value = incoming[name];
+    if (value === undefined || DROPPED_REQUEST_HEADERS.has(name) || listed?.has(name) === true) continue;
+    if (dropConditional && CONDITIONAL_REQUEST_HEADERS.has(name)) continue;
     out[name] = value;
   }
   const prior = incoming['x-forwarded-for'];
@@ -40,6 +70,9 @@ export function upstreamRequestHeaders(
   out['x-forwarded-proto'] = 'http';
   if (forwarded.host !== undefined) out['x-forwarded-host'] = forwarded.host;
   out['x-request-id'] = forwarded.requestId;
+  out.traceparent = forwarded.traceparent;
+  if (forwarded.tracestate !== undefined) out.tracestate = forwarded.tracestate;
+  if (forwarded.userId !== undefined) out['x-user-id'] = forwarded.userId;
   return out;
 }
 
@@ -59,8 +92,9 @@ export function downstreamResponseHeaders(
   upstream: Record<string, string | string[] | undefined>,
 ): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(upstream)) {
-    if (value === undefined || RESPONSE_HOP_BY_HOP.has(name.toLowerCase())) continue;
+  for (const name in upstream) {
+    const value = upstream[name];
+    if (value === undefined || RESPONSE_HOP_BY_HOP.has(name)) continue;
     out[name] = value;
   }
   return out;

@@ -33,5 +33,12 @@ export function parseRoutes(spec: string): GatewayRoute[] {
 
 /** The route whose prefix is `path` itself or a whole-segment prefix of it. */
 export function matchRoute(routes: readonly GatewayRoute[], path: string): GatewayRoute | undefined {
-  return routes.find((r) => path === r.prefix || path.startsWith(`${r.prefix}/`));
+  // On every request: no allocation (a `${prefix}/` template per route would be one each time).
+  for (const route of routes) {
+    const prefix = route.prefix;
+    if (path.startsWith(prefix) && (path.length === prefix.length || path.charCodeAt(prefix.length) === 47)) {
+      return route;
+    }
+  }
+  return undefined;
 }

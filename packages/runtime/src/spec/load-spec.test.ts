@@ -32,7 +32,17 @@ describe("the repository's opsloop.yaml", () => {
     const { spec } = loaded;
     expect(spec.metadata.name).toBe('shop');
     expect(spec.runtime).toEqual({ controlPort: 0, bus: 'embedded' });
-    expect(Object.keys(spec.services)).toEqual(['catalog', 'inventory', 'gateway']);
+    expect(Object.keys(spec.services)).toEqual([
+      'catalog',
+      'inventory',
+      'payments',
+      'orders',
+      'users',
+      'cart',
+      'checkout',
+      'notifications',
+      'gateway',
+    ]);
 
     const catalog = spec.services.catalog!;
     expect(catalog.replicas).toBe(2);
@@ -54,10 +64,20 @@ describe("the repository's opsloop.yaml", () => {
 
     const gateway = spec.services.gateway!;
     expect(gateway.expose).toEqual({ port: 8080 });
-    expect(gateway.dependsOn).toEqual(['catalog']);
+    expect(gateway.dependsOn).toEqual(['catalog', 'users']);
     // Numbers in env become strings, as the environment holds only strings.
     expect(gateway.env.UPSTREAM_TIMEOUT_MS).toBe('5000');
-    expect(startOrder(spec)).toEqual(['catalog', 'inventory', 'gateway']);
+    expect(startOrder(spec)).toEqual([
+      'catalog',
+      'inventory',
+      'payments',
+      'orders',
+      'users',
+      'cart',
+      'checkout',
+      'notifications',
+      'gateway',
+    ]);
   });
 });
 
