@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { productPageSchema, problemDocumentSchema } from '@opsloop/contracts';
 import { alive, replicaPids, startStack, waitFor, type Stack } from './support/stack.js';
@@ -8,7 +10,7 @@ describe('the shop through opsloop up', () => {
 
   beforeAll(async () => {
     stack = await startStack();
-  }, 60_000);
+  }, 200_000);
 
   afterAll(async () => {
     if (stack && stack.process.exitCode === null) await stack.stop();
@@ -36,14 +38,14 @@ describe('the shop through opsloop up', () => {
     ['a malformed product id', '/api/products/not-a-uuid', {}, 400, 'validation-failed'],
     [
       'a non-JSON body',
-      '/api/products',
+      '/api/users/login',
       { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name": nope' },
       400,
       'malformed-body',
     ],
     [
       'a 2 MB body',
-      '/api/products',
+      '/api/users/login',
       {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -97,11 +99,82 @@ describe('the shop through opsloop up', () => {
     expect(after.status).toBe(200);
   }, 60_000);
 
+  it('a user signs up, fills a cart and checks out: the order is paid, points and mails follow', async () => {
+    const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${stack.gateway}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+    const email = `e2e-${Date.now()}@example.com`;
+    const signup = await post('/api/users', { email, password: 'a-long-password', name: 'E2E' });
+    expect(signup.status).toBe(201);
+    const login = await post('/api/users/login', { email, password: 'a-long-password' });
+    expect(login.status).toBe(200);
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const auth = { authorization: `Bearer ${accessToken}` };
+
+    // Protected routes refuse a missing or forged token with problem+json.
+    const anonymous = await fetch(`${stack.gateway}/api/cart`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('content-type')).toContain('application/problem+json');
+    const forged = await fetch(`${stack.gateway}/api/cart`, {
+      headers: { authorization: `Bearer ${accessToken.slice(0, -4)}AAAA` },
+    });
+    expect(forged.status).toBe(401);
+
+    const page = productPageSchema.parse(await (await fetch(`${stack.gateway}/api/products?limit=1`)).json());
+    const product = page.items[0]!;
+    const put = await fetch(`${stack.gateway}/api/cart/items/${product.id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify({ quantity: 2 }),
+    });
+    expect(put.status).toBe(200);
+
+    const key = `e2e-${Date.now()}`;
+    const checkout = await post('/api/checkout', {}, { ...auth, 'idempotency-key': key });
+    expect(checkout.status).toBe(201);
+    const placed = (await checkout.json()) as { orderId: string; total: { amountMinor: number } };
+    expect(placed.total.amountMinor).toBe(product.price.amountMinor * 2);
+    // The same key replays the answer: one order, one charge.
+    const again = await post('/api/checkout', {}, { ...auth, 'idempotency-key': key });
+    expect(again.status).toBe(201);
+    expect(((await again.json()) as { orderId: string }).orderId).toBe(placed.orderId);
+
+    const order = await fetch(`${stack.gateway}/api/orders/${placed.orderId}`, { headers: auth });
+    expect(order.status).toBe(200);
+    expect(((await order.json()) as { state: string }).state).toBe('paid');
+    const cart = (await (await fetch(`${stack.gateway}/api/cart`, { headers: auth })).json()) as {
+      lines: unknown[];
+    };
+    expect(cart.lines).toEqual([]);
+
+    // Asynchronous effects through the bus: loyalty points and the confirmation mail.
+    const expectedPoints = Math.floor((product.price.amountMinor * 2) / 100);
+    await waitFor('loyalty points', async () => {
+      const me = (await (await fetch(`${stack.gateway}/api/users/me`, { headers: auth })).json()) as {
+        loyaltyPoints: number;
+      };
+      return me.loyaltyPoints === expectedPoints ? true : undefined;
+    });
+    const sink = join(stack.dir, 'data', 'mail-sink');
+    await waitFor('the order mail', () =>
+      existsSync(sink) &&
+      readdirSync(sink).some((file) =>
+        readFileSync(join(sink, file), 'utf8').includes(`Subject: Your order ${placed.orderId.slice(0, 8)}`),
+      )
+        ? true
+        : undefined,
+    );
+  }, 60_000);
+
   it('shows every replica in opsloop status', async () => {
     const result = await stack.cli('status');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/SERVICE\s+REPLICA\s+PHASE\s+READY\s+RESTARTS/);
-    for (const name of ['catalog-1', 'catalog-2', 'gateway-1']) expect(result.stdout).toContain(name);
+    for (const name of ['catalog-1', 'catalog-2', 'checkout-1', 'notifications-1', 'gateway-1'])
+      expect(result.stdout).toContain(name);
   });
 
   it('stops with opsloop down and leaves no process behind', async () => {

@@ -4,7 +4,7 @@ import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { DestinationStream } from 'pino';
 import type { z } from 'zod';
 import { baseConfigSchema, loadConfig, type BaseConfig } from './config.js';
-import { installProblemHandlers } from './error-handler.js';
+import { installProblemHandlers, sendProblem, toProblemError } from './error-handler.js';
 import { createReadiness, type Readiness } from './health.js';
 import { createHttp2Cleartext, type Http2Cleartext, type Http2Handler } from './http2-cleartext.js';
 import { createLogger, type Logger } from './logger.js';
@@ -99,6 +99,11 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors Fastify raises before routing (a URL with broken percent-encoding) skip the error handler:
+    // answer them with problem+json too.
+    frameworkErrors: (error, request, reply) => {
+      void sendProblem(reply, request, toProblemError(error, config.BODY_LIMIT_BYTES));
+    },
   });
 
   installProblemHandlers(app, config.BODY_LIMIT_BYTES);
