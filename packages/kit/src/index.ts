@@ -19,3 +19,4 @@ export {
 export { createStaticResolver, parseStaticEndpoints } from './discovery/adapters/static-resolver.js';
 export { createResolverFromConfig } from './discovery/adapters/resolver-from-config.js';
 export { systemClock, createManualClock, type Clock, type ManualClock, type TimerHandle } from './clock.js';
+export { isProcessAlive, tryPidLock, type PidLock } from './pid-lock.js';

@@ -48,12 +48,5 @@ export async function removeStateFile(stateDir: string, pid: number): Promise<vo
   if (state === undefined || state.pid === pid) await rm(stateFilePath(stateDir), { force: true });
 }
 
-/** True if a process with this pid exists. */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** True if a process with this pid exists (the kit's; re-exported for the CLI). */
+export { isProcessAlive } from '@opsloop/kit';

@@ -227,7 +227,8 @@ export class Replica {
     // once `failureThreshold × periodSeconds` (after `initialDelaySeconds`) pass without a success. Polled
     // fast (like readiness before its first success) so a quick start is not held back by the period.
     const deadline =
-      this.#o.clock.now() + (startup.initialDelaySeconds + startup.failureThreshold * startup.periodSeconds) * 1000;
+      this.#o.clock.now() +
+      (startup.initialDelaySeconds + startup.failureThreshold * startup.periodSeconds) * 1000;
     const tick = async () => {
       if (!current()) return;
       const ok = await this.#o.probe(base + startup.path, startup.timeoutSeconds * 1000);

@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import type { Logger } from '@opsloop/kit';
+import { tryPidLock, type Logger } from '@opsloop/kit';
 import { Kysely, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import { assembleDatabase } from '../assemble-database.js';
@@ -52,39 +52,13 @@ export async function createPgliteTemplate(): Promise<PgliteTemplate> {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Takes `<dataDir>.lock` for this process (replacing a stale one); returns the release function. */
 function lockDataDir(dataDir: string): () => void {
-  const lockPath = `${dataDir}.lock`;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      writeFileSync(lockPath, `${process.pid}\n`, { flag: 'wx' });
-      return () => rmSync(lockPath, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    let holder = Number.NaN;
-    try {
-      holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
-    } catch {
-      // Removed meanwhile: try again.
-    }
-    if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
-      throw new Error(
-        `PGlite data directory ${dataDir} is in use by process ${holder}${holder === process.pid ? ' (this one)' : ''}`,
-      );
-    }
-    rmSync(lockPath, { force: true });
-  }
-  throw new Error(`could not lock the PGlite data directory ${dataDir}`);
+  const lock = tryPidLock(`${dataDir}.lock`);
+  if ('release' in lock) return () => lock.release();
+  throw new Error(
+    `PGlite data directory ${dataDir} is in use by process ${lock.holder}${lock.holder === process.pid ? ' (this one)' : ''}`,
+  );
 }
 
 /**

@@ -1,22 +1,13 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '@opsloop/kit';
+import { tryPidLock, type Logger } from '@opsloop/kit';
 import { createPgliteTemplate, type PgliteTemplate } from './pglite-database.js';
 
 /** How long a process waits for another one that is making the shared template (initdb takes ~4–8 s). */
 const TEMPLATE_WAIT_MS = 120_000;
 const TEMPLATE_POLL_MS = 100;
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function readTemplate(path: string): Promise<PgliteTemplate | undefined> {
   try {
@@ -25,25 +16,6 @@ async function readTemplate(path: string): Promise<PgliteTemplate | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-}
-
-/** Takes `<path>.lock` when free or stale; false when a live process holds it. */
-function tryLock(lockPath: string): boolean {
-  try {
-    writeFileSync(lockPath, `${process.pid}\n`, { flag: 'wx' });
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  let holder = Number.NaN;
-  try {
-    holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
-  } catch {
-    return false; // Removed meanwhile: the next poll tries again.
-  }
-  if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) return false;
-  rmSync(lockPath, { force: true });
-  return false;
 }
 
 /**
@@ -59,7 +31,8 @@ export async function loadOrCreatePgliteTemplateFile(path: string, log?: Logger)
   for (;;) {
     const existing = await readTemplate(path);
     if (existing) return existing;
-    if (tryLock(lockPath)) {
+    const lock = tryPidLock(lockPath);
+    if ('release' in lock) {
       try {
         const again = await readTemplate(path);
         if (again) return again;
@@ -70,7 +43,7 @@ export async function loadOrCreatePgliteTemplateFile(path: string, log?: Logger)
         log?.info({ path }, 'PGlite template created');
         return template;
       } finally {
-        rmSync(lockPath, { force: true });
+        lock.release();
       }
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for the PGlite template ${path}`);

@@ -2,7 +2,7 @@ import { mkdir, open, readdir, readFile, realpath, unlink } from 'node:fs/promis
 import { join } from 'node:path';
 import type { Logger } from '@opsloop/kit';
 import { BusError } from '../../bus-error.js';
-import { systemClock, type Clock, type TimerHandle } from '@opsloop/kit';
+import { isProcessAlive, systemClock, type Clock, type TimerHandle } from '@opsloop/kit';
 import type { Delivery, EventEnvelope, PublishResult } from '../../event-bus.js';
 import { PARTITION_COUNT } from '../../partition.js';
 import {
@@ -124,15 +124,6 @@ function checkSettle(request: SettleRequest): Lease {
   };
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 class Broker implements EmbeddedBroker {
   readonly dir: string;
   readonly #clock: Clock;
@@ -219,7 +210,7 @@ class Broker implements EmbeddedBroker {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const pid = Number.parseInt(await readFile(this.#lockPath, 'utf8').catch(() => ''), 10);
-        if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) {
+        if (Number.isInteger(pid) && pid !== process.pid && isProcessAlive(pid)) {
           throw new BusError('storage', `broker directory ${this.dir} is in use by process ${pid}`);
         }
         await unlink(this.#lockPath).catch(() => {});
