@@ -57,7 +57,7 @@ describe('opsloop --help', () => {
   });
 
   it.each([
-    ['up', ['--file', '--state-dir', '--no-logs', '--raw-logs', '--timeout']],
+    ['up', ['--file', '--state-dir', '--no-logs', '--raw-logs', '--timeout', '--load']],
     ['status', ['--file', '--state-dir', '--output']],
     ['down', ['--file', '--state-dir', '--timeout']],
     ['validate', ['--file']],
@@ -186,6 +186,12 @@ describe('opsloop usage errors', () => {
     const { code, stderr } = cli('up', '--timeout', '0');
     expect(code).not.toBe(0);
     expect(stderr).toContain('expected a whole number of seconds > 0');
+  });
+
+  it.each(['abc', '0', '-1', '5000'])('rejects --load %s', (rate) => {
+    const { code, stderr } = cli('up', `--load=${rate}`);
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('expected journeys per second');
   });
 
   it('rejects an unknown --output format', async () => {

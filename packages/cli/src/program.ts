@@ -11,6 +11,16 @@ const positiveSeconds = (value: string): number => {
   return n;
 };
 
+/** Journeys per second of `opsloop up --load` without a number: light traffic that keeps dashboards alive. */
+export const DEFAULT_LOAD_RATE = 1;
+
+const positiveRate = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 1000)
+    throw new InvalidArgumentError('expected journeys per second, > 0 and ≤ 1000');
+  return n;
+};
+
 /** Builds the `opsloop` command line; `run` receives each command's exit code. */
 export function createProgram(run: (work: Promise<number>) => void): Command {
   const program = new Command('opsloop')
@@ -38,8 +48,28 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
         .default(60)
         .argParser(positiveSeconds),
     )
-    .action((opts: { file: string; stateDir?: string; logs: boolean; rawLogs?: boolean; timeout: number }) =>
-      run(up({ ...opts, rawLogs: opts.rawLogs ?? false })),
+    .addOption(
+      new Option(
+        '--load [journeys-per-second]',
+        'once ready, send light background traffic (user journeys) to the exposed gateway',
+      ).argParser(positiveRate),
+    )
+    .action(
+      (opts: {
+        file: string;
+        stateDir?: string;
+        logs: boolean;
+        rawLogs?: boolean;
+        timeout: number;
+        load?: number | true;
+      }) =>
+        run(
+          up({
+            ...opts,
+            rawLogs: opts.rawLogs ?? false,
+            load: opts.load === true ? DEFAULT_LOAD_RATE : opts.load,
+          }),
+        ),
     );
 
   program

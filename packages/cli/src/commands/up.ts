@@ -3,6 +3,7 @@ import { AlreadyRunningError, createRuntime, loadSpec, SpecError, type RuntimeEv
 import { CliError } from '../cli-error.js';
 import { stateDirFor } from '../control-client.js';
 import { formatLogLine } from '../format.js';
+import { startBackgroundLoad, type BackgroundLoad } from '../background-load.js';
 
 /** Options of `opsloop up`. */
 export interface UpOptions {
@@ -11,6 +12,8 @@ export interface UpOptions {
   logs: boolean;
   rawLogs: boolean;
   timeout: number;
+  /** Background user journeys per second against the exposed gateway once ready (`--load`). */
+  load?: number;
 }
 
 function describe(event: RuntimeEvent): string | undefined {
@@ -88,7 +91,18 @@ export async function up(options: UpOptions): Promise<number> {
         out(`opsloop | ${loaded.spec.metadata.name} is ready in ${seconds} s; Ctrl-C to stop`);
       else
         out(`opsloop | not ready after ${options.timeout} s: ${result.notReady.join(', ')} (still trying)`);
+      let load: BackgroundLoad | undefined;
+      const target = result.endpoints.gateway ?? Object.values(result.endpoints)[0];
+      if (options.load !== undefined && target !== undefined) {
+        load = startBackgroundLoad(target, options.load, (line) => out(`load | ${line}`));
+      } else if (options.load !== undefined) {
+        out('opsloop | --load: no exposed service to send load to');
+      }
       const reason = await Promise.race([interrupted, runtime.shutdownRequested.then(() => 'opsloop down')]);
+      if (load !== undefined) {
+        const report = await load.stop();
+        if (report !== undefined) out(`load | ${report}`);
+      }
       out(`opsloop | stopping (${reason})`);
     } else {
       out('opsloop | stopping before start finished');
