@@ -28,3 +28,4 @@ export {
   type RpcInputSchema,
   type InputIssue,
 } from './validate.js';
+export { createRpcTestServer, rpcErrorOf, type RpcTestServer, type RpcTestServerOptions } from './testing.js';

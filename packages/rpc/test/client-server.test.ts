@@ -3,7 +3,14 @@ import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/conn
 import { createManualClock, createMetrics, createStaticResolver, type ServiceMetrics } from '@opsloop/kit';
 import { Client as HttpClient } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Code, ConnectError, createRpcClient, type RpcClient, type RpcClientOptions } from '../src/index.js';
+import {
+  Code,
+  ConnectError,
+  createRpcClient,
+  rpcErrorOf as errorOf,
+  type RpcClient,
+  type RpcClientOptions,
+} from '../src/index.js';
 import { createMutableResolver, startEchoReplica, type EchoReplica } from './echo-replica.js';
 import { EchoService } from './gen/opsloop/rpctest/v1/echo_pb.js';
 
@@ -35,16 +42,6 @@ async function codeOf(call: Promise<unknown>): Promise<Code | 'ok'> {
   } catch (error) {
     return ConnectError.from(error).code;
   }
-}
-
-/** The error a call fails with; fails the test if it succeeds. */
-async function errorOf(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error('the call succeeded');
 }
 
 function sampleValue(text: string, name: string, labels: Record<string, string>): number | undefined {

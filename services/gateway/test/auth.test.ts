@@ -1,24 +1,17 @@
 import { request as httpRequest } from 'node:http';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  createCleanups,
   createTokenIssuer,
   deadEndpoint,
   PROBLEMS,
   problemOf,
   startGateway,
   startUpstream,
-  type TokenIssuer,
   type Upstream,
 } from './support.js';
+import { gatewaySuite } from './support/suite.js';
 
-const cleanups = createCleanups();
-afterEach(() => cleanups.run());
-
-let issuer: TokenIssuer;
-beforeAll(async () => {
-  issuer = await createTokenIssuer();
-});
+const { cleanups, issuer } = gatewaySuite();
 
 const ROUTES = '/api/products=catalog;/api/users=users;/api/cart=cart';
 

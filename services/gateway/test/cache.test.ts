@@ -1,22 +1,9 @@
 import { createManualClock } from '@opsloop/kit';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createCleanups,
-  createTokenIssuer,
-  startCatalogStub,
-  startGateway,
-  startUpstream,
-  stubProduct,
-  type TokenIssuer,
-} from './support.js';
+import { describe, expect, it } from 'vitest';
+import { startCatalogStub, startGateway, startUpstream, stubProduct } from './support.js';
+import { gatewaySuite } from './support/suite.js';
 
-const cleanups = createCleanups();
-afterEach(() => cleanups.run());
-
-let issuer: TokenIssuer;
-beforeAll(async () => {
-  issuer = await createTokenIssuer();
-});
+const { cleanups, issuer } = gatewaySuite();
 
 async function setup(env: Record<string, string> = {}) {
   const clock = createManualClock(Date.now());

@@ -1,24 +1,16 @@
 import { Code } from '@opsloop/rpc';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  createCleanups,
-  createTokenIssuer,
   deadEndpoint,
   problemOf,
   startGateway,
   startShopRpcStub,
   startUpstream,
   stubOrder,
-  type TokenIssuer,
 } from './support.js';
+import { gatewaySuite } from './support/suite.js';
 
-const cleanups = createCleanups();
-afterEach(() => cleanups.run());
-
-let issuer: TokenIssuer;
-beforeAll(async () => {
-  issuer = await createTokenIssuer();
-});
+const { cleanups, issuer } = gatewaySuite();
 
 const ORDER_A = '0190a0b0-0000-7000-8000-00000000000a';
 const ORDER_B = '0190a0b0-0000-7000-8000-00000000000b';

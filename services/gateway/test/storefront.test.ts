@@ -1,24 +1,16 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { storefrontSchema } from '../src/storefront/storefront.js';
 import {
-  createCleanups,
-  createTokenIssuer,
   deadEndpoint,
   startCatalogStub,
   startGateway,
   startShopRpcStub,
   startUpstream,
   stubOrder,
-  type TokenIssuer,
 } from './support.js';
+import { gatewaySuite } from './support/suite.js';
 
-const cleanups = createCleanups();
-afterEach(() => cleanups.run());
-
-let issuer: TokenIssuer;
-beforeAll(async () => {
-  issuer = await createTokenIssuer();
-});
+const { cleanups, issuer } = gatewaySuite();
 
 async function signedIn() {
   return { authorization: `Bearer ${await issuer.sign({ sub: 'alice' })}` };

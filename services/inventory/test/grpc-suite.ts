@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { rpc } from '@opsloop/contracts';
-import { createService, createStaticResolver, type Service } from '@opsloop/kit';
-import { Code, ConnectError, createRpcClient, type RpcClient } from '@opsloop/rpc';
+import { createService } from '@opsloop/kit';
+import { Code, createRpcTestServer, rpcErrorOf as errorOf } from '@opsloop/rpc';
 import type { Database } from '@opsloop/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryService } from '../src/app.js';
@@ -30,65 +30,32 @@ function keepOpen<DB>(database: Database<DB>): Database<DB> {
   };
 }
 
-async function errorOf(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error('the call succeeded');
-}
-
 /** The inventory's gRPC binding, through a real client over 127.0.0.1, on one database backend. */
 export function describeInventoryGrpc(name: string, backend: InventoryGrpcBackend): void {
   describe(`inventory gRPC on ${name}`, () => {
-    let database: Database<InventoryTables> | undefined;
-    let service: Service | undefined;
-    let client: RpcClient<typeof rpc.InventoryService> | undefined;
     let now = START;
-    // A failing beforeAll reports tests as skipped; an unreachable backend must fail them instead.
-    let setupFailure: Error | undefined;
-
-    beforeAll(async () => {
-      try {
-        const opened = await backend.open();
-        database = opened;
-        service = await createService(
+    const server = createRpcTestServer(rpc.InventoryService, {
+      target: 'inventory',
+      open: () => backend.open(),
+      create: (database) =>
+        createService(
           inventoryService({
-            createDatabase: () => Promise.resolve(keepOpen(opened)),
+            createDatabase: () => Promise.resolve(keepOpen(database)),
             now: () => now,
             env: { LOG_LEVEL: 'silent', INVENTORY_SEED: 'none', RESERVATION_SWEEP_MS: '3600000' },
           }),
-        );
-        const url = await service.listen();
-        client = createRpcClient(rpc.InventoryService, {
-          target: 'inventory',
-          resolver: createStaticResolver(
-            new Map([['inventory', [{ instance: 'inventory-1', url, version: '1' }]]]),
-          ),
-        });
-      } catch (error) {
-        setupFailure = error instanceof Error ? error : new Error(String(error));
-      }
+        ),
+      dispose: (database) => backend.dispose(database),
     });
-
-    afterAll(async () => {
-      await client?.close();
-      await service?.shutdown('test');
-      if (database !== undefined) await backend.dispose(database);
-    });
-
-    const inventory = () => {
-      if (setupFailure !== undefined) throw setupFailure;
-      if (client === undefined) throw new Error('no client');
-      return client;
-    };
+    beforeAll(() => server.start());
+    afterAll(() => server.stop());
+    const inventory = () => server.client();
 
     /** Products with the given stock, set through the REST API (the admin route has no gRPC twin). */
     async function products(...stock: number[]): Promise<string[]> {
       const ids = stock.map(() => randomUUID());
       for (const [i, id] of ids.entries()) {
-        const res = await service!.app.inject({
+        const res = await server.service().app.inject({
           method: 'PUT',
           url: `/api/inventory/${id}`,
           payload: { onHand: stock[i] },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { rpc } from '@opsloop/contracts';
-import { createService, createStaticResolver, type Service } from '@opsloop/kit';
-import { Code, ConnectError, createRpcClient, type RpcClient } from '@opsloop/rpc';
+import { createService } from '@opsloop/kit';
+import { Code, createRpcTestServer, rpcErrorOf as errorOf } from '@opsloop/rpc';
 import type { Database } from '@opsloop/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ordersService } from '../src/app.js';
@@ -30,15 +30,6 @@ function keepOpen<DB>(database: Database<DB>): Database<DB> {
   };
 }
 
-async function errorOf(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error('the call succeeded');
-}
-
 /** Fields of a `createOrder` request a test overrides. */
 interface CreateOverrides {
   orderId?: string;
@@ -55,48 +46,24 @@ const line = (amountMinor = 500, quantity = 2, currency = 'EUR') => ({
 /** The orders' gRPC binding, through a real client over 127.0.0.1, on one database backend. */
 export function describeOrdersGrpc(name: string, backend: OrdersGrpcBackend): void {
   describe(`orders gRPC on ${name}`, () => {
-    let database: Database<OrdersTables> | undefined;
-    let service: Service | undefined;
-    let client: RpcClient<typeof rpc.OrdersService> | undefined;
     let now = START;
-    // A failing beforeAll reports tests as skipped; an unreachable backend must fail them instead.
-    let setupFailure: Error | undefined;
-
-    beforeAll(async () => {
-      try {
-        const opened = await backend.open();
-        database = opened;
-        service = await createService(
+    const server = createRpcTestServer(rpc.OrdersService, {
+      target: 'orders',
+      open: () => backend.open(),
+      create: (database) =>
+        createService(
           ordersService({
-            createDatabase: () => Promise.resolve(keepOpen(opened)),
+            createDatabase: () => Promise.resolve(keepOpen(database)),
             now: () => now++,
             env: { LOG_LEVEL: 'silent' },
           }),
-        );
-        const url = await service.listen();
-        client = createRpcClient(rpc.OrdersService, {
-          target: 'orders',
-          resolver: createStaticResolver(
-            new Map([['orders', [{ instance: 'orders-1', url, version: '1' }]]]),
-          ),
-          timeoutMs: 5000,
-        });
-      } catch (error) {
-        setupFailure = error instanceof Error ? error : new Error(String(error));
-      }
+        ),
+      dispose: (database) => backend.dispose(database),
+      client: { timeoutMs: 5000 },
     });
-
-    afterAll(async () => {
-      await client?.close();
-      await service?.shutdown('test');
-      if (database !== undefined) await backend.dispose(database);
-    });
-
-    const orders = () => {
-      if (setupFailure !== undefined) throw setupFailure;
-      if (client === undefined) throw new Error('no client');
-      return client;
-    };
+    beforeAll(() => server.start());
+    afterAll(() => server.stop());
+    const orders = () => server.client();
 
     const create = (overrides: CreateOverrides = {}) =>
       orders().createOrder({

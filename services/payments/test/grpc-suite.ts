@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { rpc } from '@opsloop/contracts';
-import { createService, createStaticResolver, type Service } from '@opsloop/kit';
-import { Code, ConnectError, createRpcClient, type RpcClient } from '@opsloop/rpc';
+import { createService } from '@opsloop/kit';
+import { Code, createRpcTestServer, rpcErrorOf as errorOf } from '@opsloop/rpc';
 import type { Database } from '@opsloop/store';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { paymentsService } from '../src/app.js';
@@ -31,69 +31,36 @@ function keepOpen<DB>(database: Database<DB>): Database<DB> {
   };
 }
 
-async function errorOf(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error('the call succeeded');
-}
-
 const eur = (amountMinor: number) => ({ amountMinor: BigInt(amountMinor), currency: 'EUR' });
 
 /** The payments' gRPC binding, through a real client over 127.0.0.1, on one database backend. */
 export function describePaymentsGrpc(name: string, backend: PaymentsGrpcBackend): void {
   describe(`payments gRPC on ${name}`, () => {
-    let database: Database<PaymentsTables> | undefined;
-    let service: Service | undefined;
-    let client: RpcClient<typeof rpc.PaymentsService> | undefined;
     const provider: SimulatedProvider = createSimulatedProvider({ random: createSeededRandom(11) });
-    // A failing beforeAll reports tests as skipped; an unreachable backend must fail them instead.
-    let setupFailure: Error | undefined;
-
-    beforeAll(async () => {
-      try {
-        const opened = await backend.open();
-        database = opened;
-        service = await createService(
+    const server = createRpcTestServer(rpc.PaymentsService, {
+      target: 'payments',
+      open: () => backend.open(),
+      create: (database) =>
+        createService(
           paymentsService({
-            createDatabase: () => Promise.resolve(keepOpen(opened)),
+            createDatabase: () => Promise.resolve(keepOpen(database)),
             provider,
             now: () => START,
             waitForAnswerMs: 50,
             env: { LOG_LEVEL: 'silent' },
           }),
-        );
-        const url = await service.listen();
-        client = createRpcClient(rpc.PaymentsService, {
-          target: 'payments',
-          resolver: createStaticResolver(
-            new Map([['payments', [{ instance: 'payments-1', url, version: '1' }]]]),
-          ),
-          timeoutMs: 5000,
-          retry: { baseDelayMs: 1, maxDelayMs: 5 },
-        });
-      } catch (error) {
-        setupFailure = error instanceof Error ? error : new Error(String(error));
-      }
+        ),
+      dispose: (database) => backend.dispose(database),
+      client: { timeoutMs: 5000, retry: { baseDelayMs: 1, maxDelayMs: 5 } },
     });
-
-    afterAll(async () => {
-      await client?.close();
-      await service?.shutdown('test');
-      if (database !== undefined) await backend.dispose(database);
-    });
+    beforeAll(() => server.start());
+    afterAll(() => server.stop());
 
     beforeEach(() => {
       provider.configure({ latencyMs: 0, failureRate: 0, declineRate: 0 });
     });
 
-    const payments = () => {
-      if (setupFailure !== undefined) throw setupFailure;
-      if (client === undefined) throw new Error('no client');
-      return client;
-    };
+    const payments = () => server.client();
 
     const authorize = (amountMinor = 1250, key = randomUUID()) =>
       payments().authorize({ idempotencyKey: key, orderId: randomUUID(), amount: eur(amountMinor) });
