@@ -153,9 +153,9 @@ async function prepare(stack) {
   }
   const runId = randomUUID().slice(0, 8);
   const tokens = [];
-  for (let start = 0; start < userCount; start += 10) {
+  for (let start = 0; start < userCount; start += 2) {
     const batch = await Promise.all(
-      Array.from({ length: Math.min(10, userCount - start) }, async (_, i) => {
+      Array.from({ length: Math.min(2, userCount - start) }, async (_, i) => {
         const email = `bench-${runId}-${start + i}@example.com`;
         const password = `bench-password-${runId}`;
         const signup = await json(gateway, 'POST', '/api/users', { email, password, name: `Bench ${start + i}` });
