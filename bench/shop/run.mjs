@@ -83,10 +83,14 @@ function writeSpec(dir, mode, databaseUrl) {
 async function startStack(mode, databaseUrl) {
   const dir = mkdtempSync(join(tmpdir(), `opsloop-bench-shop-${mode}-`));
   const specPath = writeSpec(dir, mode, databaseUrl);
-  const child = spawn(process.execPath, [join(root, 'packages/cli/dist/main.js'), 'up', '-f', specPath, '--no-logs'], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(root, 'packages/cli/dist/main.js'), 'up', '-f', specPath, '--no-logs'],
+    {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk.toString()));
   child.stderr.on('data', (chunk) => (out += chunk.toString()));
@@ -101,7 +105,9 @@ async function startStack(mode, databaseUrl) {
   }
   const gateway = /^gateway: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1];
   const status = JSON.parse(
-    execSync(`node ${join(root, 'packages/cli/dist/main.js')} status -o json -f ${specPath}`, { encoding: 'utf8' }),
+    execSync(`node ${join(root, 'packages/cli/dist/main.js')} status -o json -f ${specPath}`, {
+      encoding: 'utf8',
+    }),
   );
   const urlOf = (name) => status.services.find((s) => s.name === name)?.replicas.find((r) => r.ready)?.url;
   return {
@@ -158,8 +164,13 @@ async function prepare(stack) {
       Array.from({ length: Math.min(2, userCount - start) }, async (_, i) => {
         const email = `bench-${runId}-${start + i}@example.com`;
         const password = `bench-password-${runId}`;
-        const signup = await json(gateway, 'POST', '/api/users', { email, password, name: `Bench ${start + i}` });
-        if (signup.status !== 201) throw new Error(`sign-up: ${signup.status} ${JSON.stringify(signup.body)}`);
+        const signup = await json(gateway, 'POST', '/api/users', {
+          email,
+          password,
+          name: `Bench ${start + i}`,
+        });
+        if (signup.status !== 201)
+          throw new Error(`sign-up: ${signup.status} ${JSON.stringify(signup.body)}`);
         const login = await json(gateway, 'POST', '/api/users/login', { email, password });
         if (login.status !== 200) throw new Error(`login: ${login.status}`);
         return login.body.accessToken;
