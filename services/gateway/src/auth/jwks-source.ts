@@ -44,6 +44,9 @@ function isKeySet(value: unknown): value is JSONWebKeySet {
   return typeof value === 'object' && value !== null && Array.isArray((value as { keys?: unknown }).keys);
 }
 
+/** How soon a failed first fetch of the key set may be retried. */
+const INITIAL_RETRY_MS = 250;
+
 /**
  * A cached JSON Web Key Set, refetched when a token names a `kid` it does not hold (key rotation), at most
  * once per `refetchCooldownMs`. Concurrent misses share one fetch. A failed fetch keeps the last good set.
@@ -56,7 +59,13 @@ export function createJwksSource(options: JwksSourceOptions): JwksSource {
   /** Fetches if allowed; resolves to true when a (new) set was installed by this or a concurrent call. */
   const fetchNow = (): Promise<boolean> => {
     if (inFlight !== undefined) return inFlight;
-    if (options.clock.now() - lastAttempt < options.refetchCooldownMs) return Promise.resolve(false);
+    // Until a first set is loaded (the users service or its discovery entry may still be coming up), retry
+    // soon: every protected request answers 503 meanwhile. Afterwards the cooldown protects the users service.
+    const cooldown =
+      keySet === undefined
+        ? Math.min(INITIAL_RETRY_MS, options.refetchCooldownMs)
+        : options.refetchCooldownMs;
+    if (options.clock.now() - lastAttempt < cooldown) return Promise.resolve(false);
     lastAttempt = options.clock.now();
     inFlight = (async () => {
       try {
