@@ -46,3 +46,4 @@ export {
   createThrowawayPostgresDatabase,
   dropThrowawayPostgresDatabase,
 } from './adapters/throwaway-postgres.js';
+export { withoutClose } from './without-close.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rpc } from '@opsloop/contracts';
 import { createService } from '@opsloop/kit';
 import { Code, createRpcTestServer, rpcErrorOf as errorOf } from '@opsloop/rpc';
-import type { Database } from '@opsloop/store';
+import { withoutClose, type Database } from '@opsloop/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryService } from '../src/app.js';
 import type { InventoryTables } from '../src/tables.js';
@@ -15,21 +15,6 @@ export interface InventoryGrpcBackend {
 
 const START = Date.parse('2030-01-01T00:00:00Z');
 
-/** The service closes its database on shutdown; the suite disposes of it itself (a throwaway schema is dropped). */
-function keepOpen<DB>(database: Database<DB>): Database<DB> {
-  return {
-    get db() {
-      return database.db;
-    },
-    kind: database.kind,
-    schema: database.schema,
-    transaction: (fn, options) => database.transaction(fn, options),
-    migrate: (migrations) => database.migrate(migrations),
-    ping: () => database.ping(),
-    close: () => Promise.resolve(),
-  };
-}
-
 /** The inventory's gRPC binding, through a real client over 127.0.0.1, on one database backend. */
 export function describeInventoryGrpc(name: string, backend: InventoryGrpcBackend): void {
   describe(`inventory gRPC on ${name}`, () => {
@@ -40,7 +25,7 @@ export function describeInventoryGrpc(name: string, backend: InventoryGrpcBacken
       create: (database) =>
         createService(
           inventoryService({
-            createDatabase: () => Promise.resolve(keepOpen(database)),
+            createDatabase: () => Promise.resolve(withoutClose(database)),
             now: () => now,
             env: { LOG_LEVEL: 'silent', INVENTORY_SEED: 'none', RESERVATION_SWEEP_MS: '3600000' },
           }),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rpc } from '@opsloop/contracts';
 import { createService } from '@opsloop/kit';
 import { Code, createRpcTestServer, rpcErrorOf as errorOf } from '@opsloop/rpc';
-import type { Database } from '@opsloop/store';
+import { withoutClose, type Database } from '@opsloop/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ordersService } from '../src/app.js';
 import type { OrdersTables } from '../src/tables.js';
@@ -14,21 +14,6 @@ export interface OrdersGrpcBackend {
 }
 
 const START = Date.parse('2030-01-01T00:00:00Z');
-
-/** The service closes its database on shutdown; the suite disposes of it itself (a throwaway schema is dropped). */
-function keepOpen<DB>(database: Database<DB>): Database<DB> {
-  return {
-    get db() {
-      return database.db;
-    },
-    kind: database.kind,
-    schema: database.schema,
-    transaction: (fn, options) => database.transaction(fn, options),
-    migrate: (migrations) => database.migrate(migrations),
-    ping: () => database.ping(),
-    close: () => Promise.resolve(),
-  };
-}
 
 /** Fields of a `createOrder` request a test overrides. */
 interface CreateOverrides {
@@ -53,7 +38,7 @@ export function describeOrdersGrpc(name: string, backend: OrdersGrpcBackend): vo
       create: (database) =>
         createService(
           ordersService({
-            createDatabase: () => Promise.resolve(keepOpen(database)),
+            createDatabase: () => Promise.resolve(withoutClose(database)),
             now: () => now++,
             env: { LOG_LEVEL: 'silent' },
           }),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rpc } from '@opsloop/contracts';
 import { createService } from '@opsloop/kit';
 import { Code, createRpcTestServer, rpcErrorOf as errorOf } from '@opsloop/rpc';
-import type { Database } from '@opsloop/store';
+import { withoutClose, type Database } from '@opsloop/store';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { paymentsService } from '../src/app.js';
 import { createSeededRandom, createSimulatedProvider, type SimulatedProvider } from '../src/provider.js';
@@ -16,21 +16,6 @@ export interface PaymentsGrpcBackend {
 
 const START = Date.parse('2030-01-01T00:00:00Z');
 
-/** The service closes its database on shutdown; the suite disposes of it itself (a throwaway schema is dropped). */
-function keepOpen<DB>(database: Database<DB>): Database<DB> {
-  return {
-    get db() {
-      return database.db;
-    },
-    kind: database.kind,
-    schema: database.schema,
-    transaction: (fn, options) => database.transaction(fn, options),
-    migrate: (migrations) => database.migrate(migrations),
-    ping: () => database.ping(),
-    close: () => Promise.resolve(),
-  };
-}
-
 const eur = (amountMinor: number) => ({ amountMinor: BigInt(amountMinor), currency: 'EUR' });
 
 /** The payments' gRPC binding, through a real client over 127.0.0.1, on one database backend. */
@@ -43,7 +28,7 @@ export function describePaymentsGrpc(name: string, backend: PaymentsGrpcBackend)
       create: (database) =>
         createService(
           paymentsService({
-            createDatabase: () => Promise.resolve(keepOpen(database)),
+            createDatabase: () => Promise.resolve(withoutClose(database)),
             provider,
             now: () => START,
             waitForAnswerMs: 50,
