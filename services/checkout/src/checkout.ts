@@ -119,8 +119,11 @@ export function createCheckout(options: CheckoutOptions): Checkout {
     }
   }
 
-  /** Waits (bounded by `deadline`) until the saga has an answer; returns the saga as last seen. */
-  async function waitForAnswer(sagaId: string, deadline: number): Promise<SagaRecord> {
+  /**
+   * Waits (bounded by `deadline`) until the saga has an answer; returns the saga as last seen. `started` is
+   * the saga as this request just inserted it (its run began synchronously before this call).
+   */
+  async function waitForAnswer(sagaId: string, deadline: number, started?: SagaRecord): Promise<SagaRecord> {
     // A saga this process runs announces every change; one run elsewhere (another replica) is polled.
     const listen = () => {
       const period = runner.isRunning(sagaId) ? Math.max(pollMs, 1_000) : pollMs;
@@ -128,7 +131,8 @@ export function createCheckout(options: CheckoutOptions): Checkout {
     };
     // Listening starts before each read, so a change made during the read is not missed.
     let changed = listen();
-    let saga = await repository.get(sagaId);
+    // A saga this request just started has no answer before its first step ends: no need to read it.
+    let saga = started ?? (await repository.get(sagaId));
     for (;;) {
       if (saga === undefined) throw new Error(`saga ${sagaId} vanished`);
       if (saga.answer !== null || deadline - clock.now() <= 0) return saga;
@@ -230,7 +234,7 @@ export function createCheckout(options: CheckoutOptions): Checkout {
           );
           // The run goes on after the request gives up waiting: the saga's lease is this process's.
           void runner.run(saga, lease);
-          return reply(await waitForAnswer(saga.id, deadline), false);
+          return reply(await waitForAnswer(saga.id, deadline, saga), false);
         }
         throw new ProblemError('conflict', {
           detail: 'this Idempotency-Key is being claimed by a concurrent request; retry',

@@ -1,4 +1,4 @@
-import { sql, type Selectable, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '@opsloop/store';
 import type { SagaFailure, SagaState, SagaStep } from './saga-machine.js';
 import type { CheckoutTables, StoredLine } from './tables.js';
@@ -300,59 +300,108 @@ export function createSagaRepository(options: SagaRepositoryOptions): SagaReposi
     async update(id, lease, patch, log, also) {
       const at = new Date(now());
       const error = patch.lastError === undefined ? undefined : patch.lastError.slice(0, MAX_ERROR_LENGTH);
+      const changes = (eb: ExpressionBuilder<CheckoutTables, 'checkout_saga'>) => ({
+        version: eb('version', '+', 1),
+        updated_at: at,
+        ...(patch.state === undefined ? {} : { state: patch.state }),
+        ...(patch.step === undefined ? {} : { step: patch.step }),
+        ...(patch.failure === undefined
+          ? {}
+          : { failure_reason: patch.failure.reason, failure_step: patch.failure.step }),
+        ...(patch.failureDetail === undefined
+          ? {}
+          : { failure_detail: patch.failureDetail === null ? null : json(patch.failureDetail) }),
+        ...(patch.attempts === undefined ? {} : { attempts: patch.attempts }),
+        ...(patch.paymentId === undefined ? {} : { payment_id: patch.paymentId }),
+        ...(patch.reservationExpiresAt === undefined
+          ? {}
+          : { reservation_expires_at: patch.reservationExpiresAt }),
+        ...(error === undefined ? {} : { last_error: error, last_error_at: at }),
+        ...(patch.nextAttemptAt === undefined ? {} : { next_attempt_at: patch.nextAttemptAt }),
+        ...(patch.answer === undefined
+          ? {}
+          : {
+              answer_status: patch.answer.status,
+              answer_body: sql<never>`cast(${JSON.stringify(patch.answer.body)} as json)`,
+            }),
+        ...(patch.finished === true ? { finished_at: at } : {}),
+        ...(patch.lease === 'renew'
+          ? { lease_until: new Date(at.getTime() + leaseMs) }
+          : { lease_owner: null, lease_token: null, lease_until: null }),
+      });
+      const stepRow = {
+        step: log.step,
+        outcome: log.outcome,
+        attempt: log.attempt,
+        error: log.error === null ? null : log.error.slice(0, MAX_ERROR_LENGTH),
+        duration_ms: Math.max(0, Math.round(log.durationMs)),
+        instance: lease.owner,
+        at,
+      };
+      const lost = () => new LeaseLostError(`saga ${id}: the lease of ${lease.owner} was lost`);
+      if (also === undefined) {
+        // The common case: the saga row and its step record in one statement, so no transaction (and
+        // one round trip to the database) per step.
+        const row = await database.db
+          .with('u', (db) =>
+            db
+              .updateTable('checkout_saga')
+              .set(changes)
+              .where('id', '=', id)
+              .where('lease_token', '=', lease.token)
+              .returningAll(),
+          )
+          .with('s', (db) =>
+            db
+              .insertInto('checkout_saga_step')
+              .columns([
+                'saga_id',
+                'seq',
+                'step',
+                'outcome',
+                'attempt',
+                'error',
+                'duration_ms',
+                'instance',
+                'at',
+              ])
+              .expression((eb) =>
+                eb
+                  .selectFrom('u')
+                  .select([
+                    'u.id',
+                    'u.version',
+                    sql<string>`${stepRow.step}::text`.as('step'),
+                    sql<string>`${stepRow.outcome}::text`.as('outcome'),
+                    sql<number>`${stepRow.attempt}::int`.as('attempt'),
+                    sql<string | null>`${stepRow.error}::text`.as('error'),
+                    sql<number>`${stepRow.duration_ms}::int`.as('duration_ms'),
+                    sql<string>`${stepRow.instance}::text`.as('instance'),
+                    sql<Date>`${stepRow.at}::timestamptz`.as('at'),
+                  ]),
+              ),
+          )
+          .selectFrom('u')
+          .selectAll()
+          .executeTakeFirst();
+        if (row === undefined) throw lost();
+        return toRecord(row);
+      }
       return database.transaction(async (trx) => {
         const row = await trx
           .updateTable('checkout_saga')
-          .set((eb) => ({
-            version: eb('version', '+', 1),
-            updated_at: at,
-            ...(patch.state === undefined ? {} : { state: patch.state }),
-            ...(patch.step === undefined ? {} : { step: patch.step }),
-            ...(patch.failure === undefined
-              ? {}
-              : { failure_reason: patch.failure.reason, failure_step: patch.failure.step }),
-            ...(patch.failureDetail === undefined
-              ? {}
-              : { failure_detail: patch.failureDetail === null ? null : json(patch.failureDetail) }),
-            ...(patch.attempts === undefined ? {} : { attempts: patch.attempts }),
-            ...(patch.paymentId === undefined ? {} : { payment_id: patch.paymentId }),
-            ...(patch.reservationExpiresAt === undefined
-              ? {}
-              : { reservation_expires_at: patch.reservationExpiresAt }),
-            ...(error === undefined ? {} : { last_error: error, last_error_at: at }),
-            ...(patch.nextAttemptAt === undefined ? {} : { next_attempt_at: patch.nextAttemptAt }),
-            ...(patch.answer === undefined
-              ? {}
-              : {
-                  answer_status: patch.answer.status,
-                  answer_body: sql<never>`cast(${JSON.stringify(patch.answer.body)} as json)`,
-                }),
-            ...(patch.finished === true ? { finished_at: at } : {}),
-            ...(patch.lease === 'renew'
-              ? { lease_until: new Date(at.getTime() + leaseMs) }
-              : { lease_owner: null, lease_token: null, lease_until: null }),
-          }))
+          .set(changes)
           .where('id', '=', id)
           .where('lease_token', '=', lease.token)
           .returningAll()
           .executeTakeFirst();
-        if (row === undefined) throw new LeaseLostError(`saga ${id}: the lease of ${lease.owner} was lost`);
+        if (row === undefined) throw lost();
         await trx
           .insertInto('checkout_saga_step')
-          .values({
-            saga_id: id,
-            seq: row.version,
-            step: log.step,
-            outcome: log.outcome,
-            attempt: log.attempt,
-            error: log.error === null ? null : log.error.slice(0, MAX_ERROR_LENGTH),
-            duration_ms: Math.max(0, Math.round(log.durationMs)),
-            instance: lease.owner,
-            at,
-          })
+          .values({ saga_id: id, seq: row.version, ...stepRow })
           .execute();
         const saga = toRecord(row);
-        if (also !== undefined) await also(trx, saga);
+        await also(trx, saga);
         return saga;
       });
     },

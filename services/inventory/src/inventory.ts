@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '@opsloop/store';
 import type { InventoryTables, ReservationState } from './tables.js';
 
@@ -185,20 +185,21 @@ class OutOfStock extends Error {
 }
 
 async function loadReservation(trx: Trx, id: string, lock = false): Promise<Reservation | undefined> {
-  let query = trx.selectFrom('reservation').selectAll().where('id', '=', id);
-  if (lock) query = query.forUpdate();
-  const row = await query.executeTakeFirst();
+  // The row and its lines in one statement (`for update of r` locks the reservation row only).
+  const result = await sql<
+    Selectable<InventoryTables['reservation']> & { lines_json: { productId: string; quantity: number }[] }
+  >`
+    select r.*,
+      coalesce((select json_agg(json_build_object('productId', l.product_id, 'quantity', l.quantity)
+          order by l.product_id)
+        from reservation_line l where l.reservation_id = r.id), '[]'::json) as lines_json
+    from reservation r where r.id = ${id} ${lock ? sql`for update of r` : sql``}`.execute(trx);
+  const row = result.rows[0];
   if (row === undefined) return undefined;
-  const lines = await trx
-    .selectFrom('reservation_line')
-    .select(['product_id', 'quantity'])
-    .where('reservation_id', '=', id)
-    .orderBy('product_id')
-    .execute();
   return {
     reservationId: row.id,
     state: row.state,
-    lines: lines.map((line) => ({ productId: line.product_id, quantity: line.quantity })),
+    lines: row.lines_json.map((line) => ({ productId: line.productId, quantity: line.quantity })),
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     committedAt: row.committed_at,
@@ -291,13 +292,23 @@ export function createInventory(options: InventoryOptions): Inventory {
         return await database.transaction(async (trx): Promise<ReserveResult> => {
           // Claims the id first: a concurrent reserve with the same id waits here until this one ends, then
           // finds it (replay) — or, if this one rolled back, claims it itself.
-          const claimed = await trx
-            .insertInto('reservation')
-            .values({ id: reservationId, state: 'held', created_at: at, expires_at: expiresAt })
-            .onConflict((oc) => oc.column('id').doNothing())
-            .returning('id')
-            .executeTakeFirst();
-          if (claimed === undefined) {
+          // The reservation and its lines in one statement; its conflict target is the primary key.
+          const lineRows = sql.join(
+            lines.map((line) => sql`(${line.productId}::uuid, ${line.quantity}::int)`),
+          );
+          const claimed = await sql<{ id: string }>`
+            with r as (
+              insert into reservation (id, state, created_at, expires_at)
+              values (${reservationId}, 'held', ${at}, ${expiresAt})
+              on conflict (id) do nothing
+              returning id
+            ), l as (
+              insert into reservation_line (reservation_id, product_id, quantity)
+              select r.id, v.product_id, v.quantity from r
+              cross join (values ${lineRows}) as v(product_id, quantity)
+            )
+            select id from r`.execute(trx);
+          if (claimed.rows.length === 0) {
             const existing = await loadReservation(trx, reservationId);
             if (existing === undefined) throw new Error(`reservation ${reservationId} vanished`);
             return sameLines(existing.lines, lines)
@@ -305,30 +316,34 @@ export function createInventory(options: InventoryOptions): Inventory {
               : { outcome: 'conflict', reservation: existing };
           }
 
-          // Lock the stock rows in product-id order (ORDER BY before FOR UPDATE), then check every line.
-          const rows = await trx
-            .selectFrom('stock')
-            .select(['product_id', 'on_hand', 'reserved'])
-            .where(
-              'product_id',
-              'in',
-              lines.map((line) => line.productId),
-            )
-            .orderBy('product_id')
-            .forUpdate()
-            .execute();
-          const available = new Map(rows.map((row) => [row.product_id, row.on_hand - row.reserved]));
-          const shortages = lines
-            .map((line) => ({
-              productId: line.productId,
-              requested: line.quantity,
-              available: available.get(line.productId) ?? 0,
-            }))
-            .filter((line) => line.available < line.requested);
-          if (shortages.length > 0) throw new OutOfStock(shortages);
+          if (lines.length > 1) {
+            // Several rows: lock them in product-id order (ORDER BY before FOR UPDATE) so that two
+            // reservations of the same products never deadlock, and report every shortage at once.
+            const rows = await trx
+              .selectFrom('stock')
+              .select(['product_id', 'on_hand', 'reserved'])
+              .where(
+                'product_id',
+                'in',
+                lines.map((line) => line.productId),
+              )
+              .orderBy('product_id')
+              .forUpdate()
+              .execute();
+            const available = new Map(rows.map((row) => [row.product_id, row.on_hand - row.reserved]));
+            const shortages = lines
+              .map((line) => ({
+                productId: line.productId,
+                requested: line.quantity,
+                available: available.get(line.productId) ?? 0,
+              }))
+              .filter((line) => line.available < line.requested);
+            if (shortages.length > 0) throw new OutOfStock(shortages);
+          }
 
           for (const line of lines) {
-            // Conditional even under the lock: the database, not this code, is the last word on stock.
+            // Conditional: the database, not this code, is the last word on stock (and, for one line, the
+            // only check).
             const updated = await trx
               .updateTable('stock')
               .set((eb) => ({ reserved: eb('reserved', '+', line.quantity), updated_at: at }))
@@ -336,19 +351,16 @@ export function createInventory(options: InventoryOptions): Inventory {
               .where(sql<number>`on_hand - reserved`, '>=', line.quantity)
               .returning('product_id')
               .executeTakeFirst();
-            if (updated === undefined)
-              throw new OutOfStock([{ productId: line.productId, requested: line.quantity, available: 0 }]);
+            if (updated === undefined) {
+              const row = await trx
+                .selectFrom('stock')
+                .select(['on_hand', 'reserved'])
+                .where('product_id', '=', line.productId)
+                .executeTakeFirst();
+              const available = row === undefined ? 0 : Math.max(0, row.on_hand - row.reserved);
+              throw new OutOfStock([{ productId: line.productId, requested: line.quantity, available }]);
+            }
           }
-          await trx
-            .insertInto('reservation_line')
-            .values(
-              lines.map((line) => ({
-                reservation_id: reservationId,
-                product_id: line.productId,
-                quantity: line.quantity,
-              })),
-            )
-            .execute();
           return {
             outcome: 'held',
             reservation: {

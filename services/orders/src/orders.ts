@@ -1,4 +1,4 @@
-import type { Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '@opsloop/store';
 import type { OrderState, OrdersTables } from './tables.js';
 
@@ -285,33 +285,47 @@ async function loadLines(trx: Trx, orderIds: readonly string[]): Promise<Map<str
   return byOrder;
 }
 
-async function loadOrder(trx: Trx, orderId: string): Promise<OrderDetail | undefined> {
-  const row = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
-  if (row === undefined) return undefined;
-  const lines = (await loadLines(trx, [orderId])).get(orderId) ?? [];
-  const history = await trx
-    .selectFrom('order_history')
-    .select(['version', 'from_state', 'to_state', 'reason', 'at'])
-    .where('order_id', '=', orderId)
-    .orderBy('version')
-    .execute();
-  return {
-    ...toOrder(row, lines),
-    history: history.map((entry) => ({
-      version: entry.version,
-      from: entry.from_state,
-      to: entry.to_state,
-      reason: entry.reason,
-      at: entry.at,
-    })),
-  };
+/** The order row with its lines and history as JSON, read in one statement (one round trip per order). */
+interface OrderWithChildrenRow extends Selectable<OrdersTables['orders']> {
+  lines_json: { productId: string; quantity: number; amountMinor: number }[];
+  history_json: {
+    version: number;
+    from: OrderState | null;
+    to: OrderState;
+    reason: string | null;
+    at: string;
+  }[];
 }
 
-/** Carries "the version moved under us" out of the transaction, so that it rolls back and re-reads. */
-class LostRace extends Error {
-  constructor() {
-    super('the order changed concurrently');
-  }
+async function loadOrder(q: Kysely<OrdersTables>, orderId: string): Promise<OrderDetail | undefined> {
+  const result = await sql<OrderWithChildrenRow>`
+    select o.*,
+      coalesce((select json_agg(json_build_object(
+          'productId', l.product_id, 'quantity', l.quantity, 'amountMinor', l.unit_amount_minor)
+          order by l.line_no)
+        from order_line l where l.order_id = o.id), '[]'::json) as lines_json,
+      coalesce((select json_agg(json_build_object(
+          'version', h.version, 'from', h.from_state, 'to', h.to_state, 'reason', h.reason, 'at', h.at)
+          order by h.version)
+        from order_history h where h.order_id = o.id), '[]'::json) as history_json
+    from orders o where o.id = ${orderId}`.execute(q);
+  const row = result.rows[0];
+  if (row === undefined) return undefined;
+  const lines = row.lines_json.map((line) => ({
+    productId: line.productId,
+    quantity: line.quantity,
+    unitPrice: { amountMinor: Number(line.amountMinor), currency: row.currency },
+  }));
+  return {
+    ...toOrder(row, lines),
+    history: row.history_json.map((entry) => ({
+      version: entry.version,
+      from: entry.from,
+      to: entry.to,
+      reason: entry.reason,
+      at: new Date(entry.at),
+    })),
+  };
 }
 
 /** Creates the orders domain over the service's database. */
@@ -320,12 +334,6 @@ export function createOrders(options: OrdersOptions): Orders {
   const clock = options.now ?? Date.now;
   const now = () => new Date(clock());
 
-  async function mustLoad(trx: Trx, orderId: string): Promise<OrderDetail> {
-    const order = await loadOrder(trx, orderId);
-    if (order === undefined) throw new Error(`order ${orderId} vanished`);
-    return order;
-  }
-
   return {
     async create(input) {
       const orderId = uuid(input.orderId, 'orderId');
@@ -333,47 +341,50 @@ export function createOrders(options: OrdersOptions): Orders {
       const { lines, currency } = normaliseLines(input.lines);
       const totalMinor = lines.reduce((sum, line) => sum + line.quantity * line.unitPrice.amountMinor, 0);
       const at = now();
-      return database.transaction(async (trx): Promise<CreateOrderResult> => {
-        // Claims the id first: a concurrent create with the same id waits here until this one ends, then
-        // finds it (replay or conflict).
-        const claimed = await trx
-          .insertInto('orders')
-          .values({
-            id: orderId,
-            user_id: userId,
-            state: 'pending',
-            currency,
-            total_minor: totalMinor,
-            version: 1,
-            created_at: at,
-            updated_at: at,
-          })
-          .onConflict((oc) => oc.column('id').doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (claimed === undefined) {
-          const existing = await mustLoad(trx, orderId);
-          const same = existing.userId === userId && sameLines(existing.lines, lines);
-          return { outcome: same ? 'replayed' : 'conflict', order: existing };
-        }
-        await trx
-          .insertInto('order_line')
-          .values(
-            lines.map((line, lineNo) => ({
-              order_id: orderId,
-              line_no: lineNo,
-              product_id: line.productId,
-              quantity: line.quantity,
-              unit_amount_minor: line.unitPrice.amountMinor,
-            })),
-          )
-          .execute();
-        await trx
-          .insertInto('order_history')
-          .values({ order_id: orderId, version: 1, from_state: null, to_state: 'pending', reason: null, at })
-          .execute();
-        return { outcome: 'created', order: await mustLoad(trx, orderId) };
-      });
+      // One statement inserts the order, its lines and its first history row, so it is atomic without a
+      // transaction. A concurrent create with the same id waits on the primary key until this one commits,
+      // then inserts nothing and finds it (replay or conflict).
+      const lineRows = sql.join(
+        lines.map(
+          (line, lineNo) =>
+            sql`(${lineNo}::int, ${line.productId}::uuid, ${line.quantity}::int, ${line.unitPrice.amountMinor}::bigint)`,
+        ),
+      );
+      const inserted = await sql<{ id: string }>`
+        with o as (
+          insert into orders (id, user_id, state, currency, total_minor, version, created_at, updated_at)
+          values (${orderId}, ${userId}, 'pending', ${currency}, ${totalMinor}, 1, ${at}, ${at})
+          on conflict (id) do nothing
+          returning id
+        ), l as (
+          insert into order_line (order_id, line_no, product_id, quantity, unit_amount_minor)
+          select o.id, v.line_no, v.product_id, v.quantity, v.amount from o
+          cross join (values ${lineRows}) as v(line_no, product_id, quantity, amount)
+        ), h as (
+          insert into order_history (order_id, version, from_state, to_state, reason, at)
+          select o.id, 1, null, 'pending', null, ${at} from o
+        )
+        select id from o`.execute(database.db);
+      if (inserted.rows.length === 0) {
+        const existing = await loadOrder(database.db, orderId);
+        if (existing === undefined) throw new Error(`order ${orderId} vanished`);
+        const same = existing.userId === userId && sameLines(existing.lines, lines);
+        return { outcome: same ? 'replayed' : 'conflict', order: existing };
+      }
+      return {
+        outcome: 'created',
+        order: {
+          orderId,
+          userId,
+          state: 'pending',
+          lines,
+          total: { amountMinor: totalMinor, currency },
+          version: 1,
+          createdAt: at,
+          updatedAt: at,
+          history: [{ version: 1, from: null, to: 'pending', reason: null, at }],
+        },
+      };
     },
 
     async transition(orderIdInput, input) {
@@ -389,44 +400,42 @@ export function createOrders(options: OrdersOptions): Orders {
 
       for (let attempt = 1; ; attempt++) {
         const at = now();
-        try {
-          return await database.transaction(async (trx): Promise<TransitionResult> => {
-            const order = await loadOrder(trx, orderId);
-            if (order === undefined) return { outcome: 'not-found' };
-            if (order.state === to) return { outcome: 'unchanged', order };
-            if (!ALLOWED_TRANSITIONS[order.state].includes(to)) return { outcome: 'conflict', order };
-            // Conditional on the version read: a concurrent transition that got there first makes this
-            // update match no row (under read committed it waits for that one, then re-checks the row).
-            const updated = await trx
-              .updateTable('orders')
-              .set({ state: to, version: order.version + 1, updated_at: at })
-              .where('id', '=', orderId)
-              .where('version', '=', order.version)
-              .returning('version')
-              .executeTakeFirst();
-            if (updated === undefined) throw new LostRace();
-            await trx
-              .insertInto('order_history')
-              .values({
-                order_id: orderId,
-                version: updated.version,
-                from_state: order.state,
-                to_state: to,
-                reason,
-                at,
-              })
-              .execute();
-            return { outcome: 'applied', order: await mustLoad(trx, orderId) };
-          });
-        } catch (error) {
-          if (error instanceof LostRace && attempt < MAX_TRANSITION_ATTEMPTS) continue;
-          throw error;
+        const order = await loadOrder(database.db, orderId);
+        if (order === undefined) return { outcome: 'not-found' };
+        if (order.state === to) return { outcome: 'unchanged', order };
+        if (!ALLOWED_TRANSITIONS[order.state].includes(to)) return { outcome: 'conflict', order };
+        // Conditional on the version read, with its history row in the same statement: a concurrent
+        // transition that got there first makes it match no row, and this one re-reads and decides again.
+        const updated = await sql<{ version: number }>`
+          with u as (
+            update orders set state = ${to}, version = version + 1, updated_at = ${at}
+            where id = ${orderId} and version = ${order.version}
+            returning version
+          ), h as (
+            insert into order_history (order_id, version, from_state, to_state, reason, at)
+            select ${orderId}, u.version, ${order.state}, ${to}, ${reason}, ${at} from u
+          )
+          select version from u`.execute(database.db);
+        const version = updated.rows[0]?.version;
+        if (version === undefined) {
+          if (attempt < MAX_TRANSITION_ATTEMPTS) continue;
+          throw new Error('the order changed concurrently');
         }
+        return {
+          outcome: 'applied',
+          order: {
+            ...order,
+            state: to,
+            version,
+            updatedAt: at,
+            history: [...order.history, { version, from: order.state, to, reason, at }],
+          },
+        };
       }
     },
 
     async get(orderId) {
-      return database.transaction((trx) => loadOrder(trx, uuid(orderId, 'orderId')));
+      return loadOrder(database.db, uuid(orderId, 'orderId'));
     },
 
     async listByUser(userIdInput, listOptions) {

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Database } from '@opsloop/store';
 import type { CardProvider, Money } from './provider.js';
 import type { PaymentOperation, PaymentStatus, PaymentsTables } from './tables.js';
@@ -269,28 +270,21 @@ export function createPayments(options: PaymentsOptions): Payments {
     return result;
   }
 
-  /** Stores the answer on our claim, in the caller's transaction; throws when the claim was taken over. */
-  async function storeAnswer(
-    trx: Parameters<Parameters<Database<PaymentsTables>['transaction']>[0]>[0],
-    claim: Claim,
-    payment: Payment,
-    at: Date,
-  ): Promise<void> {
-    const stored = await trx
-      .updateTable('idempotency')
-      .set({
-        state: 'done',
-        answer: JSON.stringify(payment),
-        payment_id: payment.paymentId,
-        completed_at: at,
-      })
-      .where('key', '=', claim.key)
-      .where('claim_token', '=', claim.token)
-      .where('state', '=', 'in-progress')
-      .returning('key')
-      .executeTakeFirst();
-    if (stored === undefined) throw new Error(`idempotency claim on ${claim.key} was lost`);
+  /**
+   * The CTE that stores the answer on our claim (`stored` holds its key, or nothing when the claim was
+   * taken over): written in the same statement as the payment change, so both commit or neither.
+   */
+  function storeAnswerCte(claim: Claim, payment: Payment, at: Date, onlyIf = sql`true`) {
+    return sql`stored as (
+      update idempotency
+      set state = 'done', answer = ${JSON.stringify(payment)}, payment_id = ${payment.paymentId},
+        completed_at = ${at}
+      where key = ${claim.key} and claim_token = ${claim.token} and state = 'in-progress' and ${onlyIf}
+      returning key
+    )`;
   }
+
+  const claimLost = (claim: Claim) => new Error(`idempotency claim on ${claim.key} was lost`);
 
   async function load(paymentId: string): Promise<Payment | undefined> {
     const row = await database.db
@@ -327,27 +321,30 @@ export function createPayments(options: PaymentsOptions): Payments {
       });
 
       const at = now();
-      return database.transaction(async (trx): Promise<PaymentResult> => {
-        // Conditional: a concurrent action with another key may have moved the payment meanwhile.
-        const updated = await trx
-          .updateTable('payment')
-          .set({ status: to, updated_at: at })
-          .where('id', '=', paymentId)
-          .where('status', '=', from)
-          .returningAll()
-          .executeTakeFirst();
-        if (updated === undefined) {
-          const current = await trx
-            .selectFrom('payment')
-            .selectAll()
-            .where('id', '=', paymentId)
-            .executeTakeFirstOrThrow();
-          return refused(toPayment(current));
-        }
-        const payment = toPayment(updated);
-        await storeAnswer(trx, claim, payment, at);
-        return { outcome: 'ok', payment, replayed: false };
-      });
+      const payment: Payment = { ...toPayment(row), status: to, updatedAt: at.toISOString() };
+      // One statement: lock our claim, move the payment (conditional: a concurrent action with another key
+      // may have moved it meanwhile) and store the answer only if it moved.
+      const result = await sql<{ claimed: number; moved: number }>`
+        with claim as (
+          select key from idempotency
+          where key = ${claim.key} and claim_token = ${claim.token} and state = 'in-progress'
+          for update
+        ), moved as (
+          update payment set status = ${to}, updated_at = ${at}
+          where id = ${paymentId} and status = ${from} and exists (select 1 from claim)
+          returning id
+        ), ${storeAnswerCte(claim, payment, at, sql`exists (select 1 from moved)`)}
+        select (select count(*) from claim)::int as claimed, (select count(*) from moved)::int as moved`.execute(
+        database.db,
+      );
+      const counts = result.rows[0];
+      if (counts === undefined || counts.claimed === 0) throw claimLost(claim);
+      if (counts.moved === 0) {
+        const current = await load(paymentId);
+        if (current === undefined) throw new Error(`payment ${paymentId} vanished`);
+        return refused(current);
+      }
+      return { outcome: 'ok', payment, replayed: false };
     });
   }
 
@@ -369,23 +366,19 @@ export function createPayments(options: PaymentsOptions): Payments {
           createdAt: at.toISOString(),
           updatedAt: at.toISOString(),
         };
-        await database.transaction(async (trx) => {
-          await trx
-            .insertInto('payment')
-            .values({
-              id: payment.paymentId,
-              order_id: orderId,
-              amount_minor: amount.amountMinor,
-              currency: amount.currency,
-              status: payment.status,
-              provider_reference: answer.outcome === 'authorized' ? answer.reference : null,
-              decline_reason: payment.declineReason,
-              created_at: at,
-              updated_at: at,
-            })
-            .execute();
-          await storeAnswer(trx, claim, payment, at);
-        });
+        // The payment row and the answer in one statement: the payment exists only if our claim held.
+        const result = await sql<{ key: string }>`
+          with ${storeAnswerCte(claim, payment, at)}, created as (
+            insert into payment (id, order_id, amount_minor, currency, status, provider_reference,
+              decline_reason, created_at, updated_at)
+            select ${payment.paymentId}::uuid, ${orderId}::uuid, ${amount.amountMinor}::bigint,
+              ${amount.currency}::text, ${payment.status}::text,
+              ${answer.outcome === 'authorized' ? answer.reference : null}::text,
+              ${payment.declineReason}::text, ${at}::timestamptz, ${at}::timestamptz
+            from stored
+          )
+          select key from stored`.execute(database.db);
+        if (result.rows.length === 0) throw claimLost(claim);
         return { outcome: 'ok', payment, replayed: false };
       });
     },
