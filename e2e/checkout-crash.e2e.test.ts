@@ -304,16 +304,17 @@ describe('a participant SIGKILLed mid-saga', () => {
     // A restarted payments has its provider settings back to their defaults (no latency).
     await shop.start('payments');
     await Promise.all([first, second]);
-    // Payments answers a key whose first call died with it only once that claim is stale (2 min, its
-    // staleClaimMs): until then the sagas retry (forward at the capture, compensating at the authorization).
+    // The restarted replica (same name) released the claims its predecessor died with, so the sagas' retries
+    // (forward at the capture, compensating at the authorization) go through without waiting 2 min for
+    // those claims to turn stale.
     const [captured, authorized] = await Promise.all([
-      finished(capturing, 180_000),
-      finished(authorizing, 180_000),
+      finished(capturing, 120_000),
+      finished(authorizing, 120_000),
     ]);
     expect(captured.state, await history(captured.checkoutId)).toBe('completed');
     await expectConsistent(captured);
     await expectConsistent(authorized);
-  }, 300_000);
+  }, 180_000);
 
   it('inventory, while the saga waits on payments: the commit waits for inventory, then completes', async () => {
     await unhookedCheckout();

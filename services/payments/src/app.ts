@@ -80,7 +80,15 @@ export function paymentsService(
         provider,
         ...(options.now ? { now: options.now } : {}),
         ...(options.waitForAnswerMs === undefined ? {} : { waitForAnswerMs: options.waitForAnswerMs }),
+        // Only a name the runtime gives (stable across restarts) identifies a dead predecessor's claims.
+        ...(config.OPSLOOP_INSTANCE === undefined ? {} : { instance: config.OPSLOOP_INSTANCE }),
       });
+      const released = await payments.releaseClaimsOfDeadPredecessor();
+      if (released > 0)
+        log.warn(
+          { released, instance: config.OPSLOOP_INSTANCE },
+          'released idempotency claims left in progress by this replica before its restart',
+        );
       registerPaymentsRoutes(app, payments, provider);
       serveRpc(context, (router) => router.service(rpc.PaymentsService, paymentsGrpc(payments)));
     },

@@ -46,4 +46,11 @@ export const paymentsMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_idempotency_claimed_by': {
+    // The replica holding a claim: a replica restarted under the same name releases what its predecessor
+    // left in progress (that process is dead), instead of making retries wait until the claim is stale.
+    async up(db) {
+      await db.schema.alterTable('idempotency').addColumn('claimed_by', 'text').execute();
+    },
+  },
 };

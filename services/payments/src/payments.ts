@@ -65,6 +65,11 @@ export interface PaymentsOptions {
    * longer than the provider's longest latency).
    */
   staleClaimMs?: number;
+  /**
+   * This replica's stable name (`OPSLOOP_INSTANCE`), recorded on its claims so that a restart under the same
+   * name can release them ({@link Payments.releaseClaimsOfDeadPredecessor}).
+   */
+  instance?: string;
 }
 
 /**
@@ -83,6 +88,13 @@ export interface Payments {
   refund(input: PaymentActionInput): Promise<PaymentResult>;
   /** A payment, or undefined. */
   get(paymentId: string): Promise<Payment | undefined>;
+  /**
+   * Deletes the in-progress claims recorded under this replica's name: called at start-up, before serving,
+   * when the name is stable (a restarted replica keeps it), so the process that made them is dead. A retry
+   * with the same key then calls the provider again with that key (providers dedupe by it). Resolves with
+   * how many were released; 0 without an `instance`.
+   */
+  releaseClaimsOfDeadPredecessor(): Promise<number>;
 }
 
 /** Raised by the domain for input its callers should have validated (a programming error, not a result). */
@@ -168,6 +180,7 @@ export function createPayments(options: PaymentsOptions): Payments {
   const now = () => new Date(clock());
   const waitForAnswerMs = options.waitForAnswerMs ?? 30_000;
   const staleClaimMs = options.staleClaimMs ?? 120_000;
+  const instance = options.instance ?? null;
 
   /**
    * Claims `key` for a request, or finds the answer of an earlier one. The claim is a committed row of its
@@ -191,6 +204,7 @@ export function createPayments(options: PaymentsOptions): Payments {
           state: 'in-progress',
           claim_token: token,
           claimed_at: now(),
+          claimed_by: instance,
         })
         .onConflict((oc) => oc.column('key').doNothing())
         .returning('key')
@@ -218,7 +232,7 @@ export function createPayments(options: PaymentsOptions): Payments {
       if (clock() - row.claimed_at.getTime() > staleClaimMs) {
         const taken = await database.db
           .updateTable('idempotency')
-          .set({ claim_token: token, claimed_at: now() })
+          .set({ claim_token: token, claimed_at: now(), claimed_by: instance })
           .where('key', '=', key)
           .where('state', '=', 'in-progress')
           .where('claimed_at', '=', row.claimed_at)
@@ -386,5 +400,14 @@ export function createPayments(options: PaymentsOptions): Payments {
     void: (input) => act('void', input),
     refund: (input) => act('refund', input),
     get: (paymentId) => load(uuid(paymentId, 'paymentId')),
+    async releaseClaimsOfDeadPredecessor() {
+      if (instance === null) return 0;
+      const released = await database.db
+        .deleteFrom('idempotency')
+        .where('state', '=', 'in-progress')
+        .where('claimed_by', '=', instance)
+        .executeTakeFirst();
+      return Number(released.numDeletedRows);
+    },
   };
 }

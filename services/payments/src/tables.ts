@@ -34,6 +34,8 @@ export interface PaymentsTables {
     state: IdempotencyState;
     claim_token: string;
     claimed_at: Timestamp;
+    /** The replica (`OPSLOOP_INSTANCE`) that holds the claim, when known. */
+    claimed_by: string | null;
     /** The stored answer (a JSON `Payment`), set in the same transaction as the effect. */
     answer: string | null;
     payment_id: string | null;

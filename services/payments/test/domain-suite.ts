@@ -267,6 +267,52 @@ export function describePaymentsDomain(name: string, backend: PaymentsBackend): 
       expect(provider.calls().authorize).toBe(1);
     });
 
+    it('a replica restarted under the same name releases the claims its predecessor left in progress', async () => {
+      const name = `payments-${randomUUID()}`;
+      const hangingOn = (instance: string) => {
+        let answer: (() => void) | undefined;
+        const payments = createPayments({
+          database: db(),
+          instance,
+          provider: {
+            ...createSimulatedProvider(),
+            authorize: () =>
+              new Promise((resolve) => {
+                answer = () => resolve({ outcome: 'authorized', reference: 'late' });
+              }),
+          },
+        });
+        return { payments, answered: () => answer };
+      };
+      const mine = { idempotencyKey: `key-${randomUUID()}`, orderId: randomUUID(), amount: EUR(5) };
+      const theirs = { idempotencyKey: `key-${randomUUID()}`, orderId: randomUUID(), amount: EUR(6) };
+      // The predecessor and another live replica each hang in a provider call with a claim held.
+      const predecessor = hangingOn(name);
+      const other = hangingOn(`payments-${randomUUID()}`);
+      const late = predecessor.payments.authorize(mine);
+      const otherCall = other.payments.authorize(theirs);
+      while (predecessor.answered() === undefined || other.answered() === undefined)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+
+      const provider = createSimulatedProvider();
+      const restarted = createPayments({ database: db(), provider, instance: name });
+      expect(await restarted.releaseClaimsOfDeadPredecessor()).toBe(1);
+      expect(await keyRow(mine.idempotencyKey)).toBeUndefined();
+      expect(await keyRow(theirs.idempotencyKey)).toMatchObject({ state: 'in-progress' });
+      // Without a name, nothing is released.
+      expect(await createPayments({ database: db(), provider }).releaseClaimsOfDeadPredecessor()).toBe(0);
+
+      // The saga's retry goes through at once, and the provider sees the same key again.
+      const retried = ok(await restarted.authorize(mine));
+      expect(retried.status).toBe('authorized');
+      expect(provider.calls().authorize).toBe(1);
+      predecessor.answered()?.();
+      await expect(late).rejects.toThrow(/claim .* was lost/);
+      expect(await paymentRows(mine.orderId)).toHaveLength(1);
+      other.answered()?.();
+      expect(ok(await otherCall).status).toBe('authorized');
+    });
+
     it('a claim left by a dead process is taken over once stale; the late answer is discarded', async () => {
       const { payments, provider, advance } = setUp();
       const request = { idempotencyKey: `key-${randomUUID()}`, orderId: randomUUID(), amount: EUR(9) };
