@@ -27,18 +27,29 @@ export async function findRuntime(stateDir: string): Promise<RuntimeState> {
   return state;
 }
 
-/** Calls the control API with the admin token; problem+json answers become one-line errors. */
+/**
+ * Calls the control API; problem+json answers become one-line errors. The token is `OPSLOOP_TOKEN` when set
+ * (a viewer's or operator's token made with `opsloop token create`), else the run's admin token from the
+ * state file (readable only by the user who started the runtime).
+ */
 export async function callControlApi(
   state: RuntimeState,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   timeoutMs = 10_000,
+  body?: unknown,
 ): Promise<unknown> {
+  const token = process.env.OPSLOOP_TOKEN?.trim() || state.token;
   let response;
   try {
     response = await request(`${state.controlUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${state.token}`, accept: 'application/json' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
@@ -48,19 +59,19 @@ export async function callControlApi(
     );
   }
   const text = await response.body.text();
-  let body: unknown = undefined;
+  let answer: unknown = undefined;
   try {
-    body = text === '' ? undefined : JSON.parse(text);
+    answer = text === '' ? undefined : JSON.parse(text);
   } catch {
     throw new CliError(`the control API answered ${response.statusCode} with a body that is not JSON`);
   }
   if (response.statusCode >= 400) {
-    const problem = problemDocumentSchema.safeParse(body);
+    const problem = problemDocumentSchema.safeParse(answer);
     throw new CliError(
       problem.success
         ? `control API: ${problem.data.title}${problem.data.detail ? `: ${problem.data.detail}` : ''}`
         : `control API answered ${response.statusCode}`,
     );
   }
-  return body;
+  return answer;
 }

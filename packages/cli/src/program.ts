@@ -1,5 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { audit } from './commands/audit.js';
 import { down } from './commands/down.js';
+import { scale } from './commands/scale.js';
+import { createToken, listTokens, revokeToken } from './commands/token.js';
 import { status } from './commands/status.js';
 import { up } from './commands/up.js';
 import { validate } from './commands/validate.js';
@@ -93,6 +96,84 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
         .argParser(positiveSeconds),
     )
     .action((opts: { file: string; stateDir?: string; timeout: number }) => run(down(opts)));
+
+  const wholeNumber = (what: string, min: number, max: number) => (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`expected ${what} from ${min} to ${max}`);
+    return n;
+  };
+  const outputOption = () =>
+    new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table');
+
+  program
+    .command('scale')
+    .description('set the number of replicas of a running service (operator role)')
+    .argument('<service>', 'the service to scale')
+    .addOption(
+      new Option('--replicas <n>', 'the new replica count')
+        .argParser(wholeNumber('a replica count', 0, 100))
+        .makeOptionMandatory(),
+    )
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((service: string, opts: { file: string; stateDir?: string; replicas: number }) =>
+      run(scale({ ...opts, service })),
+    );
+
+  const token = program
+    .command('token')
+    .description('manage control API tokens (admin role): create, list, revoke');
+  token
+    .command('create')
+    .description(
+      'make a named token for a role and print it once (viewer: read; operator: also scale, roll out, flags; admin: everything)',
+    )
+    .argument('<name>', 'a name for the audit log, e.g. ci or alice')
+    .addOption(
+      new Option('--role <role>', 'what the token may do')
+        .choices(['viewer', 'operator', 'admin'])
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--ttl <seconds>', 'expire the token after this many seconds').argParser(
+        wholeNumber('seconds', 60, 366 * 24 * 3600),
+      ),
+    )
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((name: string, opts: { file: string; stateDir?: string; role: string; ttl?: number }) =>
+      run(createToken({ ...opts, name })),
+    );
+  token
+    .command('list')
+    .description('list tokens: names, roles, dates (never the tokens)')
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .addOption(outputOption())
+    .action((opts: { file: string; stateDir?: string; output: 'table' | 'json' }) => run(listTokens(opts)));
+  token
+    .command('revoke')
+    .description('revoke a token made with "token create"')
+    .argument('<name>', 'the token name')
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((name: string, opts: { file: string; stateDir?: string }) => run(revokeToken({ ...opts, name })));
+
+  program
+    .command('audit')
+    .description('show the last control API calls that changed something or were refused (admin role)')
+    .addOption(
+      new Option('-n, --limit <count>', 'how many records')
+        .default(50)
+        .argParser(wholeNumber('a count', 1, 10_000)),
+    )
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .addOption(outputOption())
+    .action((opts: { file: string; stateDir?: string; limit: number; output: 'table' | 'json' }) =>
+      run(audit(opts)),
+    );
 
   program
     .command('validate')

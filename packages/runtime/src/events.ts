@@ -14,6 +14,7 @@ export type RuntimeEvent =
     }
   | { type: 'replica-killed'; replica: string; service: string; reason: string }
   | { type: 'service-exposed'; service: string; url: string }
+  | { type: 'service-scaled'; service: string; from: number; to: number }
   | { type: 'control-api'; url: string };
 
 /** Receives runtime events. */

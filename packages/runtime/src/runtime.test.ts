@@ -272,6 +272,49 @@ describe('runtime running a system of fake services', () => {
     expect(runtime.status().services.find((s) => s.name === 'front')!.readyReplicas).toBe(2);
   });
 
+  it('scales a service up and down through the control API: lowest free ordinals in, highest out', async () => {
+    const scale = async (service: string, replicas: number) => {
+      const response = await request(`${result.controlUrl}/v1/services/${service}/scale`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${runtime.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ replicas }),
+      });
+      return { status: response.statusCode, body: (await response.body.json()) as Record<string, unknown> };
+    };
+    const idle = () => runtime.status().services.find((s) => s.name === 'idle')!;
+    expect((await scale('idle', 2)).status).toBe(200);
+    expect(idle().desiredReplicas).toBe(2);
+    expect(
+      idle()
+        .replicas.map((r) => r.name)
+        .sort(),
+    ).toEqual(['idle-1', 'idle-2']);
+    await waitFor('both idle replicas ready', () => (idle().readyReplicas === 2 ? true : undefined), 30_000);
+    const exposed = runtime.status().services.find((s) => s.name === 'idle')!.exposed!;
+    // Without a readiness probe a replica is ready once started (as in Kubernetes), maybe before it listens.
+    await waitFor(
+      'the exposed idle service to answer',
+      async () => ((await get(exposed)).status === 200 ? true : undefined),
+      30_000,
+    );
+    for (const r of idle().replicas) if (r.pid !== null) allPids.push(r.pid);
+
+    const removedPid = idle().replicas.find((r) => r.name === 'idle-2')!.pid!;
+    expect((await scale('idle', 1)).status).toBe(200);
+    expect(idle().replicas.map((r) => r.name)).toEqual(['idle-1']);
+    await waitFor('idle-2 to be gone', () => (isGone(removedPid) ? true : undefined), 30_000);
+    expect(events).toContainEqual({ type: 'service-scaled', service: 'idle', from: 0, to: 2 });
+    expect(events).toContainEqual({ type: 'service-scaled', service: 'idle', from: 2, to: 1 });
+
+    expect((await scale('nope', 1)).status).toBe(404);
+    const lastPid = idle().replicas[0]!.pid!;
+    expect((await scale('idle', 0)).status).toBe(200);
+    await waitFor('idle-1 to be gone', () => (isGone(lastPid) ? true : undefined), 30_000);
+    expect(idle().replicas).toEqual([]);
+    const audit = await readFile(join(stateDir, 'audit.log'), 'utf8');
+    expect(audit).toContain('"summary":"idle scaled to 1"');
+  });
+
   it('stop() stops every replica process, closes its addresses and removes the state file', async () => {
     const pids = runtime
       .status()

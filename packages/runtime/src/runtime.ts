@@ -4,7 +4,8 @@ import type { ServiceStatus, SystemStatus } from '@opsloop/contracts';
 import { createEmbeddedBroker, type EmbeddedBroker } from '@opsloop/bus';
 import type { Service } from '@opsloop/kit';
 import { systemClock, type Clock } from '@opsloop/kit';
-import { createControlApi } from './control-api/control-api.js';
+import { openAuditLog, type AuditLog } from './control-api/audit-log.js';
+import { createControlApi, ScaleError } from './control-api/control-api.js';
 import { newToken, TokenStore } from './control-api/tokens.js';
 import type { EventListener } from './events.js';
 import { createTcpBalancer, type TcpBalancer } from './expose/tcp-balancer.js';
@@ -88,7 +89,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const onEvent = options.onEvent ?? (() => {});
   const registry = new EndpointRegistry();
   const ports = new PortAllocator();
-  const tokens = new TokenStore();
+  const tokens = new TokenStore({ now: () => clock.now() });
+  const tokensFile = join(stateDir, 'tokens.json');
   const adminToken = newToken();
   const discoveryToken = newToken();
   const busToken = newToken();
@@ -102,6 +104,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const replicas = new Map<string, Replica[]>();
   const balancers = new Map<string, TcpBalancer>();
   let controlApi: Service | undefined;
+  let audit: AuditLog | undefined;
+  /** Replica counts changed at run time (`opsloop scale`); the spec's count otherwise. */
+  const desiredReplicas = new Map<string, number>();
+  /** One scale at a time per service, in call order. */
+  const scaling = new Map<string, Promise<unknown>>();
   let broker: EmbeddedBroker | undefined;
   let controlLog: ReturnType<typeof pino.destination> | undefined;
   let controlUrl = '';
@@ -125,7 +132,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const list = (replicas.get(name) ?? []).map((r) => r.status());
       return {
         name,
-        desiredReplicas: service.replicas,
+        desiredReplicas: desiredReplicas.get(name) ?? service.replicas,
         readyReplicas: list.filter((r) => r.ready).length,
         exposed: balancers.get(name)?.url ?? null,
         replicas: list,
@@ -137,6 +144,77 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const killAll = () => {
     for (const list of replicas.values()) for (const r of list) r.killNow();
   };
+
+  function makeReplica(name: string, index: number): Replica {
+    const service = spec.services[name];
+    if (service === undefined) throw new Error(`no service ${name}`);
+    const instance = `${name}-${index}`;
+    return new Replica({
+      name: instance,
+      service: name,
+      spec: service,
+      specDir: dir,
+      env: {
+        ...inherited,
+        ...service.env,
+        OPSLOOP_SERVICE: name,
+        OPSLOOP_INSTANCE: instance,
+        OPSLOOP_DISCOVERY_URL: controlUrl,
+        OPSLOOP_DISCOVERY_TOKEN: discoveryToken,
+        ...(broker ? { OPSLOOP_BUS_URL: controlUrl, OPSLOOP_BUS_TOKEN: busToken } : {}),
+      },
+      version: service.env.SERVICE_VERSION ?? 'unversioned',
+      ports,
+      registry,
+      logs,
+      clock,
+      probe: options.probe ?? httpProbe,
+      onEvent,
+    });
+  }
+
+  /**
+   * Sets a service's replica count: new replicas take the lowest free ordinals (names stay short and a
+   * restarted name means the same slot); removed ones are the highest ordinals, drained then stopped
+   * (Kubernetes scales a StatefulSet down the same way).
+   */
+  async function scale(name: string, count: number): Promise<ServiceStatus> {
+    if (spec.services[name] === undefined)
+      throw new ScaleError(`no service named "${name}" in ${spec.metadata.name}`, 'not-found');
+    if (stopping) throw new ScaleError('the system is stopping', 'invalid');
+    const previous = scaling.get(name) ?? Promise.resolve();
+    const run = previous
+      .catch(() => undefined)
+      .then(async () => {
+        const list = replicas.get(name) ?? [];
+        desiredReplicas.set(name, count);
+        onEvent({ type: 'service-scaled', service: name, from: list.length, to: count });
+        if (count > list.length) {
+          const used = new Set(list.map((r) => Number(r.name.slice(name.length + 1))));
+          const added: Replica[] = [];
+          for (let index = 1; list.length + added.length < count; index++) {
+            if (used.has(index)) continue;
+            const replica = makeReplica(name, index);
+            replica.start();
+            added.push(replica);
+          }
+          replicas.set(name, [...list, ...added]);
+        } else if (count < list.length) {
+          const ordered = [...list].sort(
+            (a, b) => Number(a.name.slice(name.length + 1)) - Number(b.name.slice(name.length + 1)),
+          );
+          const kept = ordered.slice(0, count);
+          const removed = ordered.slice(count);
+          replicas.set(name, kept);
+          await Promise.all(removed.map((r) => r.stop()));
+        }
+      });
+    scaling.set(name, run);
+    await run;
+    const status = runtime.status().services.find((s) => s.name === name);
+    if (status === undefined) throw new ScaleError(`no service named "${name}"`, 'not-found');
+    return status;
+  }
 
   const runtime: Runtime = {
     adminToken,
@@ -160,6 +238,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         );
       }
       process.once('exit', killAll);
+      await tokens.load(tokensFile);
+      audit = await openAuditLog(join(stateDir, 'audit.log'));
       if (spec.runtime.bus === 'embedded') {
         broker = await createEmbeddedBroker({ dir: join(stateDir, 'bus') });
       }
@@ -170,6 +250,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         registry,
         status,
         requestShutdown: () => resolveShutdown(),
+        audit,
+        saveTokens: () => tokens.save(tokensFile),
+        scale,
         logDestination: (controlLog = pino.destination({
           dest: join(stateDir, 'logs', 'control-api.log'),
           mkdir: true,
@@ -221,28 +304,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           await Promise.all(service.dependsOn.map((dep) => startService(dep)));
           if (stopping) return;
           const list = Array.from({ length: service.replicas }, (_, i) => {
-            const replica = new Replica({
-              name: `${name}-${i + 1}`,
-              service: name,
-              spec: service,
-              specDir: dir,
-              env: {
-                ...inherited,
-                ...service.env,
-                OPSLOOP_SERVICE: name,
-                OPSLOOP_INSTANCE: `${name}-${i + 1}`,
-                OPSLOOP_DISCOVERY_URL: controlUrl,
-                OPSLOOP_DISCOVERY_TOKEN: discoveryToken,
-                ...(broker ? { OPSLOOP_BUS_URL: controlUrl, OPSLOOP_BUS_TOKEN: busToken } : {}),
-              },
-              version: service.env.SERVICE_VERSION ?? 'unversioned',
-              ports,
-              registry,
-              logs,
-              clock,
-              probe: options.probe ?? httpProbe,
-              onEvent,
-            });
+            const replica = makeReplica(name, i + 1);
             replica.start();
             return replica;
           });
@@ -272,6 +334,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         for (const name of order) await Promise.all((replicas.get(name) ?? []).map((r) => r.stop()));
         await Promise.all([...balancers.values()].map((b) => b.close()));
         if (controlApi) await controlApi.shutdown('runtime stopping');
+        await audit?.close();
         if (broker) await broker.close();
         const log = controlLog;
         if (log) {

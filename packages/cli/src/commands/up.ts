@@ -36,6 +36,8 @@ function describe(event: RuntimeEvent): string | undefined {
       }`;
     case 'replica-killed':
       return `${event.replica} killed: ${event.reason}`;
+    case 'service-scaled':
+      return `${event.service} scaled from ${event.from} to ${event.to} replicas`;
     case 'service-exposed':
     case 'control-api':
       return undefined;

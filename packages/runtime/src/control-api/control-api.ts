@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { DestinationStream } from 'pino';
-import type { SystemStatus } from '@opsloop/contracts';
+import type { ServiceStatus, SystemStatus } from '@opsloop/contracts';
 import { registerBrokerRoutes, type BrokerApi } from '@opsloop/bus';
 import { createService, parseInput, ProblemError, type Service } from '@opsloop/kit';
 import type { EndpointRegistry } from '../registry/registry.js';
-import type { Role, TokenStore } from './tokens.js';
+import { resultOf, type AuditLog } from './audit-log.js';
+import { TokenError, USER_ROLES, type Role, type TokenIdentity, type TokenStore } from './tokens.js';
 
 /** Options of {@link createControlApi}. */
 export interface ControlApiOptions {
@@ -17,7 +18,29 @@ export interface ControlApiOptions {
   logDestination?: DestinationStream;
   /** The embedded event broker to serve under `/v1/bus/…`, with the token replicas use for it. */
   bus?: { broker: BrokerApi; token: string };
+  /** Where every mutating or refused call is recorded. */
+  audit?: AuditLog;
+  /** Persists the API-made tokens after a change (the runtime writes `tokens.json`). */
+  saveTokens?: () => Promise<void>;
+  /** Changes a service's replica count (`POST /v1/services/{service}/scale`). */
+  scale?: (service: string, replicas: number) => Promise<ServiceStatus>;
 }
+
+/** Thrown by {@link ControlApiOptions.scale} for an unknown service or a count it refuses. */
+export class ScaleError extends Error {
+  override readonly name = 'ScaleError';
+  constructor(
+    message: string,
+    readonly kind: 'not-found' | 'invalid',
+  ) {
+    super(message);
+  }
+}
+
+/** Routes readable by every user role; mutating ones name their roles explicitly. */
+const READERS: readonly Role[] = ['admin', 'operator', 'viewer'];
+const OPERATORS: readonly Role[] = ['admin', 'operator'];
+const ADMINS: readonly Role[] = ['admin'];
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -25,6 +48,8 @@ declare module 'fastify' {
     roles?: readonly Role[];
   }
 }
+
+const serviceParams = z.object({ service: z.string().min(1).max(63) });
 
 const watchQuery = z.object({
   watch: z.coerce.number().int().min(0).optional(),
@@ -42,10 +67,14 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
     env: { PORT: String(options.port), HOST: '127.0.0.1', LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '2000' },
     ...(options.logDestination ? { logDestination: options.logDestination } : {}),
     setup({ app }) {
+      const actors = new WeakMap<object, TokenIdentity>();
+      const summaries = new WeakMap<object, string>();
       app.addHook('onRequest', (request, _reply, done) => {
         const roles = request.routeOptions.config.roles;
         if (roles === undefined) return done();
-        const role = options.tokens.roleOf(request.headers.authorization);
+        const identity = options.tokens.identify(request.headers.authorization);
+        if (identity !== undefined) actors.set(request, identity);
+        const role = identity?.role;
         if (role === undefined) {
           return done(
             new ProblemError('unauthorized', { headers: { 'www-authenticate': 'Bearer realm="opsloop"' } }),
@@ -61,29 +90,127 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
         done();
       });
 
-      app.get('/v1/status', { config: { roles: ['admin', 'viewer'] } }, () => options.status());
+      // Who did what, when, and how it ended: every call that changes something, and every refusal.
+      app.addHook('onResponse', async (request, reply) => {
+        const audit = options.audit;
+        if (audit === undefined || request.routeOptions.config.roles === undefined) return;
+        const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
+        const refused = reply.statusCode === 401 || reply.statusCode === 403;
+        if (!mutating && !refused) return;
+        const actor = actors.get(request);
+        const summary = summaries.get(request);
+        await audit
+          .append({
+            at: new Date().toISOString(),
+            actor: actor === undefined ? null : { name: actor.name, role: actor.role },
+            method: request.method,
+            route: request.routeOptions.url ?? request.url.split('?')[0] ?? '',
+            params: Object.fromEntries(
+              Object.entries((request.params ?? {}) as Record<string, unknown>).map(([k, v]) => [
+                k,
+                String(v),
+              ]),
+            ),
+            status: reply.statusCode,
+            result: resultOf(reply.statusCode),
+            ...(summary === undefined ? {} : { summary }),
+          })
+          .catch((error: unknown) => request.log.error({ err: error }, 'cannot write the audit log'));
+      });
 
-      app.get(
-        '/v1/endpoints/:service',
-        { config: { roles: ['admin', 'viewer', 'discovery'] } },
-        async (request) => {
-          const { service } = parseInput(
-            z.object({ service: z.string().min(1).max(63) }),
-            request.params,
-            'path',
-          );
-          const query = parseInput(watchQuery, request.query, 'query');
-          if (query.watch === undefined) return options.registry.list(service);
-          const abort = new AbortController();
-          request.raw.once('close', () => abort.abort());
-          return options.registry.watch(service, query.watch, query.timeoutSeconds * 1000, abort.signal);
-        },
-      );
+      app.get('/v1/status', { config: { roles: READERS } }, () => options.status());
+
+      app.get('/v1/endpoints/:service', { config: { roles: [...READERS, 'discovery'] } }, async (request) => {
+        const { service } = parseInput(
+          z.object({ service: z.string().min(1).max(63) }),
+          request.params,
+          'path',
+        );
+        const query = parseInput(watchQuery, request.query, 'query');
+        if (query.watch === undefined) return options.registry.list(service);
+        const abort = new AbortController();
+        request.raw.once('close', () => abort.abort());
+        return options.registry.watch(service, query.watch, query.timeoutSeconds * 1000, abort.signal);
+      });
 
       // The broker checks its own token: a replica's bus token grants the bus and nothing else.
       if (options.bus) registerBrokerRoutes(app, options.bus.broker, { token: options.bus.token });
 
-      app.post('/v1/shutdown', { config: { roles: ['admin'] } }, (_request, reply) => {
+      app.post('/v1/services/:service/scale', { config: { roles: OPERATORS } }, async (request) => {
+        const { service } = parseInput(serviceParams, request.params, 'path');
+        const { replicas } = parseInput(
+          z.strictObject({
+            replicas: z
+              .number({ error: 'expected an integer from 0 to 100' })
+              .int('expected an integer from 0 to 100')
+              .min(0, 'expected an integer from 0 to 100')
+              .max(100, 'expected an integer from 0 to 100'),
+          }),
+          request.body,
+          'body',
+        );
+        if (options.scale === undefined)
+          throw new ProblemError('resourceNotFound', { detail: 'scaling is not available' });
+        try {
+          const status = await options.scale(service, replicas);
+          summaries.set(request, `${service} scaled to ${replicas}`);
+          return status;
+        } catch (error) {
+          if (error instanceof ScaleError)
+            throw new ProblemError(error.kind === 'not-found' ? 'resourceNotFound' : 'conflict', {
+              detail: error.message,
+            });
+          throw error;
+        }
+      });
+
+      app.get('/v1/tokens', { config: { roles: ADMINS } }, () => ({ tokens: options.tokens.list() }));
+
+      app.post('/v1/tokens', { config: { roles: ADMINS } }, async (request, reply) => {
+        const body = parseInput(
+          z.strictObject({
+            name: z.string().min(1).max(63),
+            role: z.enum(USER_ROLES, { error: `expected one of ${USER_ROLES.join(', ')}` }),
+            ttlSeconds: z
+              .number()
+              .int()
+              .min(60)
+              .max(366 * 24 * 3600)
+              .optional(),
+          }),
+          request.body,
+          'body',
+        );
+        try {
+          const { token, info } = options.tokens.create(body.name, body.role, body.ttlSeconds);
+          await options.saveTokens?.();
+          summaries.set(request, `token ${info.name} (${info.role}) created`);
+          return reply.code(201).send({ ...info, token });
+        } catch (error) {
+          if (error instanceof TokenError) throw new ProblemError('conflict', { detail: error.message });
+          throw error;
+        }
+      });
+
+      app.delete('/v1/tokens/:name', { config: { roles: ADMINS } }, async (request, reply) => {
+        const { name } = parseInput(z.object({ name: z.string().min(1).max(63) }), request.params, 'path');
+        if (!options.tokens.revoke(name))
+          throw new ProblemError('resourceNotFound', { detail: `no API token named "${name}"` });
+        await options.saveTokens?.();
+        summaries.set(request, `token ${name} revoked`);
+        return reply.code(204).send();
+      });
+
+      app.get('/v1/audit', { config: { roles: ADMINS } }, async (request) => {
+        const { limit } = parseInput(
+          z.object({ limit: z.coerce.number().int().min(1).max(10_000).default(100) }),
+          request.query,
+          'query',
+        );
+        return { records: options.audit === undefined ? [] : await options.audit.tail(limit) };
+      });
+
+      app.post('/v1/shutdown', { config: { roles: ADMINS } }, (_request, reply) => {
         reply.raw.once('finish', () => options.requestShutdown());
         return reply.code(202).send({ status: 'shutting down' });
       });
