@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { serviceNameSchema } from '@opsloop/contracts';
+import { parseCpuQuantity, parseMemoryQuantity } from './quantity.js';
 
 const positiveInt = (what: string, min: number, max?: number) => {
   const message = max === undefined ? `expected ${what} ≥ ${min}` : `expected ${what} from ${min} to ${max}`;
@@ -33,6 +34,46 @@ const RESERVED_ENV = [
   'OPSLOOP_BUS_TOKEN',
 ];
 
+/** Smallest memory limit accepted: below it a Node.js process cannot even start. */
+const MIN_MEMORY_LIMIT = 32 * 2 ** 20;
+
+/** Kubernetes-style resources: the memory limit is enforced, the CPU request sizes CPU utilisation. */
+export const resourcesSchema = z.strictObject({
+  /** Memory limit (`256Mi`, `1Gi`): a replica whose process tree goes over it is killed (OOMKilled). */
+  memory: z
+    .union([z.string(), z.number()], { error: 'expected a memory quantity such as 256Mi' })
+    .transform((value, ctx) => {
+      const bytes = parseMemoryQuantity(value);
+      if (bytes === undefined || bytes < MIN_MEMORY_LIMIT) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            bytes === undefined
+              ? `expected a memory quantity such as 256Mi or 1Gi (got ${JSON.stringify(value)})`
+              : 'expected at least 32Mi',
+        });
+        return z.NEVER;
+      }
+      return bytes;
+    })
+    .optional(),
+  /** CPU request (`500m`, `1`): what 100 % CPU utilisation means for autoscaling (default 1 core). */
+  cpu: z
+    .union([z.string(), z.number()], { error: 'expected a CPU quantity such as 500m' })
+    .transform((value, ctx) => {
+      const cores = parseCpuQuantity(value);
+      if (cores === undefined || cores <= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a CPU quantity such as 500m or 2 (got ${JSON.stringify(value)})`,
+        });
+        return z.NEVER;
+      }
+      return cores;
+    })
+    .optional(),
+});
+
 /** One service of the system. */
 export const serviceSpecSchema = z
   .strictObject({
@@ -58,6 +99,8 @@ export const serviceSpecSchema = z
         }
       }),
     dependsOn: z.array(serviceNameSchema).default([]),
+    /** Memory limit (bytes once parsed) and CPU request (cores once parsed). */
+    resources: resourcesSchema.default({}),
     probes: z
       .strictObject({
         /** Kubernetes' startupProbe: holds liveness and readiness back until it first succeeds. */

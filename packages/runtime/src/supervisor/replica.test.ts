@@ -17,6 +17,7 @@ import { EndpointRegistry } from '../registry/registry.js';
 import { serviceSpecSchema } from '../spec/schema.js';
 import { httpProbe } from './http-probe.js';
 import { PortAllocator } from './ports.js';
+import { procTreeMemory, type MemoryReader } from './process-memory.js';
 import { Replica, type ProbeRunner } from './replica.js';
 
 const SERVICE = 'fake';
@@ -63,6 +64,7 @@ function makeReplica(options: {
   name?: string;
   clock?: Clock;
   probe?: ProbeRunner;
+  memory?: MemoryReader;
 }): Harness {
   const spec = serviceSpecSchema.parse({
     command: options.command ?? [process.execPath, fake.script],
@@ -93,6 +95,7 @@ function makeReplica(options: {
     logs,
     clock: options.clock ?? systemClock,
     probe: options.probe ?? httpProbe,
+    ...(options.memory ? { memory: options.memory } : {}),
     onEvent: (event) => {
       events.push(event);
       if (event.type === 'replica-started') pids.add(event.pid);
@@ -291,6 +294,51 @@ describe('Replica with a real process', () => {
     expect(isGone(firstPid)).toBe(true);
     // It was asked to stop with SIGTERM first, not killed outright.
     await waitFor('the SIGTERM line', () => logs.tail('fake-1').includes('got SIGTERM'));
+  });
+
+  it('kills a replica over its memory limit at once (OOMKilled), out of discovery first, and restarts it', async () => {
+    const reads: number[] = [];
+    let pressure = true;
+    // The first process grows past 64 MiB on its second reading; the next one stays small.
+    const memory: MemoryReader = (pid) => {
+      reads.push(pid);
+      const count = reads.filter((p) => p === pid).length;
+      return Promise.resolve(pressure && count >= 2 ? 100 * 2 ** 20 : 20 * 2 ** 20);
+    };
+    const { replica, snapshots } = makeReplica({ memory, spec: { resources: { memory: '64Mi' } } });
+    replica.start();
+    const firstPid = await readyWithPid(replica);
+    await waitFor('the OOM kill', () => snapshots.some((s) => s.event.type === 'replica-exited'), 20_000);
+    pressure = false;
+    const secondPid = await readyWithPid(replica, firstPid);
+    const events = snapshots.map((s) => s.event);
+    expect(events.find((e) => e.type === 'replica-killed')).toEqual({
+      type: 'replica-killed',
+      replica: replica.name,
+      service: SERVICE,
+      reason: 'memory 100 MiB over its limit of 64 MiB (OOMKilled)',
+    });
+    const unready = events.findIndex((e) => e.type === 'replica-unready');
+    const exited = events.findIndex((e) => e.type === 'replica-exited');
+    expect(unready).toBeLessThan(exited);
+    // SIGKILL, no grace period: the kernel's OOM killer does not ask either.
+    expect(events[exited]).toMatchObject({ reason: 'OOMKilled', signal: 'SIGKILL' });
+    expect(replica.status().lastExit?.reason).toBe('OOMKilled');
+    expect(replica.status().restarts).toBe(1);
+    expect(isGone(firstPid)).toBe(true);
+    expect(secondPid).not.toBe(firstPid);
+  });
+
+  it('reads the memory of a whole process tree from /proc', async () => {
+    const { replica } = makeReplica({});
+    replica.start();
+    const pid = await readyWithPid(replica);
+    const tree = await procTreeMemory(pid);
+    const self = await procTreeMemory(process.pid);
+    // A Node.js process holds megabytes; this test process's tree includes the replica's.
+    expect(tree).toBeGreaterThan(8 * 2 ** 20);
+    expect(self).toBeGreaterThan(tree!);
+    expect(await procTreeMemory(2 ** 22 + 12345)).toBeUndefined();
   });
 
   it('holds readiness and liveness back until the startup probe succeeds', async () => {

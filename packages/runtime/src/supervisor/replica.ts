@@ -10,6 +10,11 @@ import type { HttpProbe, ServiceSpec } from '../spec/schema.js';
 import { RestartBackoff } from './backoff.js';
 import { isPortFree, type PortAllocator } from './ports.js';
 import { ProbeTracker } from './probe-tracker.js';
+import { procTreeMemory, type MemoryReader } from './process-memory.js';
+import { formatBytes } from '../spec/quantity.js';
+
+/** How often a replica with a memory limit has its memory read (the kernel's OOM killer is instant; this is a poll). */
+export const MEMORY_CHECK_MS = 1_000;
 
 /** Until a replica is first ready its readiness is polled this often, so a start takes ~1 s, not a period. */
 const STARTUP_READINESS_POLL_MS = 200;
@@ -33,6 +38,8 @@ export interface ReplicaOptions {
   clock: Clock;
   probe: ProbeRunner;
   onEvent: EventListener;
+  /** Reads a process tree's memory (for `resources.memory`); /proc by default, injectable for tests. */
+  memory?: MemoryReader;
 }
 
 /**
@@ -213,6 +220,35 @@ export class Replica {
       port,
     });
     this.#scheduleProbes(generation, port);
+    if (spec.resources.memory !== undefined) this.#watchMemory(generation, child.pid, spec.resources.memory);
+  }
+
+  /**
+   * Enforces the memory limit like a container's cgroup does: a replica whose process tree goes over it is
+   * SIGKILLed at once (no grace period) and its exit is reported as OOMKilled, then restarted with back-off.
+   */
+  #watchMemory(generation: number, pid: number, limit: number): void {
+    const read = this.#o.memory ?? procTreeMemory;
+    const check = async () => {
+      if (generation !== this.#generation || this.#phase !== 'running') return;
+      const used = await read(pid);
+      if (generation !== this.#generation || this.#phase !== 'running') return;
+      if (used === undefined) return; // No /proc here: nothing to enforce with (documented).
+      if (used > limit) {
+        this.#killReason = 'OOMKilled';
+        this.#o.onEvent({
+          type: 'replica-killed',
+          replica: this.name,
+          service: this.service,
+          reason: `memory ${formatBytes(used)} over its limit of ${formatBytes(limit)} (OOMKilled)`,
+        });
+        this.#setReady(false, 'OOMKilled');
+        signalGroup(pid, 'SIGKILL');
+        return;
+      }
+      this.#after(MEMORY_CHECK_MS, () => void check());
+    };
+    this.#after(MEMORY_CHECK_MS, () => void check());
   }
 
   #scheduleProbes(generation: number, port: number): void {
