@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { apply } from './commands/apply.js';
 import { audit } from './commands/audit.js';
 import { down } from './commands/down.js';
 import { scale } from './commands/scale.js';
@@ -105,6 +106,19 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
   };
   const outputOption = () =>
     new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table');
+
+  program
+    .command('apply')
+    .description(
+      'make the running system match a spec: prints the changes (scale, rolling update, new and removed services) and reconciles (admin role)',
+    )
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .option('--dry-run', 'print the changes only')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((opts: { file: string; stateDir?: string; dryRun?: boolean; output: 'text' | 'json' }) =>
+      run(apply({ ...opts, dryRun: opts.dryRun ?? false })),
+    );
 
   program
     .command('scale')

@@ -20,6 +20,8 @@ export const replicaStatusSchema = z.object({
     .nullable(),
   startedAt: z.string().nullable(),
   nextRestartAt: z.string().nullable(),
+  /** The template revision the replica runs (a hash of what starts it: command, env, probes, …). */
+  revision: z.string().optional(),
 });
 
 /** State of one replica. */
@@ -32,6 +34,10 @@ export const serviceStatusSchema = z.object({
   readyReplicas: z.number().int().nonnegative(),
   exposed: z.string().nullable(),
   replicas: z.array(replicaStatusSchema),
+  /** The desired template revision; replicas on another one are being replaced by a rollout. */
+  revision: z.string().optional(),
+  /** Replicas at the desired revision. */
+  updatedReplicas: z.number().int().nonnegative().optional(),
 });
 
 /** State of one service. */

@@ -15,6 +15,8 @@ export type RuntimeEvent =
   | { type: 'replica-killed'; replica: string; service: string; reason: string }
   | { type: 'service-exposed'; service: string; url: string }
   | { type: 'service-scaled'; service: string; from: number; to: number }
+  | { type: 'rollout-blocked'; service: string; reason: string }
+  | { type: 'spec-applied'; changes: string[] }
   | { type: 'control-api'; url: string };
 
 /** Receives runtime events. */

@@ -17,6 +17,14 @@ export {
   type StartResult,
 } from './runtime.js';
 export type { RuntimeEvent, EventListener } from './events.js';
+export { diffSpecs, describeChange, ApplyError, type ServiceChange } from './reconcile/spec-diff.js';
+export {
+  planRollout,
+  impossibleRollout,
+  type RolloutPlan,
+  type RolloutTarget,
+} from './reconcile/plan-rollout.js';
+export { templateRevision } from './reconcile/service-controller.js';
 export type { LogStream } from './logs/log-sink.js';
 export { RestartBackoff, type BackoffOptions } from './supervisor/backoff.js';
 export { ProbeTracker, type ProbeThresholds } from './supervisor/probe-tracker.js';

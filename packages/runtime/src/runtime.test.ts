@@ -43,6 +43,7 @@ const SYSTEM = `
     replicas: 2
     expose: { port: 0 }
     dependsOn: [backend]
+    drainSeconds: 1
     env: { GREETING: hi }
     probes:
       readiness: { path: /readyz, periodSeconds: 1 }
@@ -313,6 +314,68 @@ describe('runtime running a system of fake services', () => {
     expect(idle().replicas).toEqual([]);
     const audit = await readFile(join(stateDir, 'audit.log'), 'utf8');
     expect(audit).toContain('"summary":"idle scaled to 1"');
+  });
+
+  it('applies a changed template as a rolling update with no failed request; a dry run changes nothing', async () => {
+    const front = () => runtime.status().services.find((s) => s.name === 'front')!;
+    const next = parseSpec(
+      'apiVersion: opsloop.dev/v1alpha1\nkind: System\nmetadata: { name: testsys }\nservices:\n' +
+        SYSTEM.replace('GREETING: hi', 'GREETING: hello').replaceAll(
+          '$COMMAND',
+          JSON.stringify([process.execPath, fake.script]),
+        ),
+    );
+    const before = front().revision;
+    const dry = await runtime.apply(next, { dryRun: true });
+    expect(dry).toEqual([
+      expect.objectContaining({ service: 'front', action: 'update', fields: ['env.GREETING'] }),
+    ]);
+    expect(front().revision).toBe(before);
+
+    let ok = 0;
+    const failures: string[] = [];
+    let done = false;
+    const load = (async () => {
+      while (!done) {
+        const answer = await get(`${result.endpoints.front}/`).catch((error: Error) => ({
+          status: error.message,
+        }));
+        if (answer.status === 200) ok++;
+        else failures.push(String(answer.status));
+      }
+    })();
+    try {
+      await waitFor('some traffic before the change', () => (ok >= 10 ? true : undefined), 20_000);
+      const changes = await runtime.apply(next);
+      expect(changes[0]).toMatchObject({ service: 'front', rollout: { from: before } });
+      await waitFor(
+        'the rolling update to finish',
+        () => {
+          const f = front();
+          return f.replicas.length === 2 &&
+            f.readyReplicas === 2 &&
+            f.replicas.every((r) => r.revision === f.revision && r.phase === 'running')
+            ? true
+            : undefined;
+        },
+        60_000,
+      );
+      const served = ok;
+      await waitFor('traffic after the change', () => (ok >= served + 10 ? true : undefined), 20_000);
+    } finally {
+      done = true;
+      await load;
+    }
+    expect(failures).toEqual([]);
+    expect(front().revision).not.toBe(before);
+    expect(
+      front()
+        .replicas.map((r) => r.name)
+        .sort(),
+    ).not.toEqual(['front-1', 'front-2']);
+    expect((await get(`${result.endpoints.front}/`)).json()).toMatchObject({ greeting: 'hello' });
+    for (const r of front().replicas) if (r.pid !== null) allPids.push(r.pid);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'spec-applied' }));
   });
 
   it('stop() stops every replica process, closes its addresses and removes the state file', async () => {

@@ -11,7 +11,10 @@ import type { EventListener } from './events.js';
 import { createTcpBalancer, type TcpBalancer } from './expose/tcp-balancer.js';
 import { createFileLogSink, type LogSink, type LogStream } from './logs/log-sink.js';
 import { EndpointRegistry } from './registry/registry.js';
-import { startOrder } from './spec/schema.js';
+import { isDeepStrictEqual } from 'node:util';
+import { ServiceController } from './reconcile/service-controller.js';
+import { ApplyError, describeChange, diffSpecs, type ServiceChange } from './reconcile/spec-diff.js';
+import { startOrder, type ServiceSpec, type SystemSpec } from './spec/schema.js';
 import type { LoadedSpec } from './spec/load-spec.js';
 import { httpProbe } from './supervisor/http-probe.js';
 import { PortAllocator } from './supervisor/ports.js';
@@ -54,6 +57,8 @@ export interface Runtime {
   stop(): Promise<void>;
   /** The admin token of this run (also in the state file). */
   readonly adminToken: string;
+  /** Makes `spec` the desired state (see `opsloop apply`); resolves with what changes. */
+  apply(spec: SystemSpec, options?: { dryRun?: boolean }): Promise<ServiceChange[]>;
 }
 
 const DEFAULT_INHERITED_ENV = [
@@ -83,10 +88,18 @@ const claimedStateDirs = new Set<string>();
  * and a TCP balancer per exposed service. Nothing starts until {@link Runtime.start}.
  */
 export function createRuntime(options: RuntimeOptions): Runtime {
-  const { spec, dir } = options.loaded;
+  const { dir } = options.loaded;
+  /** The desired state: the spec loaded at start, replaced by `apply`. */
+  let spec = options.loaded.spec;
   const stateDir = options.stateDir ?? join(dir, '.opsloop');
   const clock = options.clock ?? systemClock;
-  const onEvent = options.onEvent ?? (() => {});
+  const report = options.onEvent ?? (() => {});
+  // Every change of a replica's state is a reason for its service's controller to look again.
+  const onEvent: EventListener = (event) => {
+    report(event);
+    if (event.type === 'replica-ready' || event.type === 'replica-unready' || event.type === 'replica-exited')
+      void controllers.get(event.service)?.kick();
+  };
   const registry = new EndpointRegistry();
   const ports = new PortAllocator();
   const tokens = new TokenStore({ now: () => clock.now() });
@@ -101,14 +114,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     dir: join(stateDir, 'logs'),
     ...(options.onLog ? { forward: options.onLog } : {}),
   });
-  const replicas = new Map<string, Replica[]>();
+  const controllers = new Map<string, ServiceController>();
   const balancers = new Map<string, TcpBalancer>();
   let controlApi: Service | undefined;
   let audit: AuditLog | undefined;
-  /** Replica counts changed at run time (`opsloop scale`); the spec's count otherwise. */
-  const desiredReplicas = new Map<string, number>();
-  /** One scale at a time per service, in call order. */
-  const scaling = new Map<string, Promise<unknown>>();
   let broker: EmbeddedBroker | undefined;
   let controlLog: ReturnType<typeof pino.destination> | undefined;
   let controlUrl = '';
@@ -129,25 +138,19 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     system: spec.metadata.name,
     startedAt,
     services: Object.entries(spec.services).map(([name, service]): ServiceStatus => {
-      const list = (replicas.get(name) ?? []).map((r) => r.status());
-      return {
-        name,
-        desiredReplicas: desiredReplicas.get(name) ?? service.replicas,
-        readyReplicas: list.filter((r) => r.ready).length,
-        exposed: balancers.get(name)?.url ?? null,
-        replicas: list,
-      };
+      const exposed = balancers.get(name)?.url ?? null;
+      const controller = controllers.get(name);
+      if (controller !== undefined) return controller.status(exposed);
+      return { name, desiredReplicas: service.replicas, readyReplicas: 0, exposed, replicas: [] };
     }),
   });
 
   // If the runtime dies of an exception, take the replicas with it rather than leave orphans.
   const killAll = () => {
-    for (const list of replicas.values()) for (const r of list) r.killNow();
+    for (const controller of controllers.values()) controller.killNow();
   };
 
-  function makeReplica(name: string, index: number): Replica {
-    const service = spec.services[name];
-    if (service === undefined) throw new Error(`no service ${name}`);
+  function makeReplica(name: string, index: number, service: ServiceSpec): Replica {
     const instance = `${name}-${index}`;
     return new Replica({
       name: instance,
@@ -173,51 +176,97 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     });
   }
 
+  /** Opens the stable loopback address of an exposed service (a TCP balancer over its ready replicas). */
+  async function expose(name: string, port: number): Promise<void> {
+    try {
+      const balancer = await createTcpBalancer({ service: name, registry, port });
+      balancers.set(name, balancer);
+      onEvent({ type: 'service-exposed', service: name, url: balancer.url });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new Error(
+        code === 'EADDRINUSE'
+          ? `${name}: cannot expose on 127.0.0.1:${port}: the port is in use (set services.${name}.expose.port to another port, or 0 for any free port)`
+          : `${name}: cannot expose: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+
+  /** Applies specs one at a time. */
+  let applying: Promise<unknown> = Promise.resolve();
+
   /**
-   * Sets a service's replica count: new replicas take the lowest free ordinals (names stay short and a
-   * restarted name means the same slot); removed ones are the highest ordinals, drained then stopped
-   * (Kubernetes scales a StatefulSet down the same way).
+   * Makes `next` the desired state: computes the changes (refusing what needs a restart), and unless
+   * `dryRun`, hands each service's new spec to its controller, which reconciles (rolling updates for changed
+   * templates), starts new services and drains removed ones. Resolves with the changes once they are under
+   * way (not finished: `status` shows the progress).
    */
-  async function scale(name: string, count: number): Promise<ServiceStatus> {
-    if (spec.services[name] === undefined)
-      throw new ScaleError(`no service named "${name}" in ${spec.metadata.name}`, 'not-found');
-    if (stopping) throw new ScaleError('the system is stopping', 'invalid');
-    const previous = scaling.get(name) ?? Promise.resolve();
-    const run = previous
+  function apply(next: SystemSpec, dryRun: boolean): Promise<ServiceChange[]> {
+    const run = applying
       .catch(() => undefined)
       .then(async () => {
-        const list = replicas.get(name) ?? [];
-        desiredReplicas.set(name, count);
-        onEvent({ type: 'service-scaled', service: name, from: list.length, to: count });
-        if (count > list.length) {
-          const used = new Set(list.map((r) => Number(r.name.slice(name.length + 1))));
-          const added: Replica[] = [];
-          for (let index = 1; list.length + added.length < count; index++) {
-            if (used.has(index)) continue;
-            const replica = makeReplica(name, index);
-            replica.start();
-            added.push(replica);
+        if (stopping) throw new ApplyError('the system is stopping');
+        const changes = diffSpecs(spec, next, (name) => controllers.get(name)?.desiredReplicas);
+        if (dryRun || changes.length === 0) return changes;
+        const previous = spec;
+        spec = next;
+        for (const change of changes) {
+          const service = next.services[change.service];
+          const before = previous.services[change.service];
+          if (change.action === 'delete') {
+            const controller = controllers.get(change.service);
+            controllers.delete(change.service);
+            await balancers.get(change.service)?.close();
+            balancers.delete(change.service);
+            void controller?.stop();
+            continue;
           }
-          replicas.set(name, [...list, ...added]);
-        } else if (count < list.length) {
-          const ordered = [...list].sort(
-            (a, b) => Number(a.name.slice(name.length + 1)) - Number(b.name.slice(name.length + 1)),
-          );
-          const kept = ordered.slice(0, count);
-          const removed = ordered.slice(count);
-          replicas.set(name, kept);
-          await Promise.all(removed.map((r) => r.stop()));
+          if (service === undefined) continue;
+          if (!isDeepStrictEqual(before?.expose, service.expose)) {
+            await balancers.get(change.service)?.close();
+            balancers.delete(change.service);
+            if (service.expose !== undefined) await expose(change.service, service.expose.port);
+          }
+          if (change.action === 'create') await makeController(change.service, service).start();
+          else await controllers.get(change.service)?.setSpec(service);
         }
+        report({ type: 'spec-applied', changes: changes.map(describeChange) });
+        return changes;
       });
-    scaling.set(name, run);
-    await run;
-    const status = runtime.status().services.find((s) => s.name === name);
-    if (status === undefined) throw new ScaleError(`no service named "${name}"`, 'not-found');
-    return status;
+    applying = run;
+    return run;
+  }
+
+  function makeController(name: string, service: ServiceSpec): ServiceController {
+    const controller = new ServiceController({
+      name,
+      spec: service,
+      makeReplica: (ordinal, template) => makeReplica(name, ordinal, template),
+      clock,
+      onBlocked: (reason) => report({ type: 'rollout-blocked', service: name, reason }),
+    });
+    controllers.set(name, controller);
+    return controller;
+  }
+
+  /**
+   * Sets a service's replica count (its controller creates or removes replicas): new replicas take the
+   * lowest free ordinals (names stay short and a restarted name means the same slot); removed ones are the
+   * unready ones, then the highest ordinals, drained then stopped (as a StatefulSet scales down).
+   */
+  async function scale(name: string, count: number): Promise<ServiceStatus> {
+    const controller = controllers.get(name);
+    if (spec.services[name] === undefined || controller === undefined)
+      throw new ScaleError(`no service named "${name}" in ${spec.metadata.name}`, 'not-found');
+    if (stopping) throw new ScaleError('the system is stopping', 'invalid');
+    onEvent({ type: 'service-scaled', service: name, from: controller.desiredReplicas, to: count });
+    await controller.setReplicas(count);
+    return controller.status(balancers.get(name)?.url ?? null);
   }
 
   const runtime: Runtime = {
     adminToken,
+    apply: (next, applyOptions) => apply(next, applyOptions?.dryRun ?? false),
     shutdownRequested,
     status,
     async start(timeoutMs = 60_000) {
@@ -253,6 +302,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         audit,
         saveTokens: () => tokens.save(tokensFile),
         scale,
+        apply,
         logDestination: (controlLog = pino.destination({
           dest: join(stateDir, 'logs', 'control-api.log'),
           mkdir: true,
@@ -265,17 +315,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       for (const [name, service] of Object.entries(spec.services)) {
         if (service.expose === undefined) continue;
         try {
-          const balancer = await createTcpBalancer({ service: name, registry, port: service.expose.port });
-          balancers.set(name, balancer);
-          onEvent({ type: 'service-exposed', service: name, url: balancer.url });
+          await expose(name, service.expose.port);
         } catch (error) {
           await runtime.stop();
-          const code = (error as NodeJS.ErrnoException).code;
-          throw new Error(
-            code === 'EADDRINUSE'
-              ? `${name}: cannot expose on 127.0.0.1:${service.expose.port}: the port is in use (set services.${name}.expose.port to another port, or 0 for any free port)`
-              : `${name}: cannot expose: ${error instanceof Error ? error.message : String(error)}`,
-          );
+          throw error;
         }
       }
 
@@ -303,15 +346,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           // Like compose's depends_on with a health condition: start after dependencies are ready.
           await Promise.all(service.dependsOn.map((dep) => startService(dep)));
           if (stopping) return;
-          const list = Array.from({ length: service.replicas }, (_, i) => {
-            const replica = makeReplica(name, i + 1);
-            replica.start();
-            return replica;
-          });
-          replicas.set(name, list);
+          const controller = makeController(name, service);
+          await controller.start();
           const remaining = Math.max(0, deadline - clock.now());
           await Promise.race([
-            Promise.all(list.map((r) => r.whenReady())),
+            controller.whenReady(),
             new Promise((resolve) => clock.after(remaining, () => resolve(undefined))),
           ]);
         })();
@@ -320,8 +359,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       };
       await Promise.all(startOrder(spec).map((name) => startService(name)));
 
-      const notReady = [...replicas.values()]
-        .flat()
+      const notReady = [...controllers.values()]
+        .flatMap((c) => c.replicas())
         .filter((r) => !r.ready)
         .map((r) => r.name);
       return { ready: notReady.length === 0, controlUrl, endpoints, notReady };
@@ -331,7 +370,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         registry.closeWatches();
         // Reverse dependency order: the gateway stops taking traffic before the services behind it go.
         const order = startOrder(spec).reverse();
-        for (const name of order) await Promise.all((replicas.get(name) ?? []).map((r) => r.stop()));
+        for (const name of order) await controllers.get(name)?.stop();
         await Promise.all([...balancers.values()].map((b) => b.close()));
         if (controlApi) await controlApi.shutdown('runtime stopping');
         await audit?.close();

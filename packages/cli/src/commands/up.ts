@@ -36,6 +36,8 @@ function describe(event: RuntimeEvent): string | undefined {
       }`;
     case 'replica-killed':
       return `${event.replica} killed: ${event.reason}`;
+    case 'rollout-blocked':
+      return `${event.service} rollout blocked: ${event.reason}`;
     case 'service-scaled':
       return `${event.service} scaled from ${event.from} to ${event.to} replicas`;
     case 'service-exposed':

@@ -21,6 +21,7 @@ describe('control API: roles, audit, tokens, scale', () => {
   let audit: AuditLog;
   let tokens: TokenStore;
   let scaled: { service: string; replicas: number }[];
+  let applied: { services: string[]; dryRun: boolean }[];
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'opsloop-control-roles-'));
@@ -31,6 +32,7 @@ describe('control API: roles, audit, tokens, scale', () => {
     tokens.add(DISCOVERY, 'discovery');
     audit = await openAuditLog(join(dir, 'audit.log'));
     scaled = [];
+    applied = [];
     api = await createControlApi({
       port: 0,
       tokens,
@@ -40,6 +42,10 @@ describe('control API: roles, audit, tokens, scale', () => {
       logDestination: { write: () => {} },
       audit,
       saveTokens: () => tokens.save(join(dir, 'tokens.json')),
+      apply: (spec, dryRun) => {
+        applied.push({ services: Object.keys(spec.services), dryRun });
+        return Promise.resolve([{ service: 'catalog', action: 'create', replicas: 1 }]);
+      },
       scale: (service, replicas) => {
         if (service !== 'catalog')
           return Promise.reject(new ScaleError(`no service named "${service}"`, 'not-found'));
@@ -113,6 +119,36 @@ describe('control API: roles, audit, tokens, scale', () => {
       expect(response.headers['content-type']).toContain('application/problem+json');
     }
     expect(scaled).toEqual([]);
+  });
+
+  it('apply: admin only, validates the spec with every problem listed, audits what changed', async () => {
+    const good =
+      'apiVersion: opsloop.dev/v1alpha1\nkind: System\nmetadata: { name: shop }\nservices:\n  catalog:\n    command: [node, c.js]\n';
+    expect((await call('POST', '/v1/apply', OPERATOR, { spec: good })).statusCode).toBe(403);
+    const bad = await call('POST', '/v1/apply', ADMIN, {
+      spec: good.replace('command: [node, c.js]', 'command: []\n    replicas: -1'),
+      file: 'my.yaml',
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ type: 'https://opsloop.dev/problems/validation-failed' });
+    expect(bad.json<{ detail: string }>().detail).toMatch(
+      /^my\.yaml: .*services\.catalog\.command.*services\.catalog\.replicas/,
+    );
+    expect((await call('POST', '/v1/apply', ADMIN, { spec: 'a: [' })).statusCode).toBe(400);
+    expect(applied).toEqual([]);
+
+    const dry = await call('POST', '/v1/apply', ADMIN, { spec: good, dryRun: true });
+    expect(dry.json()).toEqual({
+      dryRun: true,
+      changes: [{ service: 'catalog', action: 'create', replicas: 1 }],
+    });
+    expect((await call('POST', '/v1/apply', ADMIN, { spec: good })).statusCode).toBe(200);
+    expect(applied).toEqual([
+      { services: ['catalog'], dryRun: true },
+      { services: ['catalog'], dryRun: false },
+    ]);
+    const summaries = (await audit.tail(10)).map((r) => r.summary ?? null);
+    expect(summaries).toContain('catalog: created (1 replica)');
   });
 
   it('mints a named token that works with its role, lists it without the secret, and revokes it', async () => {

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import type { DestinationStream } from 'pino';
 import type { ServiceStatus, SystemStatus } from '@opsloop/contracts';
+import { ApplyError, describeChange, type ServiceChange } from '../reconcile/spec-diff.js';
+import { parseSpec, SpecError } from '../spec/load-spec.js';
+import type { SystemSpec } from '../spec/schema.js';
 import { registerBrokerRoutes, type BrokerApi } from '@opsloop/bus';
 import { createService, parseInput, ProblemError, type Service } from '@opsloop/kit';
 import type { EndpointRegistry } from '../registry/registry.js';
@@ -24,6 +27,8 @@ export interface ControlApiOptions {
   saveTokens?: () => Promise<void>;
   /** Changes a service's replica count (`POST /v1/services/{service}/scale`). */
   scale?: (service: string, replicas: number) => Promise<ServiceStatus>;
+  /** Makes a new spec the desired state (`POST /v1/apply`). */
+  apply?: (spec: SystemSpec, dryRun: boolean) => Promise<ServiceChange[]>;
 }
 
 /** Thrown by {@link ControlApiOptions.scale} for an unknown service or a count it refuses. */
@@ -160,6 +165,42 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
             throw new ProblemError(error.kind === 'not-found' ? 'resourceNotFound' : 'conflict', {
               detail: error.message,
             });
+          throw error;
+        }
+      });
+
+      app.post('/v1/apply', { config: { roles: ADMINS } }, async (request) => {
+        const body = parseInput(
+          z.strictObject({
+            /** The spec as YAML (or JSON) text, as in opsloop.yaml. */
+            spec: z.string().min(1).max(1_000_000),
+            /** A name for messages (the file the CLI read). */
+            file: z.string().max(500).default('opsloop.yaml'),
+            dryRun: z.boolean().default(false),
+          }),
+          request.body,
+          'body',
+        );
+        if (options.apply === undefined)
+          throw new ProblemError('resourceNotFound', { detail: 'apply is not available' });
+        let spec: SystemSpec;
+        try {
+          spec = parseSpec(body.spec, body.file);
+        } catch (error) {
+          if (error instanceof SpecError)
+            throw new ProblemError('validationFailed', {
+              detail: error.message,
+              extensions: { errors: error.problems.map((problem) => ({ message: problem })) },
+            });
+          throw error;
+        }
+        try {
+          const changes = await options.apply(spec, body.dryRun);
+          if (!body.dryRun && changes.length > 0)
+            summaries.set(request, changes.map(describeChange).join('; ').slice(0, 500));
+          return { dryRun: body.dryRun, changes };
+        } catch (error) {
+          if (error instanceof ApplyError) throw new ProblemError('conflict', { detail: error.message });
           throw error;
         }
       });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { serviceNameSchema } from '@opsloop/contracts';
+import { impossibleRollout, resolveIntOrPercent } from '../reconcile/plan-rollout.js';
 import { parseCpuQuantity, parseMemoryQuantity } from './quantity.js';
 
 const positiveInt = (what: string, min: number, max?: number) => {
@@ -74,6 +75,36 @@ export const resourcesSchema = z.strictObject({
     .optional(),
 });
 
+/** Kubernetes' IntOrString for replica counts: `1` or `"25%"`. */
+const intOrPercent = z.union([
+  z
+    .number({ error: 'expected a count or a percentage such as "25%"' })
+    .int('expected a whole count')
+    .min(0, 'expected a count ≥ 0'),
+  z.string().regex(/^(100|[1-9]?\d)%$/, 'expected a count or a percentage from "0%" to "100%"'),
+]);
+
+/** How a changed template replaces running replicas (Kubernetes' Deployment strategy). */
+export const strategySchema = z
+  .discriminatedUnion(
+    'type',
+    [
+      z.strictObject({
+        type: z.literal('RollingUpdate'),
+        rollingUpdate: z
+          .strictObject({
+            /** Replicas above the desired count during an update (count or percent, rounded up). */
+            maxSurge: intOrPercent.default('25%'),
+            /** Replicas below the desired count that may be unavailable (count or percent, rounded down). */
+            maxUnavailable: intOrPercent.default('25%'),
+          })
+          .default({ maxSurge: '25%', maxUnavailable: '25%' }),
+      }),
+    ],
+    { error: 'expected type RollingUpdate (BlueGreen and Canary come with opsloop rollout)' },
+  )
+  .default({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } });
+
 /** One service of the system. */
 export const serviceSpecSchema = z
   .strictObject({
@@ -101,6 +132,9 @@ export const serviceSpecSchema = z
     dependsOn: z.array(serviceNameSchema).default([]),
     /** Memory limit (bytes once parsed) and CPU request (cores once parsed). */
     resources: resourcesSchema.default({}),
+    strategy: strategySchema,
+    /** Kubernetes' PodDisruptionBudget: ready replicas a rollout never goes below. */
+    disruptionBudget: z.strictObject({ minAvailable: intOrPercent }).optional(),
     probes: z
       .strictObject({
         /** Kubernetes' startupProbe: holds liveness and readiness back until it first succeeds. */
@@ -135,8 +169,15 @@ export const serviceSpecSchema = z
       .number({ error: 'expected seconds' })
       .min(0, 'expected seconds ≥ 0')
       .default(30),
+    /**
+     * Seconds a stopping replica keeps serving after it left discovery, before SIGTERM, so clients that
+     * picked it just before finish (Kubernetes: a `preStop` sleep). Part of zero-downtime rollouts.
+     */
+    drainSeconds: z.number({ error: 'expected seconds' }).min(0, 'expected seconds ≥ 0').max(300).default(0),
   })
   .superRefine((service, ctx) => {
+    const why = impossibleRollout(rolloutBounds(service, service.replicas));
+    if (why !== undefined) ctx.addIssue({ code: 'custom', path: ['strategy'], message: why });
     if (service.port !== 'auto' && service.replicas > 1) {
       ctx.addIssue({
         code: 'custom',
@@ -145,6 +186,23 @@ export const serviceSpecSchema = z
       });
     }
   });
+
+/** The rolling-update bounds of a service at a replica count, resolved to counts (Kubernetes' rounding). */
+export function rolloutBounds(
+  service: Pick<z.infer<typeof serviceSpecSchema>, 'strategy' | 'disruptionBudget'>,
+  replicas: number,
+): { replicas: number; maxSurge: number; maxUnavailable: number; minAvailable: number } {
+  const { maxSurge, maxUnavailable } = service.strategy.rollingUpdate;
+  return {
+    replicas,
+    maxSurge: resolveIntOrPercent(maxSurge, replicas, 'up'),
+    maxUnavailable: resolveIntOrPercent(maxUnavailable, replicas, 'down'),
+    minAvailable:
+      service.disruptionBudget === undefined
+        ? 0
+        : resolveIntOrPercent(service.disruptionBudget.minAvailable, replicas, 'up'),
+  };
+}
 
 /** One service's desired state. */
 export type ServiceSpec = z.infer<typeof serviceSpecSchema>;

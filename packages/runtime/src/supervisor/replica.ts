@@ -131,6 +131,17 @@ export class Replica {
       return;
     }
     const exited = new Promise<void>((resolve) => this.#exitWaiters.push(resolve));
+    const drainMs = this.#o.spec.drainSeconds * 1000;
+    if (drainMs > 0) {
+      // Out of discovery already; requests already routed here finish before the process is asked to stop.
+      await new Promise<void>((resolve) => {
+        const handle = this.#o.clock.after(drainMs, resolve);
+        void exited.then(() => {
+          handle.cancel();
+          resolve();
+        });
+      });
+    }
     this.#terminate(this.#o.spec.terminationGracePeriodSeconds * 1000);
     await exited;
   }
