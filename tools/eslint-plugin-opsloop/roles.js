@@ -15,18 +15,19 @@ export const PACKAGE_ROLES = Object.freeze({
   store: Object.freeze(['contracts', 'kit']),
   bus: Object.freeze(['contracts', 'kit']),
   outbox: Object.freeze(['contracts', 'kit', 'store', 'bus']),
-  runtime: Object.freeze(['contracts', 'kit', 'store', 'bus']),
+  flags: Object.freeze(['contracts', 'kit']),
+  runtime: Object.freeze(['contracts', 'kit', 'store', 'bus', 'flags']),
   telemetry: Object.freeze(['contracts', 'kit', 'store']),
   aiops: Object.freeze(['contracts', 'kit', 'telemetry']),
   rpc: Object.freeze(['contracts', 'kit']),
   chaos: Object.freeze(['contracts', 'kit']),
   loadgen: Object.freeze(['contracts', 'kit']),
-  cli: Object.freeze(['contracts', 'kit', 'runtime', 'telemetry', 'aiops', 'chaos', 'loadgen']),
+  cli: Object.freeze(['contracts', 'kit', 'runtime', 'telemetry', 'aiops', 'chaos', 'loadgen', 'flags']),
   dashboard: Object.freeze(['contracts']),
 });
 
 /** Allowed dependencies of every service (services/*): never another service, never a platform package. */
-export const SERVICE_ROLE = Object.freeze(['contracts', 'kit', 'store', 'bus', 'outbox', 'rpc']);
+export const SERVICE_ROLE = Object.freeze(['contracts', 'kit', 'store', 'bus', 'outbox', 'rpc', 'flags']);
 
 /** A packages/<dir> missing from PACKAGE_ROLES gets only this, so new packages must be added deliberately. */
 export const UNKNOWN_PACKAGE_ROLE = Object.freeze(['contracts', 'kit']);

@@ -34,7 +34,7 @@ export async function findRuntime(stateDir: string): Promise<RuntimeState> {
  */
 export async function callControlApi(
   state: RuntimeState,
-  method: 'GET' | 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'DELETE' | 'PATCH' | 'PUT',
   path: string,
   timeoutMs = 10_000,
   body?: unknown,

@@ -4,6 +4,7 @@ import { audit } from './commands/audit.js';
 import { down } from './commands/down.js';
 import { scale } from './commands/scale.js';
 import { createToken, listTokens, revokeToken } from './commands/token.js';
+import { getFlag, listFlags, setFlag } from './commands/flags.js';
 import { status } from './commands/status.js';
 import { up } from './commands/up.js';
 import { validate } from './commands/validate.js';
@@ -133,6 +134,53 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
     .addOption(stateOption())
     .action((service: string, opts: { file: string; stateDir?: string; replicas: number }) =>
       run(scale({ ...opts, service })),
+    );
+
+  const flags = program
+    .command('flags')
+    .description('feature flags served to services (OpenFeature): list, get, set');
+  flags
+    .command('list')
+    .description('every flag with its state and default variant (viewer role)')
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .addOption(outputOption())
+    .action((opts: { file: string; stateDir?: string; output: 'table' | 'json' }) => run(listFlags(opts)));
+  flags
+    .command('get')
+    .description("one flag's definition as JSON (viewer role)")
+    .argument('<key>', 'the flag')
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((key: string, opts: { file: string; stateDir?: string }) => run(getFlag({ ...opts, key })));
+  flags
+    .command('set')
+    .description('change a flag now, without a restart (operator role; lasts until the next apply)')
+    .argument('<key>', 'the flag')
+    .option('--variant <name>', 'the new default variant')
+    .option('--on', 'enable the flag')
+    .option('--off', 'disable the flag (services get their code default: a kill switch)')
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action(
+      (
+        key: string,
+        opts: { file: string; stateDir?: string; variant?: string; on?: boolean; off?: boolean },
+      ) => {
+        if (opts.on && opts.off) {
+          program.error('opsloop: give --on or --off, not both');
+        }
+        const state = opts.on ? ('ENABLED' as const) : opts.off ? ('DISABLED' as const) : undefined;
+        run(
+          setFlag({
+            file: opts.file,
+            key,
+            ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
+            ...(opts.variant ? { variant: opts.variant } : {}),
+            ...(state ? { state } : {}),
+          }),
+        );
+      },
     );
 
   const token = program

@@ -6,6 +6,7 @@ import { systemStatusSchema } from '@opsloop/contracts';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedEventBus } from '@opsloop/bus';
+import { OpsloopFlagProvider } from '@opsloop/flags';
 import { isGone, killGroup, waitFor, writeFakeService, type FakeServiceDir } from '../test/fake-service.js';
 import type { RuntimeEvent } from './events.js';
 import { AlreadyRunningError, createRuntime, type Runtime, type StartResult } from './runtime.js';
@@ -26,11 +27,21 @@ afterAll(async () => {
 function loadedSpec(dir: string, services: string): LoadedSpec {
   const command = JSON.stringify([process.execPath, fake.script]);
   const text =
-    'apiVersion: opsloop.dev/v1alpha1\nkind: System\nmetadata: { name: testsys }\nservices:\n' +
+    'apiVersion: opsloop.dev/v1alpha1\nkind: System\nmetadata: { name: testsys }\n' +
+    FLAGS +
+    'services:\n' +
     services.replaceAll('$COMMAND', command);
   const path = join(dir, 'opsloop.yaml');
   return { path, dir, spec: parseSpec(text, path) };
 }
+
+const FLAGS = `flags:
+  flags:
+    new-checkout:
+      state: ENABLED
+      variants: { on: true, off: false }
+      defaultVariant: "off"
+`;
 
 const SYSTEM = `
   backend:
@@ -319,7 +330,9 @@ describe('runtime running a system of fake services', () => {
   it('applies a changed template as a rolling update with no failed request; a dry run changes nothing', async () => {
     const front = () => runtime.status().services.find((s) => s.name === 'front')!;
     const next = parseSpec(
-      'apiVersion: opsloop.dev/v1alpha1\nkind: System\nmetadata: { name: testsys }\nservices:\n' +
+      'apiVersion: opsloop.dev/v1alpha1\nkind: System\nmetadata: { name: testsys }\n' +
+        FLAGS +
+        'services:\n' +
         SYSTEM.replace('GREETING: hi', 'GREETING: hello').replaceAll(
           '$COMMAND',
           JSON.stringify([process.execPath, fake.script]),
@@ -376,6 +389,51 @@ describe('runtime running a system of fake services', () => {
     expect((await get(`${result.endpoints.front}/`)).json()).toMatchObject({ greeting: 'hello' });
     for (const r of front().replicas) if (r.pid !== null) allPids.push(r.pid);
     expect(events).toContainEqual(expect.objectContaining({ type: 'spec-applied' }));
+  });
+
+  it("serves the spec's flags to replicas (their token reads, cannot change), and follows a change", async () => {
+    const body = (await get(`${result.endpoints.front}/`)).json() as { flagsUrl: string; flagsToken: string };
+    expect(body.flagsUrl).toBe(`${result.controlUrl}/v1/flags`);
+    const read = await get(body.flagsUrl, { authorization: `Bearer ${body.flagsToken}` });
+    expect(read.status).toBe(200);
+    const first = read.json() as {
+      resourceVersion: number;
+      document: { flags: Record<string, { defaultVariant: string }> };
+    };
+    expect(first.document.flags['new-checkout']?.defaultVariant).toBe('off');
+
+    const provider = new OpsloopFlagProvider({
+      url: body.flagsUrl,
+      token: body.flagsToken,
+      watchTimeoutSeconds: 5,
+    });
+    try {
+      await provider.initialize();
+      const value = async () =>
+        (await provider.resolveBooleanEvaluation('new-checkout', false, {}, console)).value;
+      expect(await value()).toBe(false);
+      const refused = await request(`${body.flagsUrl}/new-checkout`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${body.flagsToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ defaultVariant: 'on' }),
+      });
+      expect(refused.statusCode).toBe(403);
+      await refused.body.dump();
+      const changed = await request(`${body.flagsUrl}/new-checkout`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${runtime.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ defaultVariant: 'on' }),
+      });
+      expect(changed.statusCode).toBe(200);
+      await changed.body.dump();
+      await waitFor(
+        'the provider to see the change',
+        async () => ((await value()) ? true : undefined),
+        10_000,
+      );
+    } finally {
+      await provider.onClose();
+    }
   });
 
   it('stop() stops every replica process, closes its addresses and removes the state file', async () => {

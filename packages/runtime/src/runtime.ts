@@ -12,6 +12,15 @@ import { createTcpBalancer, type TcpBalancer } from './expose/tcp-balancer.js';
 import { createFileLogSink, type LogSink, type LogStream } from './logs/log-sink.js';
 import { EndpointRegistry } from './registry/registry.js';
 import { isDeepStrictEqual } from 'node:util';
+import {
+  changedFlagKeys,
+  createFlagStore,
+  emptyFlagSet,
+  loadFlagFile,
+  parseFlagDefinitions,
+  type FlagSet,
+  type FlagStore,
+} from '@opsloop/flags';
 import { ServiceController } from './reconcile/service-controller.js';
 import { ApplyError, describeChange, diffSpecs, type ServiceChange } from './reconcile/spec-diff.js';
 import { startOrder, type ServiceSpec, type SystemSpec } from './spec/schema.js';
@@ -117,6 +126,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const controllers = new Map<string, ServiceController>();
   const balancers = new Map<string, TcpBalancer>();
   let controlApi: Service | undefined;
+  /** The feature flags served to replicas; created at start from the spec's flags or flagsFile. */
+  let flagStore: FlagStore | undefined;
   let audit: AuditLog | undefined;
   let broker: EmbeddedBroker | undefined;
   let controlLog: ReturnType<typeof pino.destination> | undefined;
@@ -164,6 +175,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         OPSLOOP_INSTANCE: instance,
         OPSLOOP_DISCOVERY_URL: controlUrl,
         OPSLOOP_DISCOVERY_TOKEN: discoveryToken,
+        // Flags are read with the discovery token: replicas can read endpoints and flags, nothing else.
+        OPSLOOP_FLAGS_URL: `${controlUrl}/v1/flags`,
+        OPSLOOP_FLAGS_TOKEN: discoveryToken,
         ...(broker ? { OPSLOOP_BUS_URL: controlUrl, OPSLOOP_BUS_TOKEN: busToken } : {}),
       },
       version: service.env.SERVICE_VERSION ?? 'unversioned',
@@ -207,10 +221,19 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       .then(async () => {
         if (stopping) throw new ApplyError('the system is stopping');
         const changes = diffSpecs(spec, next, (name) => controllers.get(name)?.desiredReplicas);
+        const flags = await flagsOf(next);
+        const before = flagStore?.flagSet();
+        const flagsChanged =
+          flagStore !== undefined && !isDeepStrictEqual(before?.document, flags.document)
+            ? changedFlagKeys(before, flags)
+            : undefined;
+        if (flagsChanged !== undefined) changes.unshift({ action: 'flags', flags: flagsChanged });
         if (dryRun || changes.length === 0) return changes;
+        if (flagsChanged !== undefined) flagStore?.replace(flags.document);
         const previous = spec;
         spec = next;
         for (const change of changes) {
+          if (change.action === 'flags') continue;
           const service = next.services[change.service];
           const before = previous.services[change.service];
           if (change.action === 'delete') {
@@ -235,6 +258,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       });
     applying = run;
     return run;
+  }
+
+  /** The flags a spec declares: inline, from its flags file (relative to the spec), or none. */
+  async function flagsOf(of: SystemSpec): Promise<FlagSet> {
+    if (of.flags !== undefined) return parseFlagDefinitions(of.flags);
+    if (of.flagsFile !== undefined) return loadFlagFile(resolve(dir, of.flagsFile));
+    return emptyFlagSet();
   }
 
   function makeController(name: string, service: ServiceSpec): ServiceController {
@@ -287,6 +317,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         );
       }
       process.once('exit', killAll);
+      try {
+        flagStore = createFlagStore((await flagsOf(spec)).document, { clock, firstVersion: clock.now() });
+      } catch (error) {
+        claimedStateDirs.delete(stateKey);
+        claimed = false;
+        process.off('exit', killAll);
+        throw error;
+      }
       await tokens.load(tokensFile);
       audit = await openAuditLog(join(stateDir, 'audit.log'));
       if (spec.runtime.bus === 'embedded') {
@@ -303,6 +341,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         saveTokens: () => tokens.save(tokensFile),
         scale,
         apply,
+        flags: flagStore,
         logDestination: (controlLog = pino.destination({
           dest: join(stateDir, 'logs', 'control-api.log'),
           mkdir: true,
@@ -368,6 +407,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     stop() {
       stopping ??= (async () => {
         registry.closeWatches();
+        // Long-polls of flags end at once, like the registry's watches.
+        flagStore?.close();
         // Reverse dependency order: the gateway stops taking traffic before the services behind it go.
         const order = startOrder(spec).reverse();
         for (const name of order) await controllers.get(name)?.stop();

@@ -56,6 +56,8 @@ const server = createServer((request, response) => {
       discoveryToken: env.OPSLOOP_DISCOVERY_TOKEN ?? null,
       busUrl: env.OPSLOOP_BUS_URL ?? null,
       busToken: env.OPSLOOP_BUS_TOKEN ?? null,
+      flagsUrl: env.OPSLOOP_FLAGS_URL ?? null,
+      flagsToken: env.OPSLOOP_FLAGS_TOKEN ?? null,
       greeting: env.GREETING ?? null,
       leaked: env.NOT_INHERITED ?? null,
     }),

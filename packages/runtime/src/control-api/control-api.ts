@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import type { DestinationStream } from 'pino';
 import type { ServiceStatus, SystemStatus } from '@opsloop/contracts';
+import {
+  answerFlagsRequest,
+  FlagDefinitionError,
+  FlagsArgumentError,
+  UnknownFlagError,
+  type FlagStore,
+} from '@opsloop/flags';
 import { ApplyError, describeChange, type ServiceChange } from '../reconcile/spec-diff.js';
 import { parseSpec, SpecError } from '../spec/load-spec.js';
 import type { SystemSpec } from '../spec/schema.js';
@@ -27,6 +34,8 @@ export interface ControlApiOptions {
   saveTokens?: () => Promise<void>;
   /** Changes a service's replica count (`POST /v1/services/{service}/scale`). */
   scale?: (service: string, replicas: number) => Promise<ServiceStatus>;
+  /** The feature flags served at `/v1/flags` (read: viewer+ and replicas; change: operator+). */
+  flags?: FlagStore;
   /** Makes a new spec the desired state (`POST /v1/apply`). */
   apply?: (spec: SystemSpec, dryRun: boolean) => Promise<ServiceChange[]>;
 }
@@ -204,6 +213,73 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
           throw error;
         }
       });
+
+      const flags = options.flags;
+      if (flags !== undefined) {
+        const flagProblem = (error: unknown): never => {
+          if (error instanceof UnknownFlagError)
+            throw new ProblemError('resourceNotFound', { detail: error.message });
+          if (error instanceof FlagDefinitionError)
+            throw new ProblemError('validationFailed', {
+              detail: error.message,
+              extensions: { errors: error.issues.map((i) => ({ path: i.path, message: i.message })) },
+            });
+          throw error;
+        };
+
+        // Replicas read flags with their discovery token; `?watch=<rv>` long-polls (204 when unchanged).
+        app.get('/v1/flags', { config: { roles: [...READERS, 'discovery'] } }, async (request, reply) => {
+          const abort = new AbortController();
+          // The reply's close (not the request's) tells that the client went away.
+          reply.raw.once('close', () => abort.abort());
+          const query = new URLSearchParams(request.url.split('?')[1] ?? '');
+          try {
+            const answer = await answerFlagsRequest(flags, query, abort.signal);
+            if (answer.status === 204) return reply.code(204).send();
+            return answer.body;
+          } catch (error) {
+            if (error instanceof FlagsArgumentError)
+              throw new ProblemError('validationFailed', { detail: error.message });
+            throw error;
+          }
+        });
+
+        app.patch('/v1/flags/:key', { config: { roles: OPERATORS } }, (request) => {
+          const { key } = parseInput(z.object({ key: z.string().min(1).max(200) }), request.params, 'path');
+          const change = parseInput(
+            z
+              .strictObject({
+                defaultVariant: z.string().min(1).max(200).optional(),
+                state: z.enum(['ENABLED', 'DISABLED']).optional(),
+              })
+              .refine((c) => c.defaultVariant !== undefined || c.state !== undefined, {
+                message: 'expected defaultVariant and/or state',
+              }),
+            request.body,
+            'body',
+          );
+          try {
+            const snapshot = flags.set(key, change);
+            summaries.set(
+              request,
+              `flag ${key}: ${[change.state, change.defaultVariant && `default ${change.defaultVariant}`].filter(Boolean).join(', ')}`,
+            );
+            return { resourceVersion: snapshot.resourceVersion, flag: flags.get(key) };
+          } catch (error) {
+            return flagProblem(error);
+          }
+        });
+
+        app.put('/v1/flags', { config: { roles: OPERATORS } }, (request) => {
+          try {
+            const snapshot = flags.replace(request.body);
+            summaries.set(request, `flags replaced (${Object.keys(flags.list()).length} flags)`);
+            return snapshot;
+          } catch (error) {
+            return flagProblem(error);
+          }
+        });
+      }
 
       app.get('/v1/tokens', { config: { roles: ADMINS } }, () => ({ tokens: options.tokens.list() }));
 

@@ -2,8 +2,9 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ServiceSpec, SystemSpec } from '../spec/schema.js';
 import { templateRevision } from './service-controller.js';
 
-/** What `apply` does to one service. */
+/** What `apply` does to one service, or to the feature flags (`action: 'flags'`, the keys that change). */
 export type ServiceChange =
+  | { action: 'flags'; flags: string[] }
   | { service: string; action: 'create'; replicas: number }
   | { service: string; action: 'delete' }
   | {
@@ -92,6 +93,8 @@ export function diffSpecs(
 /** One line per change, for the CLI and logs. */
 export function describeChange(change: ServiceChange): string {
   switch (change.action) {
+    case 'flags':
+      return `flags: ${change.flags.length === 0 ? 'document changed' : `changed ${change.flags.join(', ')}`}`;
     case 'create':
       return `${change.service}: created (${change.replicas} replica${change.replicas === 1 ? '' : 's'})`;
     case 'delete':

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { serviceNameSchema } from '@opsloop/contracts';
+import { FlagDefinitionError, parseFlagDefinitions } from '@opsloop/flags';
 import { impossibleRollout, resolveIntOrPercent } from '../reconcile/plan-rollout.js';
 import { parseCpuQuantity, parseMemoryQuantity } from './quantity.js';
 
@@ -33,6 +34,8 @@ const RESERVED_ENV = [
   'OPSLOOP_DISCOVERY_TOKEN',
   'OPSLOOP_BUS_URL',
   'OPSLOOP_BUS_TOKEN',
+  'OPSLOOP_FLAGS_URL',
+  'OPSLOOP_FLAGS_TOKEN',
 ];
 
 /** Smallest memory limit accepted: below it a Node.js process cannot even start. */
@@ -224,8 +227,30 @@ export const systemSpecSchema = z
     services: z
       .record(serviceNameSchema, serviceSpecSchema)
       .refine((services) => Object.keys(services).length > 0, 'expected at least one service'),
+    /**
+     * Feature flags as a flagd document (`{"flags": {...}, "$evaluators"?: {...}}`), served by the runtime to
+     * services (OpenFeature) and changed with `opsloop flags set`. Or `flagsFile`: such a document in a JSON
+     * file, relative to the spec.
+     */
+    flags: z.record(z.string(), z.unknown()).optional(),
+    flagsFile: z.string().min(1).optional(),
   })
   .superRefine((spec, ctx) => {
+    if (spec.flags !== undefined && spec.flagsFile !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['flagsFile'], message: 'give flags or flagsFile, not both' });
+    if (spec.flags !== undefined) {
+      try {
+        parseFlagDefinitions(spec.flags);
+      } catch (error) {
+        if (!(error instanceof FlagDefinitionError)) throw error;
+        for (const issue of error.issues)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['flags', ...(issue.path === '(root)' ? [] : issue.path.split('.'))],
+            message: issue.message,
+          });
+      }
+    }
     const names = new Set(Object.keys(spec.services));
     for (const [name, service] of Object.entries(spec.services)) {
       service.dependsOn.forEach((dep, i) => {
