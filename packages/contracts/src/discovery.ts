@@ -13,6 +13,12 @@ export const endpointSchema = z.object({
   url: z.url(),
   /** The service version the replica runs. */
   version: z.string(),
+  /**
+   * Share of new requests relative to other replicas of the same service, for traffic splits (canary,
+   * blue-green). 100 is one ordinary replica's share and the value when absent; 0 sends no new requests;
+   * e.g. canary replicas at 10 and stable ones at 90 give the canary 10 % when both have as many replicas.
+   */
+  weight: z.number().int().min(0).max(10_000).optional(),
 });
 
 /** One ready replica of a service. */

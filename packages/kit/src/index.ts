@@ -13,6 +13,40 @@ export { HTTP2_PREFACE, type Http2Handler } from './http2-cleartext.js';
 export type { Resolver } from './discovery/resolver.js';
 export { createRoundRobin, type Balancer } from './discovery/round-robin.js';
 export {
+  DEFAULT_WEIGHT,
+  weightOf,
+  LoadBalancingConfigError,
+  type LoadBalancer,
+  type Lease,
+  type RequestOutcome,
+} from './discovery/load-balancer.js';
+export { createWeightedRoundRobin } from './discovery/weighted-round-robin.js';
+export {
+  createLeastOutstanding,
+  type LeastOutstandingBalancer,
+  type LeastOutstandingOptions,
+} from './discovery/least-outstanding.js';
+export {
+  createOutlierDetector,
+  withOutlierEjection,
+  type EjectionEvent,
+  type OutlierDetector,
+  type OutlierDetectorOptions,
+  type OutlierEjectionHooks,
+} from './discovery/outlier-detector.js';
+export {
+  createBalancer,
+  parseLoadBalancing,
+  loadBalancingFromEnv,
+  loadBalancingSchema,
+  loadBalancingEnvSchema,
+  outlierDetectionSchema,
+  type BalancerDependencies,
+  type LoadBalancing,
+  type LoadBalancingEnv,
+  type ResolvedLoadBalancing,
+} from './discovery/load-balancing.js';
+export {
   createRegistryResolver,
   type RegistryResolverOptions,
 } from './discovery/adapters/registry-resolver.js';

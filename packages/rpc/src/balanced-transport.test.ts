@@ -1,11 +1,20 @@
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient, type Transport } from '@connectrpc/connect';
 import type { Endpoint } from '@opsloop/contracts';
-import { createManualClock, createStaticResolver, type ManualClock } from '@opsloop/kit';
-import { describe, expect, it } from 'vitest';
+import {
+  createBalancer,
+  createManualClock,
+  createStaticResolver,
+  type LoadBalancer,
+  type ManualClock,
+  type RequestOutcome,
+} from '@opsloop/kit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEchoReplica, type EchoReplica } from '../test/echo-replica.js';
 import { EchoResponseSchema, EchoService } from '../test/gen/opsloop/rpctest/v1/echo_pb.js';
 import { createBalancedTransport } from './balanced-transport.js';
 import { createCircuitBreaker } from './circuit-breaker.js';
+import { createRpcClient, type RpcClient } from './client.js';
 import { retryPolicy, type RetryOptions } from './retry-policy.js';
 
 type Behaviour = (instance: string, method: string) => 'ok' | ConnectError | Promise<'ok' | ConnectError>;
@@ -26,6 +35,7 @@ function harness(options: {
   openMs?: number;
   timeoutMs?: number;
   random?: () => number;
+  balancer?: LoadBalancer;
 }) {
   const clock = createManualClock(1_000_000);
   const calls: Call[] = [];
@@ -67,6 +77,7 @@ function harness(options: {
     defaultTimeoutMs: options.timeoutMs ?? 2000,
     clock,
     random: options.random ?? (() => 0.5),
+    ...(options.balancer ? { balancer: options.balancer } : {}),
     closed: () => false,
   });
   return { clock, calls, breaker, client: createClient(EchoService, transport) };
@@ -87,10 +98,81 @@ async function drive<T>(clock: ManualClock, promise: Promise<T>): Promise<T> {
 const unavailable = () => new ConnectError('replica down', Code.Unavailable);
 
 describe('balanced transport: load balancing', () => {
-  it('spreads calls round-robin over the replicas', async () => {
-    const { client, calls } = harness({ replicas: ['a', 'b', 'c'], behave: () => 'ok' });
+  it('spreads calls round-robin over the replicas with a round-robin balancer', async () => {
+    const { client, calls } = harness({
+      replicas: ['a', 'b', 'c'],
+      behave: () => 'ok',
+      balancer: createBalancer({ policy: 'round-robin' }),
+    });
     for (let i = 0; i < 6; i++) await client.read({});
     expect(calls.map((c) => c.instance)).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
+  });
+
+  it('by default sends calls to the replica with fewer in flight', async () => {
+    let releaseA!: () => void;
+    const aBusy = new Promise<'ok'>((resolve) => (releaseA = () => resolve('ok')));
+    const { client, calls } = harness({
+      behave: (instance) => (instance === 'a' && calls.length === 1 ? aBusy : 'ok'),
+    });
+    const slow = client.read({});
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls.map((c) => c.instance)).toEqual(['a']);
+    // a has a call in flight: everything else goes to b.
+    for (let i = 0; i < 5; i++) await client.read({});
+    expect(calls.map((c) => c.instance)).toEqual(['a', 'b', 'b', 'b', 'b', 'b']);
+    releaseA();
+    await slow;
+    // Both idle again: they take turns.
+    for (let i = 0; i < 4; i++) await client.read({});
+    expect(
+      calls
+        .slice(6)
+        .map((c) => c.instance)
+        .sort(),
+    ).toEqual(['a', 'a', 'b', 'b']);
+  });
+
+  it('by default ejects a replica after 5 unhealthy answers in a row, for 30 s', async () => {
+    const { client, calls, clock } = harness({
+      behave: (instance) => (instance === 'a' ? unavailable() : 'ok'),
+    });
+    const callsTo = (instance: string) => calls.filter((c) => c.instance === instance).length;
+    for (let i = 0; i < 9; i++) await client.charge({}).catch(() => {});
+    expect(callsTo('a')).toBe(5);
+    for (let i = 0; i < 20; i++) expect((await client.charge({})).replica).toBe('b');
+    expect(callsTo('a')).toBe(5);
+    clock.advance(30_000);
+    for (let i = 0; i < 2; i++) await client.charge({}).catch(() => {});
+    expect(callsTo('a')).toBe(6);
+  });
+
+  it('reports each attempt to the balancer with its outcome, and releases a call the breaker refused', async () => {
+    const seen: string[] = [];
+    const inner = createBalancer({ policy: 'round-robin', outlierDetection: false });
+    const recording: LoadBalancer = {
+      acquire(endpoints, exclude) {
+        const lease = inner.acquire(endpoints, exclude);
+        if (lease === undefined) return undefined;
+        return {
+          endpoint: lease.endpoint,
+          release: (outcome: RequestOutcome) => seen.push(`${lease.endpoint.instance}:${outcome}`),
+        };
+      },
+    };
+    const codes: Record<string, ConnectError | 'ok'> = {
+      a: new ConnectError('nope', Code.NotFound),
+      b: new ConnectError('broken', Code.Internal),
+    };
+    const { client, clock } = harness({
+      behave: (instance) => codes[instance]!,
+      balancer: recording,
+      failureThreshold: 1,
+    });
+    await client.charge({}).catch(() => {});
+    await client.charge({}).catch(() => {});
+    // The breaker is open now: the pick is handed back as ignored.
+    await drive(clock, client.charge({})).catch(() => {});
+    expect(seen).toEqual(['a:success', 'b:failure', 'a:ignored']);
   });
 
   it('fails at once with UNAVAILABLE when the target has no endpoint', async () => {
@@ -144,7 +226,9 @@ describe('balanced transport: retries', () => {
     });
     const answer = await drive(clock, client.put({}));
     expect(answer.replica).toBe('c');
-    expect(calls.map((c) => c.instance)).toEqual(['a', 'b', 'c']);
+    // Each attempt on a replica not tried yet, whatever the order the balancer chose.
+    expect(calls.map((c) => c.instance).sort()).toEqual(['a', 'b', 'c']);
+    expect(calls.at(-1)?.instance).toBe('c');
   });
 
   it('retries NO_SIDE_EFFECTS methods too, up to maxAttempts', async () => {
@@ -255,5 +339,50 @@ describe('balanced transport: circuit breaker', () => {
     const error = await drive(clock, client.read({})).catch((e: unknown) => e);
     expect((error as ConnectError).rawMessage).toBe('circuit open for echo');
     expect(calls).toHaveLength(1);
+  });
+});
+
+describe('balanced transport: outlier ejection against real replicas', () => {
+  const replicas: EchoReplica[] = [];
+  const clients: RpcClient<typeof EchoService>[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await Promise.all(replicas.splice(0).map((replica) => replica.service.shutdown('test cleanup')));
+  });
+
+  it('stops sending calls to a replica that answers UNAVAILABLE, until its ejection time is over', async () => {
+    const sick = await startEchoReplica('echo-sick');
+    const well = await startEchoReplica('echo-well');
+    replicas.push(sick, well);
+    sick.failWith = Code.Unavailable;
+    // Time of the ejection is a manual clock; Charge is never retried, so no back-off waits on it.
+    const clock = createManualClock(1_000_000);
+    const client = createRpcClient(EchoService, {
+      target: 'echo',
+      resolver: createStaticResolver(new Map([['echo', [sick.endpoint, well.endpoint]]])),
+      clock,
+      breaker: { failureThreshold: 100 },
+    });
+    clients.push(client);
+    const charge = () =>
+      client.charge({ text: 'x' }).then(
+        (answer) => answer.replica,
+        (error: unknown) => ConnectError.from(error).code,
+      );
+
+    // Idle replicas take turns: the sick one fails its fifth call on the ninth.
+    for (let i = 0; i < 9; i++) await charge();
+    expect(sick.calls.Charge).toBe(5);
+    expect(well.calls.Charge).toBe(4);
+
+    for (let i = 0; i < 20; i++) expect(await charge()).toBe('echo-well');
+    clock.advance(29_999);
+    for (let i = 0; i < 5; i++) expect(await charge()).toBe('echo-well');
+    expect(sick.calls.Charge).toBe(5);
+
+    clock.advance(1);
+    const after = [await charge(), await charge()];
+    expect(after).toContain(Code.Unavailable);
+    expect(sick.calls.Charge).toBe(6);
   });
 });

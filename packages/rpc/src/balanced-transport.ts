@@ -8,7 +8,14 @@ import {
   type UnaryResponse,
 } from '@connectrpc/connect';
 import type { Endpoint } from '@opsloop/contracts';
-import { createRoundRobin, type Clock, type Logger, type Resolver } from '@opsloop/kit';
+import {
+  createBalancer,
+  type Clock,
+  type Lease,
+  type LoadBalancer,
+  type Logger,
+  type Resolver,
+} from '@opsloop/kit';
 import type { CallOutcome, CircuitBreaker } from './circuit-breaker.js';
 import { codeName, isUnhealthyCode, normalizeClientError } from './codes.js';
 import type { PooledEndpoint } from './endpoint-pool.js';
@@ -33,7 +40,14 @@ export interface BalancedTransportOptions {
   retry: RetryPolicy;
   defaultTimeoutMs: number;
   clock: Clock;
+  /** Back-off jitter and, for the default balancer, least-request's random choices; in [0, 1). */
   random: () => number;
+  /**
+   * Picks the replica of each attempt and hears how it ended. By default `createBalancer()` on `clock` and
+   * `random`: least outstanding requests, with outlier ejection (5 failures in a row eject a replica for
+   * 30 s, growing with repeats, at most half the replicas at once).
+   */
+  balancer?: LoadBalancer;
   log?: Logger;
   metrics?: RpcClientMetrics;
   /** True once the client is closed: calls fail at once. */
@@ -78,32 +92,58 @@ function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promi
 }
 
 /**
- * A connect `Transport` over every ready replica of one target: round-robin per call, a deadline on every
+ * A connect `Transport` over every ready replica of one target: least outstanding requests per attempt with
+ * failing replicas ejected for a while (see {@link BalancedTransportOptions.balancer}), a deadline on every
  * call that all attempts share, retries of idempotent methods on UNAVAILABLE (another replica first,
  * full-jitter exponential back-off, gRPC server pushback honoured), and a circuit breaker in front.
  */
 export function createBalancedTransport(options: BalancedTransportOptions): Transport {
   const { target, resolver, breaker, clock, log, metrics } = options;
-  const balancer = createRoundRobin();
+  const balancer =
+    options.balancer ??
+    createBalancer(
+      {},
+      {
+        clock,
+        random: options.random,
+        onEject: ({ instance, durationMs, times }) =>
+          log?.warn({ target, instance, ejection_ms: durationMs, times }, 'rpc replica ejected'),
+        onReturn: (instance) => log?.info({ target, instance }, 'rpc replica back from ejection'),
+      },
+    );
   options.resolver.watch(target);
 
   const budgetOf = (timeoutMs: number | undefined) =>
     timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : options.defaultTimeoutMs;
 
-  /** Picks a replica not tried yet if there is one; throws UNAVAILABLE when there is none at all. */
-  const pick = (tried: ReadonlySet<string>): PooledEndpoint => {
+  /**
+   * Picks a replica not tried yet if there is one and admits the call through the breaker; throws UNAVAILABLE
+   * when there is no replica at all or the circuit is open. The lease must be released with the outcome.
+   */
+  const start = (tried: ReadonlySet<string>) => {
     if (options.closed()) throw localError(`rpc client for ${target} is closed`);
     const endpoints = resolver.endpoints(target);
     options.sync?.(endpoints);
-    const endpoint = balancer.pick(endpoints, tried) ?? balancer.pick(endpoints);
-    if (endpoint === undefined) throw localError(`no ready endpoint for ${target}`);
-    return options.endpoint(endpoint);
-  };
-
-  const admit = () => {
+    const lease: Lease | undefined = balancer.acquire(endpoints, tried) ?? balancer.acquire(endpoints);
+    if (lease === undefined) throw localError(`no ready endpoint for ${target}`);
+    let chosen: PooledEndpoint;
+    try {
+      chosen = options.endpoint(lease.endpoint);
+    } catch (error) {
+      lease.release('ignored');
+      throw error;
+    }
     const permit = breaker.acquire();
-    if (permit === undefined) throw localError(`circuit open for ${target}`);
-    return permit;
+    if (permit === undefined) {
+      lease.release('ignored');
+      throw localError(`circuit open for ${target}`);
+    }
+    /** Reports the outcome to the breaker and the balancer alike. */
+    const report = (outcome: CallOutcome) => {
+      permit.report(outcome);
+      lease.release(outcome);
+    };
+    return { chosen, report };
   };
 
   const observe = (method: DescMethod, started: number, code: Code | undefined) =>
@@ -131,8 +171,7 @@ export function createBalancedTransport(options: BalancedTransportOptions): Tran
           const remaining = deadline - clock.now();
           if (remaining <= 0)
             throw new ConnectError('deadline exceeded before the call', Code.DeadlineExceeded);
-          const chosen = pick(tried);
-          const permit = admit();
+          const { chosen, report } = start(tried);
           tried.add(chosen.endpoint.instance);
           const release = chosen.hold();
           try {
@@ -144,12 +183,12 @@ export function createBalancedTransport(options: BalancedTransportOptions): Tran
               input as never,
               contextValues,
             );
-            permit.report('success');
+            report('success');
             observe(method, started, undefined);
             return response;
           } catch (caught) {
             const normalized = normalizeClientError(caught, signal);
-            permit.report(outcomeOf(normalized));
+            report(outcomeOf(normalized));
             throw normalized;
           } finally {
             release();
@@ -188,10 +227,9 @@ export function createBalancedTransport(options: BalancedTransportOptions): Tran
       // input is consumed as it is sent.
       const started = performance.now();
       let chosen: PooledEndpoint;
-      let permit: ReturnType<typeof admit>;
+      let report: (outcome: CallOutcome) => void;
       try {
-        chosen = pick(new Set());
-        permit = admit();
+        ({ chosen, report } = start(new Set()));
       } catch (error) {
         observe(method, started, (error as ConnectError).code);
         throw error;
@@ -203,10 +241,10 @@ export function createBalancedTransport(options: BalancedTransportOptions): Tran
         if (finished) return;
         finished = true;
         if (end === 'abandoned') {
-          permit.report('ignored');
+          report('ignored');
           observe(method, started, Code.Canceled);
         } else {
-          permit.report(end === undefined ? 'success' : outcomeOf(end));
+          report(end === undefined ? 'success' : outcomeOf(end));
           observe(method, started, end?.code);
         }
         release();

@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter } from 'prom-client';
 import { rpc } from '@opsloop/contracts';
 import {
-  createRoundRobin,
   ProblemError,
   systemClock,
   type BaseConfig,
@@ -138,7 +137,8 @@ export function gatewayService(options: GatewayServiceOptions): ServiceOptions<t
 
       const proxy = createProxy({
         resolver,
-        balancer: createRoundRobin(),
+        clock,
+        log,
         timeoutMs: config.UPSTREAM_TIMEOUT_MS,
         retries: config.UPSTREAM_RETRIES,
         registry: metrics.registry,

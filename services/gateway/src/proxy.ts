@@ -1,14 +1,34 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
-import { Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import { errors, Pool, type Dispatcher } from 'undici';
-import { ProblemError, type Balancer, type Resolver } from '@opsloop/kit';
+import {
+  createBalancer,
+  ProblemError,
+  systemClock,
+  type Clock,
+  type LoadBalancer,
+  type LoadBalancing,
+  type Logger,
+  type Resolver,
+} from '@opsloop/kit';
 import { downstreamResponseHeaders } from './headers.js';
 
 /** Options of {@link createProxy}. */
 export interface ProxyOptions {
   resolver: Resolver;
-  balancer: Balancer;
+  /**
+   * How requests spread over a service's replicas; one balancer per upstream service. Default: least
+   * outstanding requests with outlier ejection (5 failures in a row — refused or broken connection, timeout,
+   * 5xx — eject a replica for 30 s, growing with repeats, at most half of a service's replicas at once).
+   */
+  loadBalancing?: LoadBalancing;
+  /** Time of outlier ejection; the system clock by default. */
+  clock?: Clock;
+  /** Least-request's random choices, in [0, 1); Math.random by default. */
+  random?: () => number;
+  /** Told about ejections and returns of replicas. */
+  log?: Logger;
   /** Deadline for the whole exchange, retries included. */
   timeoutMs: number;
   /** Extra attempts, on other replicas, for requests that are safe to retry. */
@@ -79,7 +99,9 @@ function classify(error: unknown): Failure {
 }
 
 /**
- * The gateway's reverse proxy: round-robin over the service's ready replicas, with a retry policy that
+ * The gateway's reverse proxy: least outstanding requests over the service's ready replicas (a request is
+ * outstanding until its response headers arrive), replicas that keep failing ejected for a while (see
+ * {@link ProxyOptions.loadBalancing}), and a retry policy that
  * never repeats an unsafe request a replica may have seen — GET/HEAD/OPTIONS are retried on another replica
  * after a connection failure or a 503; other methods only when the connection was refused (nothing was
  * sent). Failures become problem+json: 503 no replica, 502 broken exchange, 504 deadline.
@@ -107,6 +129,35 @@ export function createProxy(options: ProxyOptions): Proxy {
       observers.set(key, child);
     }
     child.observe(seconds);
+  };
+
+  const ejections = new Counter({
+    name: 'http_client_outlier_ejections_total',
+    help: 'Upstream replicas the gateway ejected from load balancing after consecutive failures, by upstream.',
+    labelNames: ['upstream'] as const,
+    registers: [options.registry],
+  });
+
+  const balancers = new Map<string, LoadBalancer>();
+  const balancerFor = (service: string): LoadBalancer => {
+    let balancer = balancers.get(service);
+    if (balancer === undefined) {
+      balancer = createBalancer(options.loadBalancing ?? {}, {
+        clock: options.clock ?? systemClock,
+        ...(options.random ? { random: options.random } : {}),
+        onEject({ instance, durationMs, times }) {
+          ejections.inc({ upstream: service });
+          options.log?.warn(
+            { upstream: service, instance, ejection_ms: durationMs, times },
+            'upstream ejected',
+          );
+        },
+        onReturn: (instance) =>
+          options.log?.info({ upstream: service, instance }, 'upstream back from ejection'),
+      });
+      balancers.set(service, balancer);
+    }
+    return balancer;
   };
 
   const poolFor = (service: string, origin: string): Pool => {
@@ -139,12 +190,14 @@ export function createProxy(options: ProxyOptions): Proxy {
     const body = method === 'GET' || method === 'HEAD' ? undefined : request.body;
     let lastFailure: Failure | undefined;
     let allRefused = true;
+    const balancer = balancerFor(service);
 
     for (let attempt = 0; attempt <= options.retries; attempt++) {
       const remaining = timeoutMs - (Date.now() - started);
       if (remaining <= 0) break;
-      const endpoint = options.balancer.pick(options.resolver.endpoints(service), tried);
-      if (endpoint === undefined) break;
+      const lease = balancer.acquire(options.resolver.endpoints(service), tried);
+      if (lease === undefined) break;
+      const endpoint = lease.endpoint;
       tried.add(endpoint.instance);
       const attemptStart = performance.now();
       try {
@@ -157,6 +210,7 @@ export function createProxy(options: ProxyOptions): Proxy {
           bodyTimeout: timeoutMs,
           ...(request.signal ? { signal: request.signal } : {}),
         });
+        lease.release(upstream.statusCode >= 500 ? 'failure' : 'success');
         observe(service, method, String(upstream.statusCode), (performance.now() - attemptStart) / 1000);
         if (upstream.statusCode === 503 && retrySafe && attempt < options.retries) {
           await upstream.body.dump();
@@ -166,6 +220,8 @@ export function createProxy(options: ProxyOptions): Proxy {
         return upstream;
       } catch (error) {
         const failure = classify(error);
+        // The client going away says nothing about the replica.
+        lease.release(request.signal?.aborted === true ? 'ignored' : 'failure');
         observe(service, method, failure.kind, (performance.now() - attemptStart) / 1000);
         log?.warn({ upstream: service, instance: endpoint.instance, failure }, 'upstream attempt failed');
         lastFailure = failure;
