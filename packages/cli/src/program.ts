@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { apply } from './commands/apply.js';
 import { audit } from './commands/audit.js';
+import { autoscalingHistory } from './commands/autoscaling.js';
 import { down } from './commands/down.js';
 import { scale } from './commands/scale.js';
 import { createToken, listTokens, revokeToken } from './commands/token.js';
@@ -134,6 +135,25 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
     .addOption(stateOption())
     .action((service: string, opts: { file: string; stateDir?: string; replicas: number }) =>
       run(scale({ ...opts, service })),
+    );
+
+  program
+    .command('autoscaling')
+    .description(
+      "an autoscaled service's last decisions: replicas, desired count, what limited it, why (viewer role)",
+    )
+    .argument('<service>', 'the autoscaled service')
+    .addOption(
+      new Option('-n, --limit <count>', 'how many decisions')
+        .default(20)
+        .argParser(wholeNumber('a count', 1, 1000)),
+    )
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .addOption(outputOption())
+    .action(
+      (service: string, opts: { file: string; stateDir?: string; limit: number; output: 'table' | 'json' }) =>
+        run(autoscalingHistory({ ...opts, service })),
     );
 
   const flags = program

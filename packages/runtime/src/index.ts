@@ -37,3 +37,12 @@ export {
   runtimeStateSchema,
   type RuntimeState,
 } from './state-file.js';
+export {
+  createAutoscaler,
+  autoscalingSpecSchema,
+  type Autoscaler,
+  type Decision,
+} from './autoscale/autoscaler.js';
+export { createAutoscalingLoop, type AutoscalingLoop } from './autoscale/autoscaling-loop.js';
+export { createReplicaWindow, type ReplicaWindow, type ReplicaMetrics } from './metrics/replica-window.js';
+export { parsePrometheusText, PrometheusTextError, type MetricFamily } from './metrics/prometheus-text.js';

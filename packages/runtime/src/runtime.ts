@@ -21,6 +21,8 @@ import {
   type FlagSet,
   type FlagStore,
 } from '@opsloop/flags';
+import { request as httpRequest } from 'undici';
+import { createAutoscalingLoop, type AutoscalingLoop } from './autoscale/autoscaling-loop.js';
 import { ServiceController } from './reconcile/service-controller.js';
 import { ApplyError, describeChange, diffSpecs, type ServiceChange } from './reconcile/spec-diff.js';
 import { startOrder, type ServiceSpec, type SystemSpec } from './spec/schema.js';
@@ -29,6 +31,14 @@ import { httpProbe } from './supervisor/http-probe.js';
 import { PortAllocator } from './supervisor/ports.js';
 import { Replica, type ProbeRunner } from './supervisor/replica.js';
 import { isProcessAlive, readStateFile, removeStateFile, writeStateFile } from './state-file.js';
+
+/** `GET <url>` of a replica's Prometheus metrics, bounded in time; rejects on any status but 200. */
+async function scrapeMetrics(url: string, timeoutMs: number): Promise<string> {
+  const response = await httpRequest(url, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  const text = await response.body.text();
+  if (response.statusCode !== 200) throw new Error(`${url} answered ${response.statusCode}`);
+  return text;
+}
 
 /** Options of {@link createRuntime}. */
 export interface RuntimeOptions {
@@ -126,6 +136,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const controllers = new Map<string, ServiceController>();
   const balancers = new Map<string, TcpBalancer>();
   let controlApi: Service | undefined;
+  let autoscaling: AutoscalingLoop | undefined;
+  const autoscalingErrors = new Map<string, string>();
   /** The feature flags served to replicas; created at start from the spec's flags or flagsFile. */
   let flagStore: FlagStore | undefined;
   let audit: AuditLog | undefined;
@@ -342,6 +354,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         scale,
         apply,
         flags: flagStore,
+        autoscalingHistory: (service) => autoscaling?.history(service),
         logDestination: (controlLog = pino.destination({
           dest: join(stateDir, 'logs', 'control-api.log'),
           mkdir: true,
@@ -398,6 +411,34 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       };
       await Promise.all(startOrder(spec).map((name) => startService(name)));
 
+      autoscaling = createAutoscalingLoop({
+        clock,
+        services: () => controllers,
+        scrape: scrapeMetrics,
+        scale: async (name, count) => {
+          const controller = controllers.get(name);
+          if (controller === undefined || stopping) return;
+          onEvent({ type: 'service-scaled', service: name, from: controller.desiredReplicas, to: count });
+          await controller.setReplicas(count);
+        },
+        onDecision: (decision) => {
+          if (decision.desired !== decision.current)
+            report({
+              type: 'autoscaled',
+              service: decision.service,
+              from: decision.current,
+              to: decision.desired,
+              reason: decision.reason,
+            });
+        },
+        onError: (service, message) => {
+          // Reported when it changes, not every scrape: a replica without /metrics would flood the output.
+          if (autoscalingErrors.get(service) === message) return;
+          autoscalingErrors.set(service, message);
+          report({ type: 'autoscaling-error', service, message });
+        },
+      });
+
       const notReady = [...controllers.values()]
         .flatMap((c) => c.replicas())
         .filter((r) => !r.ready)
@@ -406,6 +447,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
     stop() {
       stopping ??= (async () => {
+        autoscaling?.stop();
         registry.closeWatches();
         // Long-polls of flags end at once, like the registry's watches.
         flagStore?.close();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
  * - `FAIL_LIVENESS=1`: `/livez` answers 500; `FAIL_READINESS=1`: `/readyz` answers 503;
  * - `EXIT_AFTER_MS=n`: exits with code 3 after n ms;
  * - `IGNORE_TERM=1`: SIGTERM is logged and ignored (otherwise it is logged and the process exits 0).
- * Any other path answers JSON describing the replica. It prints `fake listening on <port> pid=<pid>` on
+ * `/metrics` answers Prometheus text (requests served, CPU). Any other path answers JSON describing the replica. It prints `fake listening on <port> pid=<pid>` on
  * stdout once listening and one line on stderr, and exits if its parent goes away (the IPC channel the
  * supervisor opens disconnects), so a crashed test run leaves no orphan.
  */
@@ -31,8 +31,26 @@ process.on('SIGTERM', () => {
 });
 if (process.channel) process.on('disconnect', () => process.exit(0));
 
+let served = 0;
 const server = createServer((request, response) => {
   const path = (request.url ?? '/').split('?')[0];
+  if (path === '/metrics') {
+    // Prometheus text like prom-client's: requests served (a histogram) and CPU, for the autoscaler.
+    const cpu = process.cpuUsage();
+    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+    const lines = [
+      '# TYPE http_server_request_duration_seconds histogram',
+      'http_server_request_duration_seconds_bucket{le="0.01"} ' + served,
+      'http_server_request_duration_seconds_bucket{le="+Inf"} ' + served,
+      'http_server_request_duration_seconds_sum ' + served * 0.001,
+      'http_server_request_duration_seconds_count ' + served,
+      '# TYPE process_cpu_seconds_total counter',
+      'process_cpu_seconds_total ' + (cpu.user + cpu.system) / 1e6,
+    ];
+    response.end(lines.join(String.fromCharCode(10)) + String.fromCharCode(10));
+    return;
+  }
+  if (path !== '/livez' && path !== '/readyz') served++;
   if (path === '/livez') {
     response.writeHead(env.FAIL_LIVENESS === '1' ? 500 : 200, { 'content-type': 'application/json' });
     response.end('{"status":"ok"}');

@@ -36,6 +36,12 @@ function describe(event: RuntimeEvent): string | undefined {
       }`;
     case 'replica-killed':
       return `${event.replica} killed: ${event.reason}`;
+    case 'spec-applied':
+      return `applied: ${event.changes.join('; ')}`;
+    case 'autoscaled':
+      return `${event.service} autoscaled ${event.from} → ${event.to}: ${event.reason}`;
+    case 'autoscaling-error':
+      return `${event.service} autoscaling: ${event.message}`;
     case 'rollout-blocked':
       return `${event.service} rollout blocked: ${event.reason}`;
     case 'service-scaled':

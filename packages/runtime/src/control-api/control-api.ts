@@ -8,6 +8,7 @@ import {
   UnknownFlagError,
   type FlagStore,
 } from '@opsloop/flags';
+import type { Decision } from '../autoscale/autoscaler.js';
 import { ApplyError, describeChange, type ServiceChange } from '../reconcile/spec-diff.js';
 import { parseSpec, SpecError } from '../spec/load-spec.js';
 import type { SystemSpec } from '../spec/schema.js';
@@ -34,6 +35,8 @@ export interface ControlApiOptions {
   saveTokens?: () => Promise<void>;
   /** Changes a service's replica count (`POST /v1/services/{service}/scale`). */
   scale?: (service: string, replicas: number) => Promise<ServiceStatus>;
+  /** The autoscaler's decisions of a service (undefined when it is not autoscaled). */
+  autoscalingHistory?: (service: string) => Decision[] | undefined;
   /** The feature flags served at `/v1/flags` (read: viewer+ and replicas; change: operator+). */
   flags?: FlagStore;
   /** Makes a new spec the desired state (`POST /v1/apply`). */
@@ -280,6 +283,14 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
           }
         });
       }
+
+      app.get('/v1/services/:service/autoscaling', { config: { roles: READERS } }, (request) => {
+        const { service } = parseInput(serviceParams, request.params, 'path');
+        const decisions = options.autoscalingHistory?.(service);
+        if (decisions === undefined)
+          throw new ProblemError('resourceNotFound', { detail: `service "${service}" is not autoscaled` });
+        return { service, decisions };
+      });
 
       app.get('/v1/tokens', { config: { roles: ADMINS } }, () => ({ tokens: options.tokens.list() }));
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { serviceNameSchema } from '@opsloop/contracts';
 import { FlagDefinitionError, parseFlagDefinitions } from '@opsloop/flags';
+import { autoscalingSpecSchema } from '../autoscale/autoscaling-spec.js';
 import { impossibleRollout, resolveIntOrPercent } from '../reconcile/plan-rollout.js';
 import { parseCpuQuantity, parseMemoryQuantity } from './quantity.js';
 
@@ -136,6 +137,12 @@ export const serviceSpecSchema = z
     /** Memory limit (bytes once parsed) and CPU request (cores once parsed). */
     resources: resourcesSchema.default({}),
     strategy: strategySchema,
+    /**
+     * Kubernetes' HorizontalPodAutoscaler (autoscaling/v2 semantics) on CPU, requests/s per replica or p95
+     * latency, read from each replica's /metrics; `mode: predictive` also forecasts the request rate.
+     * `replicas` is then the starting count.
+     */
+    autoscaling: autoscalingSpecSchema.optional(),
     /** Kubernetes' PodDisruptionBudget: ready replicas a rollout never goes below. */
     disruptionBudget: z.strictObject({ minAvailable: intOrPercent }).optional(),
     probes: z
@@ -181,6 +188,12 @@ export const serviceSpecSchema = z
   .superRefine((service, ctx) => {
     const why = impossibleRollout(rolloutBounds(service, service.replicas));
     if (why !== undefined) ctx.addIssue({ code: 'custom', path: ['strategy'], message: why });
+    if (service.autoscaling !== undefined && service.port !== 'auto' && service.autoscaling.maxReplicas > 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['autoscaling', 'maxReplicas'],
+        message: 'a fixed port allows at most 1 replica; use port "auto" to autoscale',
+      });
     if (service.port !== 'auto' && service.replicas > 1) {
       ctx.addIssue({
         code: 'custom',
