@@ -6,6 +6,7 @@ import { down } from './commands/down.js';
 import { scale } from './commands/scale.js';
 import { createToken, listTokens, revokeToken } from './commands/token.js';
 import { getFlag, listFlags, setFlag } from './commands/flags.js';
+import { deleteSecret, listSecrets, setSecret } from './commands/secrets.js';
 import { status } from './commands/status.js';
 import { up } from './commands/up.js';
 import { validate } from './commands/validate.js';
@@ -201,6 +202,47 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
           }),
         );
       },
+    );
+
+  const secrets = program
+    .command('secrets')
+    .description(
+      'secrets encrypted with your key (outside the repo) and injected into services (admin role)',
+    );
+  secrets
+    .command('set')
+    .description('store a secret; the services that inject it are rolled, with no downtime')
+    .argument('<name>', 'the secret, e.g. db')
+    .argument(
+      '[pairs...]',
+      'key=value pairs (prefer --from-file: values on a command line reach shell history)',
+    )
+    .option(
+      '--from-file <key=path>',
+      "a key whose value is a file's content (repeatable)",
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((name: string, pairs: string[], opts: { file: string; stateDir?: string; fromFile: string[] }) =>
+      run(setSecret({ ...opts, name, pairs })),
+    );
+  secrets
+    .command('list')
+    .description('names, revisions and dates of the secrets (never values)')
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .addOption(outputOption())
+    .action((opts: { file: string; stateDir?: string; output: 'table' | 'json' }) => run(listSecrets(opts)));
+  secrets
+    .command('delete')
+    .description('delete a secret no service injects any more')
+    .argument('<name>', 'the secret')
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((name: string, opts: { file: string; stateDir?: string }) =>
+      run(deleteSecret({ ...opts, name })),
     );
 
   const token = program

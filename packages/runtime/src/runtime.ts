@@ -24,7 +24,13 @@ import {
 import { request as httpRequest } from 'undici';
 import { createAutoscalingLoop, type AutoscalingLoop } from './autoscale/autoscaling-loop.js';
 import { ServiceController } from './reconcile/service-controller.js';
+import { resolveRefs, type ResolvedRefs, type SecretReader } from './secrets/config-refs.js';
+import { materializeFiles } from './secrets/materialize-files.js';
+import { createRedactor, type Redactor, type SecretValue } from './secrets/redactor.js';
+import { loadSecretKey } from './secrets/secret-key.js';
+import { defaultSecretStorePath, openSecretStore, type SecretStore } from './secrets/secret-store.js';
 import { ApplyError, describeChange, diffSpecs, type ServiceChange } from './reconcile/spec-diff.js';
+import { templateRevision } from './reconcile/service-controller.js';
 import { startOrder, type ServiceSpec, type SystemSpec } from './spec/schema.js';
 import type { LoadedSpec } from './spec/load-spec.js';
 import { httpProbe } from './supervisor/http-probe.js';
@@ -173,8 +179,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     for (const controller of controllers.values()) controller.killNow();
   };
 
-  function makeReplica(name: string, index: number, service: ServiceSpec): Replica {
+  function makeReplica(name: string, index: number, service: ServiceSpec, revision: string): Replica {
     const instance = `${name}-${index}`;
+    const injected = resolvedByRevision.get(`${name}@${revision}`);
     return new Replica({
       name: instance,
       service: name,
@@ -183,6 +190,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       env: {
         ...inherited,
         ...service.env,
+        ...injected?.env,
+        ...(injected?.filesDir === undefined ? {} : { OPSLOOP_FILES_DIR: injected.filesDir }),
         OPSLOOP_SERVICE: name,
         OPSLOOP_INSTANCE: instance,
         OPSLOOP_DISCOVERY_URL: controlUrl,
@@ -195,7 +204,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       version: service.env.SERVICE_VERSION ?? 'unversioned',
       ports,
       registry,
-      logs,
+      logs: redactingLogs,
       clock,
       probe: options.probe ?? httpProbe,
       onEvent,
@@ -240,7 +249,26 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             ? changedFlagKeys(before, flags)
             : undefined;
         if (flagsChanged !== undefined) changes.unshift({ action: 'flags', flags: flagsChanged });
+        // A changed config map (or a secret rotated since) rolls the services that inject it.
+        const rolled: { name: string; service: ServiceSpec; extra: string }[] = [];
+        for (const [name, service] of Object.entries(next.services)) {
+          const controller = controllers.get(name);
+          if (controller === undefined || changes.some((c) => c.action !== 'flags' && c.service === name))
+            continue;
+          const extra = await resolveInjected(name, service, next);
+          const revision = templateRevision(service, extra);
+          if (revision === controller.revision) continue;
+          rolled.push({ name, service, extra });
+          changes.push({
+            service: name,
+            action: 'update',
+            fields: ['inject'],
+            replicas: { from: controller.desiredReplicas, to: service.replicas },
+            rollout: { from: controller.revision, to: revision },
+          });
+        }
         if (dryRun || changes.length === 0) return changes;
+        for (const { name, service, extra } of rolled) await controllers.get(name)?.setSpec(service, extra);
         if (flagsChanged !== undefined) flagStore?.replace(flags.document);
         const previous = spec;
         spec = next;
@@ -262,8 +290,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             balancers.delete(change.service);
             if (service.expose !== undefined) await expose(change.service, service.expose.port);
           }
-          if (change.action === 'create') await makeController(change.service, service).start();
-          else await controllers.get(change.service)?.setSpec(service);
+          if (rolled.some((r) => r.name === change.service)) continue;
+          const extra = await resolveInjected(change.service, service, next);
+          if (change.action === 'create') await makeController(change.service, service, extra).start();
+          else await controllers.get(change.service)?.setSpec(service, extra);
         }
         report({ type: 'spec-applied', changes: changes.map(describeChange) });
         return changes;
@@ -279,11 +309,101 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     return emptyFlagSet();
   }
 
-  function makeController(name: string, service: ServiceSpec): ServiceController {
+  /** The secret store, opened on first use (systems without secrets never need a key). */
+  let secretStore: SecretStore | undefined;
+  async function secrets(): Promise<SecretStore> {
+    secretStore ??= await openSecretStore({
+      file: defaultSecretStorePath(stateDir),
+      key: (await loadSecretKey()).key,
+    });
+    return secretStore;
+  }
+  const noSecrets: SecretReader = { get: () => undefined, metadataOf: () => undefined };
+
+  /** What each service revision injects (env, files dir), keyed `<service>@<revision>`. */
+  const resolvedByRevision = new Map<string, { env: Record<string, string>; filesDir?: string }>();
+  /** Secret values handed to replicas, by service: the log redactor masks all of them. */
+  const secretValuesByService = new Map<string, SecretValue[]>();
+  let redactor: Redactor = createRedactor([]);
+  const redactingLogs: LogSink = {
+    ...logs,
+    line: (replica, stream, line) => logs.line(replica, stream, redactor.redact(line)),
+  };
+
+  /**
+   * Resolves a service's `inject` list against the secret store and the spec's config maps, writes its
+   * files (under `<state>/files/<service>/<revision>`), and returns the revision extra: secret revisions
+   * (never values) and the config map data used, so a rotated secret or changed config map rolls the service.
+   */
+  async function resolveInjected(name: string, service: ServiceSpec, of: SystemSpec): Promise<string> {
+    if (service.inject.length === 0) {
+      secretValuesByService.delete(name);
+      return '';
+    }
+    const store = service.inject.some((ref) => ref.secret !== undefined) ? await secrets() : noSecrets;
+    const resolved: ResolvedRefs = resolveRefs(service.inject, {
+      service: name,
+      store,
+      configMaps: of.configMaps,
+    });
+    const usedMaps = [
+      ...new Set(service.inject.flatMap((ref) => (ref.configMap ? [ref.configMap] : []))),
+    ].sort();
+    const extra = JSON.stringify({
+      secrets: resolved.secretRevisions,
+      configMaps: Object.fromEntries(usedMaps.map((m) => [m, of.configMaps[m]?.data ?? null])),
+    });
+    const revision = templateRevision(service, extra);
+    let filesDir: string | undefined;
+    if (resolved.files.length > 0) {
+      filesDir = join(stateDir, 'files', name, revision);
+      await materializeFiles(filesDir, resolved.files);
+    }
+    resolvedByRevision.set(`${name}@${revision}`, { env: resolved.env, ...(filesDir ? { filesDir } : {}) });
+    secretValuesByService.set(name, resolved.secretValues);
+    redactor = createRedactor([...secretValuesByService.values()].flat());
+    return extra;
+  }
+
+  /** Services of the current spec that inject `secret`. */
+  const usersOf = (secret: string) =>
+    Object.entries(spec.services).filter(([, service]) =>
+      service.inject.some((ref) => ref.secret === secret),
+    );
+
+  /**
+   * Sets a secret and rolls the services that inject it (rolling update, so no downtime): the new revision
+   * of the secret is part of their template revision.
+   */
+  async function setSecret(name: string, data: Record<string, string>) {
+    const store = await secrets();
+    const metadata = await store.set(name, data);
+    const rolled: string[] = [];
+    for (const [service, serviceSpec] of usersOf(name)) {
+      const controller = controllers.get(service);
+      if (controller === undefined) continue;
+      const extra = await resolveInjected(service, serviceSpec, spec);
+      await controller.setSpec(serviceSpec, extra, controller.desiredReplicas);
+      rolled.push(service);
+    }
+    return { secret: metadata, rolled };
+  }
+
+  async function deleteSecret(name: string): Promise<boolean> {
+    const users = usersOf(name).map(([service]) => service);
+    if (users.length > 0)
+      throw new ApplyError(
+        `secret "${name}" is injected into ${users.join(', ')}; remove it from the spec first`,
+      );
+    return (await secrets()).delete(name);
+  }
+
+  function makeController(name: string, service: ServiceSpec, extra = ''): ServiceController {
     const controller = new ServiceController({
       name,
       spec: service,
-      makeReplica: (ordinal, template) => makeReplica(name, ordinal, template),
+      extra,
+      makeReplica: (ordinal, template, revision) => makeReplica(name, ordinal, template, revision),
       clock,
       onBlocked: (reason) => report({ type: 'rollout-blocked', service: name, reason }),
     });
@@ -355,6 +475,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         apply,
         flags: flagStore,
         autoscalingHistory: (service) => autoscaling?.history(service),
+        secrets: {
+          list: async () => (await secrets()).metadata(),
+          set: setSecret,
+          delete: deleteSecret,
+        },
         logDestination: (controlLog = pino.destination({
           dest: join(stateDir, 'logs', 'control-api.log'),
           mkdir: true,
@@ -398,7 +523,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           // Like compose's depends_on with a health condition: start after dependencies are ready.
           await Promise.all(service.dependsOn.map((dep) => startService(dep)));
           if (stopping) return;
-          const controller = makeController(name, service);
+          const controller = makeController(name, service, await resolveInjected(name, service, spec));
           await controller.start();
           const remaining = Math.max(0, deadline - clock.now());
           await Promise.race([

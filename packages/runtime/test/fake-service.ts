@@ -9,12 +9,16 @@ import { join } from 'node:path';
  * - `FAIL_LIVENESS=1`: `/livez` answers 500; `FAIL_READINESS=1`: `/readyz` answers 503;
  * - `EXIT_AFTER_MS=n`: exits with code 3 after n ms;
  * - `IGNORE_TERM=1`: SIGTERM is logged and ignored (otherwise it is logged and the process exits 0).
+ * `ECHO_VAR=NAME`: prints NAME's value at start and answers it as `echo`; `READ_FILE=path`: answers that
+ * file's content (under `$OPSLOOP_FILES_DIR`) as `fileContent`.
  * `/metrics` answers Prometheus text (requests served, CPU). Any other path answers JSON describing the replica. It prints `fake listening on <port> pid=<pid>` on
  * stdout once listening and one line on stderr, and exits if its parent goes away (the IPC channel the
  * supervisor opens disconnects), so a crashed test run leaves no orphan.
  */
 const FAKE_SERVICE = String.raw`
 import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const env = process.env;
 const say = (line) => process.stdout.write(line + '\n');
@@ -75,6 +79,9 @@ const server = createServer((request, response) => {
       busUrl: env.OPSLOOP_BUS_URL ?? null,
       busToken: env.OPSLOOP_BUS_TOKEN ?? null,
       flagsUrl: env.OPSLOOP_FLAGS_URL ?? null,
+      filesDir: env.OPSLOOP_FILES_DIR ?? null,
+      echo: env.ECHO_VAR ? env[env.ECHO_VAR] ?? null : null,
+      fileContent: env.READ_FILE ? readFileSync(join(env.OPSLOOP_FILES_DIR, env.READ_FILE), 'utf8') : null,
       flagsToken: env.OPSLOOP_FLAGS_TOKEN ?? null,
       greeting: env.GREETING ?? null,
       leaked: env.NOT_INHERITED ?? null,
@@ -82,6 +89,7 @@ const server = createServer((request, response) => {
   );
 });
 
+if (env.ECHO_VAR) say(env.ECHO_VAR + ' is ' + env[env.ECHO_VAR]);
 server.listen(Number(env.PORT), env.HOST ?? '127.0.0.1', () => {
   say('fake listening on ' + server.address().port + ' pid=' + process.pid);
   process.stderr.write('fake stderr line\n');

@@ -9,6 +9,8 @@ import {
   type FlagStore,
 } from '@opsloop/flags';
 import type { Decision } from '../autoscale/autoscaler.js';
+import { SecretsError } from '../secrets/errors.js';
+import type { SecretMetadata } from '../secrets/secret-store.js';
 import { ApplyError, describeChange, type ServiceChange } from '../reconcile/spec-diff.js';
 import { parseSpec, SpecError } from '../spec/load-spec.js';
 import type { SystemSpec } from '../spec/schema.js';
@@ -35,6 +37,12 @@ export interface ControlApiOptions {
   saveTokens?: () => Promise<void>;
   /** Changes a service's replica count (`POST /v1/services/{service}/scale`). */
   scale?: (service: string, replicas: number) => Promise<ServiceStatus>;
+  /** The encrypted secrets (admin only; values go in, never out). */
+  secrets?: {
+    list(): Promise<SecretMetadata[]>;
+    set(name: string, data: Record<string, string>): Promise<{ secret: SecretMetadata; rolled: string[] }>;
+    delete(name: string): Promise<boolean>;
+  };
   /** The autoscaler's decisions of a service (undefined when it is not autoscaled). */
   autoscalingHistory?: (service: string) => Decision[] | undefined;
   /** The feature flags served at `/v1/flags` (read: viewer+ and replicas; change: operator+). */
@@ -281,6 +289,56 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
           } catch (error) {
             return flagProblem(error);
           }
+        });
+      }
+
+      const secretStore = options.secrets;
+      if (secretStore !== undefined) {
+        const secretProblem = (error: unknown): never => {
+          if (error instanceof ApplyError) throw new ProblemError('conflict', { detail: error.message });
+          // Secrets errors never carry a value (the module guarantees it), so their message is safe to show.
+          if (error instanceof SecretsError)
+            throw new ProblemError('validationFailed', { detail: error.message });
+          throw error;
+        };
+        const nameParams = z.object({ name: z.string().min(1).max(253) });
+        app.get('/v1/secrets', { config: { roles: ADMINS } }, async () => {
+          try {
+            return { secrets: await secretStore.list() };
+          } catch (error) {
+            return secretProblem(error);
+          }
+        });
+        app.put('/v1/secrets/:name', { config: { roles: ADMINS } }, async (request) => {
+          const { name } = parseInput(nameParams, request.params, 'path');
+          const { data } = parseInput(
+            z.strictObject({ data: z.record(z.string(), z.string()) }),
+            request.body,
+            'body',
+          );
+          try {
+            const result = await secretStore.set(name, data);
+            summaries.set(
+              request,
+              `secret ${name} set (revision ${result.secret.revision}; keys ${Object.keys(data).join(', ')})${
+                result.rolled.length > 0 ? `; rolling ${result.rolled.join(', ')}` : ''
+              }`,
+            );
+            return result;
+          } catch (error) {
+            return secretProblem(error);
+          }
+        });
+        app.delete('/v1/secrets/:name', { config: { roles: ADMINS } }, async (request, reply) => {
+          const { name } = parseInput(nameParams, request.params, 'path');
+          try {
+            if (!(await secretStore.delete(name)))
+              throw new ProblemError('resourceNotFound', { detail: `no secret named "${name}"` });
+          } catch (error) {
+            return secretProblem(error);
+          }
+          summaries.set(request, `secret ${name} deleted`);
+          return reply.code(204).send();
         });
       }
 

@@ -13,7 +13,7 @@ export const RECONCILE_PERIOD_MS = 2_000;
  * Deployment's pod-template-hash). Replica count, exposure, dependencies and strategy are not in it:
  * changing them never replaces a replica.
  */
-export function templateRevision(spec: ServiceSpec): string {
+export function templateRevision(spec: ServiceSpec, extra = ''): string {
   const template = {
     command: spec.command,
     cwd: spec.cwd,
@@ -25,7 +25,8 @@ export function templateRevision(spec: ServiceSpec): string {
     terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
     drainSeconds: spec.drainSeconds,
   };
-  return createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 10);
+  // `extra` carries what the spec only refers to: secret revisions (never values) and config map data.
+  return createHash('sha256').update(JSON.stringify(template)).update(extra).digest('hex').slice(0, 10);
 }
 
 /** A replica with the template it was made from. */
@@ -39,6 +40,8 @@ interface Managed {
 export interface ServiceControllerOptions {
   name: string;
   spec: ServiceSpec;
+  /** What else the template depends on (see {@link templateRevision}). */
+  extra?: string;
   /** Makes (does not start) the replica `<name>-<ordinal>` from `spec`. */
   makeReplica(ordinal: number, spec: ServiceSpec, revision: string): Replica;
   clock: Clock;
@@ -72,7 +75,7 @@ export class ServiceController {
     this.#o = options;
     this.name = options.name;
     this.#spec = options.spec;
-    this.#revision = templateRevision(options.spec);
+    this.#revision = templateRevision(options.spec, options.extra);
     this.#replicas = options.spec.replicas;
   }
 
@@ -94,10 +97,10 @@ export class ServiceController {
   }
 
   /** Changes the desired spec (a new template revision starts a rolling update); resolves after the pass. */
-  setSpec(spec: ServiceSpec): Promise<void> {
+  setSpec(spec: ServiceSpec, extra?: string, replicas: number = spec.replicas): Promise<void> {
     this.#spec = spec;
-    this.#revision = templateRevision(spec);
-    this.#replicas = spec.replicas;
+    this.#revision = templateRevision(spec, extra);
+    this.#replicas = replicas;
     return this.kick();
   }
 

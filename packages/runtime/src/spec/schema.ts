@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { serviceNameSchema } from '@opsloop/contracts';
 import { FlagDefinitionError, parseFlagDefinitions } from '@opsloop/flags';
 import { autoscalingSpecSchema } from '../autoscale/autoscaling-spec.js';
+import { checkConfigMapRefs, configMapsSchema, injectRefsSchema } from '../secrets/config-refs.js';
 import { impossibleRollout, resolveIntOrPercent } from '../reconcile/plan-rollout.js';
 import { parseCpuQuantity, parseMemoryQuantity } from './quantity.js';
 
@@ -37,6 +38,7 @@ const RESERVED_ENV = [
   'OPSLOOP_BUS_TOKEN',
   'OPSLOOP_FLAGS_URL',
   'OPSLOOP_FLAGS_TOKEN',
+  'OPSLOOP_FILES_DIR',
 ];
 
 /** Smallest memory limit accepted: below it a Node.js process cannot even start. */
@@ -134,6 +136,11 @@ export const serviceSpecSchema = z
         }
       }),
     dependsOn: z.array(serviceNameSchema).default([]),
+    /**
+     * Secrets (from the encrypted store) and config maps (from `configMaps:`) given to replicas as env vars or
+     * files under `$OPSLOOP_FILES_DIR` (Kubernetes' env `valueFrom`, `envFrom` and volume mounts).
+     */
+    inject: injectRefsSchema,
     /** Memory limit (bytes once parsed) and CPU request (cores once parsed). */
     resources: resourcesSchema.default({}),
     strategy: strategySchema,
@@ -247,6 +254,8 @@ export const systemSpecSchema = z
      */
     flags: z.record(z.string(), z.unknown()).optional(),
     flagsFile: z.string().min(1).optional(),
+    /** Non-secret settings services read through `inject` (Kubernetes' ConfigMaps). */
+    configMaps: configMapsSchema,
   })
   .superRefine((spec, ctx) => {
     if (spec.flags !== undefined && spec.flagsFile !== undefined)
@@ -266,6 +275,23 @@ export const systemSpecSchema = z
     }
     const names = new Set(Object.keys(spec.services));
     for (const [name, service] of Object.entries(spec.services)) {
+      for (const issue of checkConfigMapRefs(service.inject, spec.configMaps))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', name, 'inject', ...issue.path],
+          message: issue.message,
+        });
+      service.inject.forEach((ref, i) => {
+        if (ref.env === undefined) return;
+        if (RESERVED_ENV.includes(ref.env) || ref.env in service.env)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', name, 'inject', i, 'env'],
+            message: RESERVED_ENV.includes(ref.env)
+              ? `${ref.env} is set by the runtime`
+              : `${ref.env} is also set in env; set it in one place`,
+          });
+      });
       service.dependsOn.forEach((dep, i) => {
         if (!names.has(dep)) {
           ctx.addIssue({
