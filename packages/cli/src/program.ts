@@ -7,6 +7,7 @@ import { scale } from './commands/scale.js';
 import { createToken, listTokens, revokeToken } from './commands/token.js';
 import { getFlag, listFlags, setFlag } from './commands/flags.js';
 import { deleteSecret, listSecrets, setSecret } from './commands/secrets.js';
+import { rolloutAction, rolloutHistory, rolloutStatus } from './commands/rollout.js';
 import { status } from './commands/status.js';
 import { up } from './commands/up.js';
 import { validate } from './commands/validate.js';
@@ -202,6 +203,54 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
           }),
         );
       },
+    );
+
+  const rollout = program
+    .command('rollout')
+    .description('rolling updates of a service: status, history, pause, resume, undo, restart');
+  rollout
+    .command('status')
+    .description('revision and progress of the rollout (viewer role)')
+    .argument('<service>')
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((service: string, opts: { file: string; stateDir?: string; output: 'text' | 'json' }) =>
+      run(rolloutStatus({ ...opts, service })),
+    );
+  rollout
+    .command('history')
+    .description('revisions kept for undo, newest last (viewer role)')
+    .argument('<service>')
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((service: string, opts: { file: string; stateDir?: string }) =>
+      run(rolloutHistory({ ...opts, service })),
+    );
+  for (const [action, description] of [
+    ['pause', 'hold a rolling update where it is (operator role)'],
+    ['resume', 'go on with a paused rolling update (operator role)'],
+    ['restart', 'replace every replica with a fresh one, one by one (operator role)'],
+  ] as const) {
+    rollout
+      .command(action)
+      .description(description)
+      .argument('<service>')
+      .addOption(fileOption())
+      .addOption(stateOption())
+      .action((service: string, opts: { file: string; stateDir?: string }) =>
+        run(rolloutAction({ ...opts, service, action })),
+      );
+  }
+  rollout
+    .command('undo')
+    .description('roll back to the previous revision, or --to-revision (operator role)')
+    .argument('<service>')
+    .option('--to-revision <revision>', 'a revision from "rollout history"')
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((service: string, opts: { file: string; stateDir?: string; toRevision?: string }) =>
+      run(rolloutAction({ ...opts, service, action: 'undo' })),
     );
 
   const secrets = program

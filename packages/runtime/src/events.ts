@@ -17,6 +17,7 @@ export type RuntimeEvent =
   | { type: 'service-scaled'; service: string; from: number; to: number }
   | { type: 'rollout-blocked'; service: string; reason: string }
   | { type: 'spec-applied'; changes: string[] }
+  | { type: 'rollout-action'; service: string; action: string }
   | { type: 'autoscaled'; service: string; from: number; to: number; reason: string }
   | { type: 'autoscaling-error'; service: string; message: string }
   | { type: 'control-api'; url: string };

@@ -25,6 +25,7 @@ export {
   type RolloutTarget,
 } from './reconcile/plan-rollout.js';
 export { templateRevision } from './reconcile/service-controller.js';
+export type { RolloutStatus } from './reconcile/rollout-status.js';
 export type { LogStream } from './logs/log-sink.js';
 export { RestartBackoff, type BackoffOptions } from './supervisor/backoff.js';
 export { ProbeTracker, type ProbeThresholds } from './supervisor/probe-tracker.js';

@@ -23,7 +23,8 @@ import {
 } from '@opsloop/flags';
 import { request as httpRequest } from 'undici';
 import { createAutoscalingLoop, type AutoscalingLoop } from './autoscale/autoscaling-loop.js';
-import { ServiceController } from './reconcile/service-controller.js';
+import type { RolloutStatus } from './reconcile/rollout-status.js';
+import { RolloutError, ServiceController } from './reconcile/service-controller.js';
 import { resolveRefs, type ResolvedRefs, type SecretReader } from './secrets/config-refs.js';
 import { materializeFiles } from './secrets/materialize-files.js';
 import { createRedactor, type Redactor, type SecretValue } from './secrets/redactor.js';
@@ -398,6 +399,63 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     return (await secrets()).delete(name);
   }
 
+  /** A service's rollout: revision, progress, pause state and revision history. */
+  function rolloutStatus(name: string): RolloutStatus {
+    const controller = controllers.get(name);
+    if (controller === undefined) throw new ScaleError(`no service named "${name}"`, 'not-found');
+    const status = controller.status(balancers.get(name)?.url ?? null);
+    const counted = status.replicas.filter((r) => r.phase !== 'stopping' && r.phase !== 'stopped');
+    const complete =
+      status.updatedReplicas === status.desiredReplicas &&
+      counted.length === status.desiredReplicas &&
+      counted.every((r) => r.ready && r.revision === status.revision);
+    return {
+      service: name,
+      revision: controller.revision,
+      desiredReplicas: status.desiredReplicas,
+      updatedReplicas: status.updatedReplicas ?? 0,
+      readyReplicas: status.readyReplicas,
+      paused: controller.paused,
+      complete,
+      history: controller.history().map((r) => ({ revision: r.revision, at: r.at, cause: r.cause })),
+    };
+  }
+
+  /** `rollout pause|resume|undo|restart` of a service. */
+  async function rolloutAction(
+    name: string,
+    action: 'pause' | 'resume' | 'undo' | 'restart',
+    toRevision?: string,
+  ): Promise<RolloutStatus> {
+    const controller = controllers.get(name);
+    const service = spec.services[name];
+    if (controller === undefined || service === undefined)
+      throw new ScaleError(`no service named "${name}"`, 'not-found');
+    if (action === 'pause') controller.pause();
+    else if (action === 'resume') await controller.resume();
+    else if (action === 'undo') {
+      try {
+        const target = await controller.undo(toRevision);
+        // The rolled-back template is the desired state now (as after `kubectl rollout undo`).
+        spec = { ...spec, services: { ...spec.services, [name]: target.spec } };
+      } catch (error) {
+        if (error instanceof RolloutError) throw new ScaleError(error.message, 'invalid');
+        throw error;
+      }
+    } else {
+      // Kubernetes' `rollout restart`: the same template with a new revision, so every replica is replaced.
+      const extra = await resolveInjected(name, service, spec);
+      await controller.setSpec(
+        service,
+        `${extra}|restartedAt=${new Date(clock.now()).toISOString()}`,
+        controller.desiredReplicas,
+        'restart',
+      );
+    }
+    report({ type: 'rollout-action', service: name, action });
+    return rolloutStatus(name);
+  }
+
   function makeController(name: string, service: ServiceSpec, extra = ''): ServiceController {
     const controller = new ServiceController({
       name,
@@ -475,6 +533,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         apply,
         flags: flagStore,
         autoscalingHistory: (service) => autoscaling?.history(service),
+        rollout: { status: rolloutStatus, action: rolloutAction },
         secrets: {
           list: async () => (await secrets()).metadata(),
           set: setSecret,

@@ -36,6 +36,8 @@ function describe(event: RuntimeEvent): string | undefined {
       }`;
     case 'replica-killed':
       return `${event.replica} killed: ${event.reason}`;
+    case 'rollout-action':
+      return `${event.service}: rollout ${event.action}`;
     case 'spec-applied':
       return `applied: ${event.changes.join('; ')}`;
     case 'autoscaled':

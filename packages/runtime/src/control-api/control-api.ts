@@ -9,6 +9,7 @@ import {
   type FlagStore,
 } from '@opsloop/flags';
 import type { Decision } from '../autoscale/autoscaler.js';
+import type { RolloutStatus } from '../reconcile/rollout-status.js';
 import { SecretsError } from '../secrets/errors.js';
 import type { SecretMetadata } from '../secrets/secret-store.js';
 import { ApplyError, describeChange, type ServiceChange } from '../reconcile/spec-diff.js';
@@ -42,6 +43,15 @@ export interface ControlApiOptions {
     list(): Promise<SecretMetadata[]>;
     set(name: string, data: Record<string, string>): Promise<{ secret: SecretMetadata; rolled: string[] }>;
     delete(name: string): Promise<boolean>;
+  };
+  /** Rollout status and commands of a service. */
+  rollout?: {
+    status(service: string): RolloutStatus;
+    action(
+      service: string,
+      action: 'pause' | 'resume' | 'undo' | 'restart',
+      toRevision?: string,
+    ): Promise<RolloutStatus>;
   };
   /** The autoscaler's decisions of a service (undefined when it is not autoscaled). */
   autoscalingHistory?: (service: string) => Decision[] | undefined;
@@ -340,6 +350,60 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
           summaries.set(request, `secret ${name} deleted`);
           return reply.code(204).send();
         });
+      }
+
+      const rollout = options.rollout;
+      if (rollout !== undefined) {
+        const scaleProblem = (error: unknown): never => {
+          if (error instanceof ScaleError)
+            throw new ProblemError(error.kind === 'not-found' ? 'resourceNotFound' : 'conflict', {
+              detail: error.message,
+            });
+          throw error;
+        };
+        app.get('/v1/services/:service/rollout', { config: { roles: READERS } }, (request) => {
+          const { service } = parseInput(serviceParams, request.params, 'path');
+          try {
+            return rollout.status(service);
+          } catch (error) {
+            return scaleProblem(error);
+          }
+        });
+        app.post(
+          '/v1/services/:service/rollout/:action',
+          { config: { roles: OPERATORS } },
+          async (request) => {
+            const { service, action } = parseInput(
+              serviceParams.extend({
+                action: z.enum(['pause', 'resume', 'undo', 'restart'], {
+                  error: 'expected pause, resume, undo or restart',
+                }),
+              }),
+              request.params,
+              'path',
+            );
+            const body = parseInput(
+              z.strictObject({
+                toRevision: z
+                  .string()
+                  .regex(/^[0-9a-f]{10}$/, 'expected a revision')
+                  .optional(),
+              }),
+              request.body ?? {},
+              'body',
+            );
+            try {
+              const status = await rollout.action(service, action, body.toRevision);
+              summaries.set(
+                request,
+                `${service}: rollout ${action}${body.toRevision ? ` to ${body.toRevision}` : ''}`,
+              );
+              return status;
+            } catch (error) {
+              return scaleProblem(error);
+            }
+          },
+        );
       }
 
       app.get('/v1/services/:service/autoscaling', { config: { roles: READERS } }, (request) => {

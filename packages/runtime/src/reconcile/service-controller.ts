@@ -29,6 +29,25 @@ export function templateRevision(spec: ServiceSpec, extra = ''): string {
   return createHash('sha256').update(JSON.stringify(template)).update(extra).digest('hex').slice(0, 10);
 }
 
+/** Revisions kept for `rollout undo` (Kubernetes' revisionHistoryLimit default). */
+export const REVISION_HISTORY_LIMIT = 10;
+
+/** One template revision a service ran, for `rollout history` and `rollout undo`. */
+export interface RevisionRecord {
+  revision: string;
+  /** When it became the desired template. */
+  at: string;
+  /** What made it: `start`, `apply`, `secret`, `undo`, `restart`. */
+  cause: string;
+  spec: ServiceSpec;
+  extra: string;
+}
+
+/** Raised for a rollout command the controller cannot do (unknown revision, nothing to undo). */
+export class RolloutError extends Error {
+  override readonly name = 'RolloutError';
+}
+
 /** A replica with the template it was made from. */
 interface Managed {
   replica: Replica;
@@ -70,13 +89,69 @@ export class ServiceController {
   #timer: TimerHandle | undefined;
   #stopped = false;
   #blocked: string | undefined;
+  #extra: string;
+  #paused = false;
+  readonly #history: RevisionRecord[] = [];
 
   constructor(options: ServiceControllerOptions) {
     this.#o = options;
     this.name = options.name;
     this.#spec = options.spec;
+    this.#extra = options.extra ?? '';
     this.#revision = templateRevision(options.spec, options.extra);
     this.#replicas = options.spec.replicas;
+    this.#remember('start');
+  }
+
+  #remember(cause: string): void {
+    const existing = this.#history.findIndex((r) => r.revision === this.#revision);
+    if (existing >= 0) this.#history.splice(existing, 1);
+    this.#history.push({
+      revision: this.#revision,
+      at: new Date(this.#o.clock.now()).toISOString(),
+      cause,
+      spec: this.#spec,
+      extra: this.#extra,
+    });
+    if (this.#history.length > REVISION_HISTORY_LIMIT) this.#history.shift();
+  }
+
+  /** Template revisions, oldest first; the last is the desired one. */
+  history(): readonly RevisionRecord[] {
+    return this.#history;
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Holds a rolling update where it is (replica count changes still apply); `resume` goes on. */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): Promise<void> {
+    this.#paused = false;
+    return this.kick();
+  }
+
+  /**
+   * Rolls back to an earlier revision (the previous one by default), as `kubectl rollout undo`: its template
+   * becomes the desired one again (a rolling update), keeping the current replica count. Resolves with it.
+   */
+  async undo(toRevision?: string): Promise<RevisionRecord> {
+    const target =
+      toRevision === undefined ? this.#history.at(-2) : this.#history.find((r) => r.revision === toRevision);
+    if (target === undefined)
+      throw new RolloutError(
+        toRevision === undefined
+          ? `${this.name} has no earlier revision to go back to`
+          : `${this.name} has no revision ${toRevision} (known: ${this.#history.map((r) => r.revision).join(', ')})`,
+      );
+    if (target.revision === this.#revision)
+      throw new RolloutError(`${this.name} already runs revision ${target.revision}`);
+    await this.setSpec(target.spec, target.extra, this.#replicas, 'undo');
+    return target;
   }
 
   get spec(): ServiceSpec {
@@ -97,10 +172,14 @@ export class ServiceController {
   }
 
   /** Changes the desired spec (a new template revision starts a rolling update); resolves after the pass. */
-  setSpec(spec: ServiceSpec, extra?: string, replicas: number = spec.replicas): Promise<void> {
+  setSpec(spec: ServiceSpec, extra = '', replicas: number = spec.replicas, cause = 'apply'): Promise<void> {
     this.#spec = spec;
-    this.#revision = templateRevision(spec, extra);
+    this.#extra = extra;
+    const revision = templateRevision(spec, extra);
+    const changed = revision !== this.#revision;
+    this.#revision = revision;
     this.#replicas = replicas;
+    if (changed) this.#remember(cause);
     return this.kick();
   }
 
@@ -148,6 +227,8 @@ export class ServiceController {
 
   #reconcileOnce(): void {
     if (this.#stopped) return;
+    // Paused mid-update: nothing is replaced until `resume` (a paused Deployment does the same).
+    if (this.#paused && this.#managed.some((m) => m.revision !== this.#revision)) return;
     const bounds = rolloutBounds(this.#spec, this.#replicas);
     const plan = planRollout(
       { ...bounds, revision: this.#revision },
