@@ -8,6 +8,8 @@ import { createToken, listTokens, revokeToken } from './commands/token.js';
 import { getFlag, listFlags, setFlag } from './commands/flags.js';
 import { deleteSecret, listSecrets, setSecret } from './commands/secrets.js';
 import { rolloutAction, rolloutHistory, rolloutStatus } from './commands/rollout.js';
+import { events } from './commands/events.js';
+import { logs } from './commands/logs.js';
 import { status } from './commands/status.js';
 import { up } from './commands/up.js';
 import { validate } from './commands/validate.js';
@@ -203,6 +205,42 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
           }),
         );
       },
+    );
+
+  program
+    .command('events')
+    .description(
+      'what the runtime did (starts, exits, kills, scaling, rollouts, applies), oldest first (viewer role)',
+    )
+    .option('--service <name>', 'only events of this service')
+    .option('-f, --follow', 'keep printing new events until Ctrl-C')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action(
+      (opts: {
+        file: string;
+        stateDir?: string;
+        service?: string;
+        follow?: boolean;
+        output: 'text' | 'json';
+      }) => run(events({ ...opts, follow: opts.follow ?? false })),
+    );
+
+  program
+    .command('logs')
+    .description("a service's replica output, secrets masked; -f follows (viewer role)")
+    .argument('<service>')
+    .option('-f, --follow', 'keep printing new lines until Ctrl-C')
+    .addOption(
+      new Option('--tail <n>', 'lines per replica to start with')
+        .default(50)
+        .argParser(wholeNumber('a count', 0, 200)),
+    )
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((service: string, opts: { file: string; stateDir?: string; follow?: boolean; tail: number }) =>
+      run(logs({ ...opts, service, follow: opts.follow ?? false })),
     );
 
   const rollout = program

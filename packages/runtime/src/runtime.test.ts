@@ -436,6 +436,57 @@ describe('runtime running a system of fake services', () => {
     }
   });
 
+  it("keeps its events for the API (filtered by service, long-polled) and streams a service's logs", async () => {
+    const auth = { authorization: `Bearer ${runtime.adminToken}` };
+    const all = (await get(`${result.controlUrl}/v1/events`, auth)).json() as {
+      events: { seq: number; type: string; service?: string }[];
+      last: number;
+    };
+    expect(all.events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['replica-started', 'replica-ready']),
+    );
+    expect(all.last).toBe(all.events.at(-1)?.seq);
+    const front = (await get(`${result.controlUrl}/v1/events?service=front`, auth)).json() as {
+      events: { service?: string }[];
+    };
+    expect(front.events.length).toBeGreaterThan(0);
+    expect(front.events.every((e) => e.service === 'front')).toBe(true);
+
+    // Follow idle's logs, then start a replica of it: its first line arrives on the open stream.
+    const lines: string[] = [];
+    const stream = await request(`${result.controlUrl}/v1/services/idle/logs?follow=true&tail=0`, {
+      headers: auth,
+    });
+    expect(stream.statusCode).toBe(200);
+    expect(stream.headers['content-type']).toContain('application/x-ndjson');
+    const reading = (async () => {
+      for await (const chunk of stream.body) lines.push(...String(chunk).split('\n').filter(Boolean));
+    })().catch(() => undefined);
+    const waited = get(`${result.controlUrl}/v1/events?after=${all.last}&watch=30`, auth);
+    await request(`${result.controlUrl}/v1/services/idle/scale`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ replicas: 1 }),
+    }).then((r) => r.body.dump());
+    const next = (await waited).json() as { events: { seq: number; type: string }[] };
+    expect(next.events[0]?.seq).toBeGreaterThan(all.last);
+    await waitFor("the new replica's first line on the stream", () =>
+      lines.some((l) => l.includes('"replica":"idle-1"') && l.includes('fake listening')) ? true : undefined,
+    );
+    stream.body.destroy();
+    await reading;
+    const stopped = runtime.status().services.find((s) => s.name === 'idle')!.replicas[0]!.pid!;
+    await request(`${result.controlUrl}/v1/services/idle/scale`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ replicas: 0 }),
+    }).then((r) => r.body.dump());
+    await waitFor('idle-1 to be gone', () => (isGone(stopped) ? true : undefined), 30_000);
+    const logs = await get(`${result.controlUrl}/v1/services/front/logs?tail=3`, auth);
+    expect(logs.text.split('\n').filter(Boolean).length).toBeGreaterThan(0);
+    expect((await get(`${result.controlUrl}/v1/services/nope/logs`, auth)).status).toBe(404);
+  });
+
   it('stop() stops every replica process, closes its addresses and removes the state file', async () => {
     const pids = runtime
       .status()

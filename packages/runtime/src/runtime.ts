@@ -12,6 +12,7 @@ import { createTcpBalancer, type TcpBalancer } from './expose/tcp-balancer.js';
 import { createFileLogSink, type LogSink, type LogStream } from './logs/log-sink.js';
 import { EndpointRegistry } from './registry/registry.js';
 import { isDeepStrictEqual } from 'node:util';
+import { createEventLog } from './observe/event-log.js';
 import {
   changedFlagKeys,
   createFlagStore,
@@ -119,7 +120,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let spec = options.loaded.spec;
   const stateDir = options.stateDir ?? join(dir, '.opsloop');
   const clock = options.clock ?? systemClock;
-  const report = options.onEvent ?? (() => {});
+  const eventLog = createEventLog(() => clock.now());
+  const forward = options.onEvent ?? (() => {});
+  // Every event is kept for `opsloop events` and handed to the caller (the CLI prints them).
+  const report: EventListener = (event) => {
+    eventLog.record(event);
+    forward(event);
+  };
   // Every change of a replica's state is a reason for its service's controller to look again.
   const onEvent: EventListener = (event) => {
     report(event);
@@ -326,9 +333,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   /** Secret values handed to replicas, by service: the log redactor masks all of them. */
   const secretValuesByService = new Map<string, SecretValue[]>();
   let redactor: Redactor = createRedactor([]);
+  /** Followers of replica output (`opsloop logs -f`): they get lines after redaction, like the files. */
+  const logFollowers = new Set<(replica: string, stream: LogStream, line: string) => void>();
   const redactingLogs: LogSink = {
     ...logs,
-    line: (replica, stream, line) => logs.line(replica, stream, redactor.redact(line)),
+    line: (replica, stream, line) => {
+      const safe = redactor.redact(line);
+      logs.line(replica, stream, safe);
+      for (const follower of logFollowers) follower(replica, stream, safe);
+    },
   };
 
   /**
@@ -534,6 +547,18 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         flags: flagStore,
         autoscalingHistory: (service) => autoscaling?.history(service),
         rollout: { status: rolloutStatus, action: rolloutAction },
+        events: eventLog,
+        logs: {
+          replicasOf: (service) => {
+            const controller = controllers.get(service);
+            return controller === undefined ? undefined : controller.replicas().map((r) => r.name);
+          },
+          tail: (replica) => logs.tail(replica),
+          follow: (listener) => {
+            logFollowers.add(listener);
+            return () => logFollowers.delete(listener);
+          },
+        },
         secrets: {
           list: async () => (await secrets()).metadata(),
           set: setSecret,
@@ -632,6 +657,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     stop() {
       stopping ??= (async () => {
         autoscaling?.stop();
+        eventLog.close();
         registry.closeWatches();
         // Long-polls of flags end at once, like the registry's watches.
         flagStore?.close();

@@ -10,6 +10,9 @@ import {
 } from '@opsloop/flags';
 import type { Decision } from '../autoscale/autoscaler.js';
 import type { RolloutStatus } from '../reconcile/rollout-status.js';
+import type { LogStream } from '../logs/log-sink.js';
+import type { EventLog } from '../observe/event-log.js';
+import { PassThrough } from 'node:stream';
 import { SecretsError } from '../secrets/errors.js';
 import type { SecretMetadata } from '../secrets/secret-store.js';
 import { ApplyError, describeChange, type ServiceChange } from '../reconcile/spec-diff.js';
@@ -43,6 +46,14 @@ export interface ControlApiOptions {
     list(): Promise<SecretMetadata[]>;
     set(name: string, data: Record<string, string>): Promise<{ secret: SecretMetadata; rolled: string[] }>;
     delete(name: string): Promise<boolean>;
+  };
+  /** The runtime's event log (`GET /v1/events`). */
+  events?: EventLog;
+  /** Replica output of a service (`GET /v1/services/{service}/logs`), already redacted. */
+  logs?: {
+    replicasOf(service: string): string[] | undefined;
+    tail(replica: string): readonly string[];
+    follow(listener: (replica: string, stream: LogStream, line: string) => void): () => void;
   };
   /** Rollout status and commands of a service. */
   rollout?: {
@@ -349,6 +360,72 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
           }
           summaries.set(request, `secret ${name} deleted`);
           return reply.code(204).send();
+        });
+      }
+
+      const eventLog = options.events;
+      if (eventLog !== undefined) {
+        app.get('/v1/events', { config: { roles: READERS } }, async (request) => {
+          const query = parseInput(
+            z.object({
+              after: z.coerce.number().int().min(0).default(0),
+              service: z.string().min(1).max(63).optional(),
+              watch: z.coerce.number().int().min(1).max(60).optional(),
+              limit: z.coerce.number().int().min(1).max(2000).default(500),
+            }),
+            request.query,
+            'query',
+          );
+          if (query.watch !== undefined) {
+            const abort = new AbortController();
+            request.raw.once('close', () => abort.abort());
+            await eventLog.waitFor(query.after, query.watch * 1000, abort.signal);
+          }
+          const events = eventLog
+            .since(query.after)
+            .filter((e) => query.service === undefined || ('service' in e && e.service === query.service))
+            .slice(-query.limit);
+          return { events, last: eventLog.last() };
+        });
+      }
+
+      const logSource = options.logs;
+      if (logSource !== undefined) {
+        app.get('/v1/services/:service/logs', { config: { roles: READERS } }, (request, reply) => {
+          const { service } = parseInput(serviceParams, request.params, 'path');
+          const query = parseInput(
+            z.object({
+              tail: z.coerce.number().int().min(0).max(200).default(50),
+              follow: z.enum(['true', 'false', '1', '0']).default('false'),
+            }),
+            request.query,
+            'query',
+          );
+          const replicas = logSource.replicasOf(service);
+          if (replicas === undefined)
+            throw new ProblemError('resourceNotFound', { detail: `no service named "${service}"` });
+          const out = new PassThrough();
+          // An empty line first: it sends the headers now, so a follower is connected before any output.
+          out.write('\n');
+          const send = (replica: string, stream: LogStream, line: string) =>
+            out.write(`${JSON.stringify({ replica, stream, line })}\n`);
+          for (const replica of replicas)
+            for (const line of logSource.tail(replica).slice(-query.tail)) send(replica, 'stdout', line);
+          if (query.follow === 'true' || query.follow === '1') {
+            // Replicas are `<service>-<ordinal>`: `cart` must not follow `cart-api-1`.
+            const ours = (replica: string) =>
+              replica.startsWith(`${service}-`) && /^\d+$/.test(replica.slice(service.length + 1));
+            const stop = logSource.follow((replica, stream, line) => {
+              if (ours(replica)) send(replica, stream, line);
+            });
+            reply.raw.once('close', () => {
+              stop();
+              out.end();
+            });
+          } else {
+            out.end();
+          }
+          return reply.type('application/x-ndjson').send(out);
         });
       }
 
