@@ -201,3 +201,40 @@ describe('opsloop usage errors', () => {
     expect(stderr).toContain('yaml');
   });
 });
+
+describe('the command tree', () => {
+  it('builds without conflicting options, and every command and subcommand has a description and help', async () => {
+    const { createProgram } = await import('./program.js');
+    const program = createProgram(() => {});
+    const seen: string[] = [];
+    const walk = (command: import('commander').Command, path: string) => {
+      for (const sub of command.commands) {
+        const name = `${path} ${sub.name()}`.trim();
+        seen.push(name);
+        expect(sub.description(), `${name} has no description`).not.toBe('');
+        expect(sub.helpInformation()).toContain('Usage:');
+        walk(sub, name);
+      }
+    };
+    walk(program, '');
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        'up',
+        'apply',
+        'scale',
+        'rollout undo',
+        'flags set',
+        'secrets set',
+        'events',
+        'logs',
+      ]),
+    );
+    // `-f` is the spec file everywhere; following is `-F`.
+    const short = (name: string) =>
+      program.commands
+        .find((c) => c.name() === name)!
+        .options.map((o) => o.short)
+        .filter(Boolean);
+    for (const name of ['events', 'logs', 'apply', 'status']) expect(short(name)).toContain('-f');
+  });
+});

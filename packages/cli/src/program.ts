@@ -213,7 +213,7 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
       'what the runtime did (starts, exits, kills, scaling, rollouts, applies), oldest first (viewer role)',
     )
     .option('--service <name>', 'only events of this service')
-    .option('-f, --follow', 'keep printing new events until Ctrl-C')
+    .option('-F, --follow', 'keep printing new events until Ctrl-C')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .addOption(fileOption())
     .addOption(stateOption())
@@ -229,9 +229,9 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
 
   program
     .command('logs')
-    .description("a service's replica output, secrets masked; -f follows (viewer role)")
+    .description("a service's replica output, secrets masked; --follow follows (viewer role)")
     .argument('<service>')
-    .option('-f, --follow', 'keep printing new lines until Ctrl-C')
+    .option('-F, --follow', 'keep printing new lines until Ctrl-C')
     .addOption(
       new Option('--tail <n>', 'lines per replica to start with')
         .default(50)

@@ -16,7 +16,7 @@ function line(event: z.infer<typeof eventSchema>): string {
   return `${at}  ${type.padEnd(18)} ${detail}`;
 }
 
-/** `opsloop events [--service s] [-f]`: what the runtime did, oldest first; `-f` keeps following (viewer). */
+/** `opsloop events [--service s] [-F]`: what the runtime did, oldest first; `-F` keeps following (viewer). */
 export async function events(options: {
   file: string;
   stateDir?: string;

@@ -5,8 +5,8 @@ import { CliError } from '../cli-error.js';
 import { findRuntime, stateDirFor } from '../control-client.js';
 
 /**
- * `opsloop logs <service> [-f] [--tail n]`: the service's replica output (secrets already masked by the
- * runtime), each line prefixed with its replica; `-f` follows new lines until Ctrl-C (viewer role).
+ * `opsloop logs <service> [-F] [--tail n]`: the service's replica output (secrets already masked by the
+ * runtime), each line prefixed with its replica; `--follow` (`-F`) follows new lines until Ctrl-C (viewer role).
  */
 export async function logs(options: {
   file: string;
