@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -207,7 +208,7 @@ describe('the command tree', () => {
     const { createProgram } = await import('./program.js');
     const program = createProgram(() => {});
     const seen: string[] = [];
-    const walk = (command: import('commander').Command, path: string) => {
+    const walk = (command: Command, path: string) => {
       for (const sub of command.commands) {
         const name = `${path} ${sub.name()}`.trim();
         seen.push(name);
