@@ -25,7 +25,7 @@ export async function scale(options: ScaleOptions): Promise<number> {
   if (!parsed.success) throw new CliError('the control API answered with an unexpected service document');
   const service = parsed.data;
   process.stdout.write(
-    `${service.name} scaled to ${service.desiredReplicas} (${service.readyReplicas} ready now: ${
+    `${service.name} scaled to ${service.desiredReplicas} (${service.readyReplicas} of them ready now; replicas: ${
       service.replicas.map((r) => r.name).join(', ') || 'none'
     })\n`,
   );
