@@ -27,6 +27,12 @@ import { rpcHeaders, type GatewayRequestState } from './request-state.js';
 import { matchRoute, type GatewayRoute } from './route-table.js';
 import { createCatalogReader } from './storefront/catalog-reader.js';
 import { createStorefront } from './storefront/storefront.js';
+import { OpenFeature } from '@openfeature/server-sdk';
+import { flagsFromEnv } from '@opsloop/flags';
+import { randomUUID } from 'node:crypto';
+
+/** The flag that turns order-based recommendations off (a kill switch for the orders service). */
+export const PERSONALISED_RECOMMENDATIONS_FLAG = 'storefront-personalised-recommendations';
 
 export { gatewayConfigSchema };
 
@@ -234,11 +240,24 @@ export function gatewayService(options: GatewayServiceOptions): ServiceOptions<t
       }
 
       registerOrderRoutes(app, { orders, service: config.ORDERS_SERVICE, timeoutMs: config.RPC_TIMEOUT_MS });
+      // Feature flags from the runtime (OpenFeature); without OPSLOOP_FLAGS_URL every flag takes its default.
+      const flagProvider = flagsFromEnv(options.env ?? process.env, { log });
+      const flagDomain = `gateway-${randomUUID()}`;
+      if (flagProvider !== undefined) {
+        // Not awaited: until the first answer, flags evaluate to their code defaults (the gateway starts anyway).
+        void OpenFeature.setProviderAndWait(flagDomain, flagProvider).catch((error: unknown) =>
+          log.warn({ err: error }, 'feature flags unavailable; using defaults'),
+        );
+        closers.push(() => flagProvider.onClose());
+      }
+      const flags = OpenFeature.getClient(flagDomain);
       const storefront = createStorefront({
         catalog: createCatalogReader(cached, config.CATALOG_SERVICE),
         cart,
         orders,
         partTimeoutMs: config.STOREFRONT_PART_TIMEOUT_MS,
+        personalised: (userId) =>
+          flags.getBooleanValue(PERSONALISED_RECOMMENDATIONS_FLAG, true, { targetingKey: userId }),
       });
       app.get('/api/storefront', async (request) => {
         const state = stateOf(request);

@@ -78,6 +78,27 @@ describe('storefront', () => {
     expect(page.degraded).toEqual([]);
   });
 
+  it('with personalised recommendations flagged off, never asks orders (a kill switch), per user', async () => {
+    const seen: string[] = [];
+    const parts = fakes({ orders: 'fail', bought: [1, 4] });
+    const storefront = createStorefront({
+      ...parts,
+      partTimeoutMs: 50,
+      recommendationsLimit: 4,
+      personalised: (userId) => {
+        seen.push(userId);
+        return Promise.resolve(userId !== 'user-off');
+      },
+    });
+    const off = await storefront.build('user-off', {});
+    // Orders fail here: the flagged-off page is not degraded because orders were never on its path.
+    expect(off.degraded).toEqual([]);
+    expect(off.recommendations.map((p) => p.sku)).toEqual(['SKU-1', 'SKU-2', 'SKU-3', 'SKU-4']);
+    const on = await storefront.build('user-on', {});
+    expect(on.degraded).toEqual(['recommendations']);
+    expect(seen).toEqual(['user-off', 'user-on']);
+  });
+
   it('signed in without orders: the first products', async () => {
     const page = await build('user-1', { bought: [] });
     expect(page.recommendations.map((p) => p.sku)).toEqual(['SKU-1', 'SKU-2', 'SKU-3', 'SKU-4']);

@@ -59,6 +59,11 @@ export interface StorefrontOptions {
   recentOrders?: number;
   /** Products scanned for recommendations. */
   candidateProducts?: number;
+  /**
+   * Whether a signed-in caller gets recommendations from their orders (a feature flag: turning it off is a
+   * kill switch that takes the orders service off the storefront's path). Default: always.
+   */
+  personalised?: (userId: string) => Promise<boolean>;
 }
 
 /** Builds the storefront for a caller (anonymous when `userId` is undefined). */
@@ -155,8 +160,11 @@ export function createStorefront(options: StorefrontOptions): StorefrontBuilder 
           : withDeadline(options.partTimeoutMs, (signal) =>
               options.cart.getCart({ userId }, { ...call, signal }).then(cartView),
             );
+      const personal =
+        userId !== undefined &&
+        (await (options.personalised?.(userId) ?? Promise.resolve(true)).catch(() => true));
       const recommendationsPart =
-        userId === undefined
+        userId === undefined || !personal
           ? firstProducts.then((products) => products.slice(0, recommendationsLimit))
           : withDeadline(options.partTimeoutMs, (signal) => recommend(userId, call, signal, firstProducts));
 
