@@ -9,6 +9,7 @@ import { getFlag, listFlags, setFlag } from './commands/flags.js';
 import { deleteSecret, listSecrets, setSecret } from './commands/secrets.js';
 import { rolloutAction, rolloutHistory, rolloutStatus } from './commands/rollout.js';
 import { events } from './commands/events.js';
+import { describeService } from './commands/describe.js';
 import { logs } from './commands/logs.js';
 import { status } from './commands/status.js';
 import { up } from './commands/up.js';
@@ -84,7 +85,8 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
 
   program
     .command('status')
-    .description('show the services and replicas of the running system')
+    .alias('get')
+    .description('show the services and replicas of the running system (also: opsloop get)')
     .addOption(fileOption())
     .addOption(stateOption())
     .addOption(
@@ -205,6 +207,19 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
           }),
         );
       },
+    );
+
+  program
+    .command('describe')
+    .description(
+      'one service in detail: spec (secrets masked), replicas, rollout, autoscaling, events (viewer role)',
+    )
+    .argument('<service>')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((service: string, opts: { file: string; stateDir?: string; output: 'text' | 'json' }) =>
+      run(describeService({ ...opts, service })),
     );
 
   program

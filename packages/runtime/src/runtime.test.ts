@@ -46,7 +46,7 @@ const FLAGS = `flags:
 const SYSTEM = `
   backend:
     command: $COMMAND
-    env: { SERVICE_VERSION: 2.0.0 }
+    env: { SERVICE_VERSION: 2.0.0, API_TOKEN: tok-1234567 }
     probes:
       readiness: { path: /readyz, periodSeconds: 1 }
   front:
@@ -485,6 +485,23 @@ describe('runtime running a system of fake services', () => {
     const logs = await get(`${result.controlUrl}/v1/services/front/logs?tail=3`, auth);
     expect(logs.text.split('\n').filter(Boolean).length).toBeGreaterThan(0);
     expect((await get(`${result.controlUrl}/v1/services/nope/logs`, auth)).status).toBe(404);
+  });
+
+  it('describes a service (spec with sensitive values masked, replicas, rollout, its events) for viewers', async () => {
+    const auth = { authorization: `Bearer ${runtime.adminToken}` };
+    const described = (await get(`${result.controlUrl}/v1/services/backend`, auth)).json() as {
+      spec: { env: Record<string, string> };
+      status: { name: string; replicas: unknown[] };
+      rollout: { complete: boolean };
+      events: { service: string }[];
+    };
+    expect(described.spec.env.SERVICE_VERSION).toBe('2.0.0');
+    expect(described.spec.env.API_TOKEN).not.toContain('tok-1234567');
+    expect(described.status.name).toBe('backend');
+    expect(described.rollout.complete).toBe(true);
+    expect(described.events.length).toBeGreaterThan(0);
+    expect(described.events.every((e) => e.service === 'backend')).toBe(true);
+    expect((await get(`${result.controlUrl}/v1/services/nope`, auth)).status).toBe(404);
   });
 
   it('stop() stops every replica process, closes its addresses and removes the state file', async () => {

@@ -29,6 +29,7 @@ import { RolloutError, ServiceController } from './reconcile/service-controller.
 import { resolveRefs, type ResolvedRefs, type SecretReader } from './secrets/config-refs.js';
 import { materializeFiles } from './secrets/materialize-files.js';
 import { createRedactor, type Redactor, type SecretValue } from './secrets/redactor.js';
+import { redactObject } from './secrets/redact-object.js';
 import { loadSecretKey } from './secrets/secret-key.js';
 import { defaultSecretStorePath, openSecretStore, type SecretStore } from './secrets/secret-store.js';
 import { ApplyError, describeChange, diffSpecs, type ServiceChange } from './reconcile/spec-diff.js';
@@ -547,6 +548,22 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         flags: flagStore,
         autoscalingHistory: (service) => autoscaling?.history(service),
         rollout: { status: rolloutStatus, action: rolloutAction },
+        describe: (name) => {
+          const service = spec.services[name];
+          const controller = controllers.get(name);
+          if (service === undefined || controller === undefined) return undefined;
+          return {
+            // Env values whose names look sensitive, and any injected secret value, are masked.
+            spec: redactObject(service, { redactor }),
+            status: controller.status(balancers.get(name)?.url ?? null),
+            rollout: rolloutStatus(name),
+            autoscaling: autoscaling?.history(name)?.at(-1) ?? null,
+            events: eventLog
+              .since(0)
+              .filter((e) => 'service' in e && e.service === name)
+              .slice(-15),
+          };
+        },
         events: eventLog,
         logs: {
           replicasOf: (service) => {

@@ -55,6 +55,8 @@ export interface ControlApiOptions {
     tail(replica: string): readonly string[];
     follow(listener: (replica: string, stream: LogStream, line: string) => void): () => void;
   };
+  /** Everything about one service for `opsloop describe` (spec with sensitive values masked). */
+  describe?: (service: string) => unknown;
   /** Rollout status and commands of a service. */
   rollout?: {
     status(service: string): RolloutStatus;
@@ -426,6 +428,17 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
             out.end();
           }
           return reply.type('application/x-ndjson').send(out);
+        });
+      }
+
+      const describeService = options.describe;
+      if (describeService !== undefined) {
+        app.get('/v1/services/:service', { config: { roles: READERS } }, (request) => {
+          const { service } = parseInput(serviceParams, request.params, 'path');
+          const described = describeService(service);
+          if (described === undefined)
+            throw new ProblemError('resourceNotFound', { detail: `no service named "${service}"` });
+          return described;
         });
       }
 
