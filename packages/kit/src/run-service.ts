@@ -35,7 +35,18 @@ export async function runService<S extends z.ZodObject = typeof baseConfigSchema
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  if (process.send !== undefined) process.once('disconnect', () => stop('supervisor gone'));
+  if (process.send !== undefined) {
+    process.once('disconnect', () => stop('supervisor gone'));
+    // The runtime's drain notice: it sends it when it takes this replica out of discovery, before SIGTERM.
+    process.on('message', (message: unknown) => {
+      if (
+        typeof message === 'object' &&
+        message !== null &&
+        (message as { type?: unknown }).type === 'opsloop:drain'
+      )
+        service.drain('the supervisor is stopping this replica');
+    });
+  }
   const die = (what: string, error: unknown): never => {
     try {
       log.fatal({ err: error }, what);

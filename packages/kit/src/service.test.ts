@@ -188,6 +188,20 @@ describe('createService: probes', () => {
     await expect(stopping).resolves.toBe(true);
   });
 
+  it('drain(): still serves, but fails readiness and asks every client to close its connection', async () => {
+    const { service } = await demoService();
+    service.app.get('/work', () => ({ ok: true }));
+    const before = await service.app.inject({ method: 'GET', url: '/work' });
+    expect(before.headers.connection).not.toBe('close');
+    service.drain('test');
+    service.drain('again');
+    const during = await service.app.inject({ method: 'GET', url: '/work' });
+    expect(during.statusCode).toBe(200);
+    expect(during.headers.connection).toBe('close');
+    expect((await service.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
+    await expect(service.shutdown('test')).resolves.toBe(true);
+  });
+
   it('answers /readyz 503 on a live connection while draining', async () => {
     const { service } = await demoService({ SHUTDOWN_TIMEOUT_MS: '10000' });
     const hold = deferred();

@@ -59,6 +59,12 @@ export interface Service<C extends BaseConfig = BaseConfig> {
    * `SHUTDOWN_TIMEOUT_MS`, then run shutdown hooks. Resolves to true if everything finished in time.
    */
   shutdown(reason: string): Promise<boolean>;
+  /**
+   * Starts draining while still serving (the supervisor took this replica out of discovery and will stop it
+   * soon): readiness fails and every response asks its client to close the connection, so clients move to
+   * other replicas before the process stops. Idempotent.
+   */
+  drain(reason: string): void;
 }
 
 const INTERNAL_ROUTE = { internal: true } as const;
@@ -201,6 +207,16 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
     return shuttingDown;
   };
 
+  let draining = false;
+  const drain = (reason: string): void => {
+    if (draining) return;
+    draining = true;
+    log.info({ reason }, 'draining: closing keep-alive connections as their requests end');
+    // Busy connections close after their next response (`connection: close`, see onSend). Idle ones are left
+    // to the shutdown: closing them now races a client that is about to reuse one.
+    readiness.drain();
+  };
+
   return {
     name: options.name,
     app,
@@ -208,6 +224,7 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
     log,
     readiness,
     metrics,
+    drain,
     async listen() {
       if (http2Handler !== undefined && http2 === undefined) {
         http2 = createHttp2Cleartext({ handler: http2Handler, log });

@@ -294,7 +294,7 @@ export class ServiceController {
     this.#timer?.cancel();
     await this.#pass.catch(() => undefined);
     // The replicas stay listed (as stopped), so a status after stop still shows what ran.
-    const all = this.#managed.map((m) => m.replica.stop());
+    const all = this.#managed.map((m) => m.replica.stop({ drain: false }));
     await Promise.all([...all, ...[...this.#terminating.values()].map((t) => t.done)]);
   }
 

@@ -121,7 +121,7 @@ export class Replica {
    * Stops for good: leaves discovery first (so no new requests arrive), then SIGTERM, and SIGKILL after the
    * grace period. Resolves once the process is gone.
    */
-  async stop(): Promise<void> {
+  async stop(options: { drain?: boolean } = {}): Promise<void> {
     if (this.#phase === 'stopped') return;
     this.#phase = 'stopping';
     this.#cancelTimers();
@@ -131,7 +131,12 @@ export class Replica {
       return;
     }
     const exited = new Promise<void>((resolve) => this.#exitWaiters.push(resolve));
-    const drainMs = this.#o.spec.drainSeconds * 1000;
+    // Out of discovery now: tell the process (kit services close keep-alive connections as their requests
+    // end, so clients move to other replicas during the drain period). Others ignore the IPC message.
+    const child = this.#child;
+    if (child.connected) child.send({ type: 'opsloop:drain' }, () => undefined);
+    // A whole-system shutdown skips the drain period: no other replica would take the traffic anyway.
+    const drainMs = options.drain === false ? 0 : this.#o.spec.drainSeconds * 1000;
     if (drainMs > 0) {
       // Out of discovery already; requests already routed here finish before the process is asked to stop.
       await new Promise<void>((resolve) => {
