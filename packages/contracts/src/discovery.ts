@@ -19,6 +19,8 @@ export const endpointSchema = z.object({
    * e.g. canary replicas at 10 and stable ones at 90 give the canary 10 % when both have as many replicas.
    */
   weight: z.number().int().min(0).max(10_000).optional(),
+  /** The template revision the replica runs (rollouts split traffic by revision). */
+  revision: z.string().optional(),
 });
 
 /** One ready replica of a service. */

@@ -211,6 +211,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         ...(broker ? { OPSLOOP_BUS_URL: controlUrl, OPSLOOP_BUS_TOKEN: busToken } : {}),
       },
       version: service.env.SERVICE_VERSION ?? 'unversioned',
+      revision,
       ports,
       registry,
       logs: redactingLogs,

@@ -1,3 +1,4 @@
+import { createWeightedRoundRobin } from '@opsloop/kit';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { PROBLEM_CONTENT_TYPE, problemTypes, problemTypeUri } from '@opsloop/contracts';
 import type { EndpointRegistry } from '../registry/registry.js';
@@ -34,12 +35,14 @@ function unavailable(socket: Socket, service: string): void {
 
 /**
  * Exposes a service the way a Kubernetes Service does: one listening address, each new connection sent
- * round-robin to a ready replica from the registry (connections that fail to connect try the next one).
+ * (smooth weighted) round-robin to a ready replica from the registry (connections that fail to connect try the next one).
  * Replicas can restart on new ports while users keep one URL.
  */
 export async function createTcpBalancer(options: TcpBalancerOptions): Promise<TcpBalancer> {
   const host = options.host ?? '127.0.0.1';
-  let next = 0;
+  // Smooth weighted round-robin: equal replicas alternate, and a traffic split (endpoint weights set by the
+  // registry for a rollout) holds per connection; weight 0 gets no new connection.
+  const balancer = createWeightedRoundRobin();
   const sockets = new Set<Socket>();
 
   const server: Server = createServer({ pauseOnConnect: true }, (client) => {
@@ -49,16 +52,12 @@ export async function createTcpBalancer(options: TcpBalancerOptions): Promise<Tc
     const endpoints = options.registry.list(options.service).endpoints;
     const tried = new Set<string>();
     const attempt = () => {
-      const count = endpoints.length;
-      const endpoint = Array.from({ length: count }, (_, i) => endpoints[(next + i) % count]).find(
-        (e) => e !== undefined && !tried.has(e.instance),
-      );
+      const endpoint = balancer.pick(endpoints, tried);
       if (endpoint === undefined) {
         unavailable(client, options.service);
         client.resume();
         return;
       }
-      next = (endpoints.indexOf(endpoint) + 1) % count;
       tried.add(endpoint.instance);
       const target = new URL(endpoint.url);
       const upstream = connect({ host: target.hostname, port: Number(target.port) });

@@ -202,3 +202,54 @@ describe('EndpointRegistry: watch', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe('EndpointRegistry: traffic splits by revision', () => {
+  const at = (instance: string, revision: string): Endpoint => ({
+    instance,
+    url: `http://127.0.0.1:${4000 + Number(instance.slice(-1))}`,
+    version: '1.0.0',
+    revision,
+  });
+
+  it("weights each endpoint by its revision share over that revision's ready endpoints", () => {
+    const registry = new EndpointRegistry();
+    for (const e of [
+      at('web-1', 'stable'),
+      at('web-2', 'stable'),
+      at('web-3', 'stable'),
+      at('web-4', 'canary'),
+    ])
+      registry.set('web', e);
+    const before = registry.list('web').resourceVersion;
+    expect(registry.list('web').endpoints.every((e) => e.weight === undefined)).toBe(true);
+
+    registry.split('web', { stable: 90, canary: 10 });
+    const split = registry.list('web');
+    expect(split.resourceVersion).toBeGreaterThan(before);
+    expect(split.endpoints.map((e) => [e.instance, e.weight])).toEqual([
+      ['web-1', 3000],
+      ['web-2', 3000],
+      ['web-3', 3000],
+      ['web-4', 1000],
+    ]);
+    // Shares hold whatever the counts: a second canary replica halves each canary weight.
+    registry.set('web', at('web-5', 'canary'));
+    expect(
+      registry
+        .list('web')
+        .endpoints.filter((e) => e.revision === 'canary')
+        .map((e) => e.weight),
+    ).toEqual([500, 500]);
+    // A revision the split does not name gets nothing new.
+    registry.split('web', { canary: 100 });
+    expect(
+      registry
+        .list('web')
+        .endpoints.filter((e) => e.revision === 'stable')
+        .map((e) => e.weight),
+    ).toEqual([0, 0, 0]);
+    registry.split('web', undefined);
+    expect(registry.list('web').endpoints.every((e) => e.weight === undefined)).toBe(true);
+    expect(() => registry.split('web', { stable: 120 })).toThrow(RangeError);
+  });
+});

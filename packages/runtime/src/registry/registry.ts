@@ -7,6 +7,8 @@ import type { Endpoint, EndpointList } from '@opsloop/contracts';
  */
 export class EndpointRegistry {
   readonly #services = new Map<string, { version: number; endpoints: Map<string, Endpoint> }>();
+  /** Traffic splits: per service, the percentage of new requests each revision gets. */
+  readonly #splits = new Map<string, Record<string, number>>();
   readonly #waiters = new Map<string, Set<() => void>>();
   #version = 0;
 
@@ -29,9 +31,39 @@ export class EndpointRegistry {
   /** Adds or updates a ready endpoint. */
   set(service: string, endpoint: Endpoint): void {
     const current = this.#entry(service).endpoints.get(endpoint.instance);
-    if (current && current.url === endpoint.url && current.version === endpoint.version) return;
+    if (
+      current &&
+      current.url === endpoint.url &&
+      current.version === endpoint.version &&
+      current.revision === endpoint.revision
+    )
+      return;
     this.#entry(service).endpoints.set(endpoint.instance, endpoint);
     this.#changed(service);
+  }
+
+  /**
+   * Splits a service's new requests between revisions by percentage (`{ <stable>: 90, <canary>: 10 }`), or
+   * removes the split (every ready endpoint equal). Each endpoint of a revision then carries
+   * `weight = 100 × percent / (ready endpoints of that revision)`, so the split holds whatever the replica
+   * counts; a revision at 0 % gets no new requests (its endpoints stay listed, weight 0). Revisions not named
+   * get 0. Watchers see the change like any other.
+   */
+  split(service: string, percentages: Record<string, number> | undefined): void {
+    if (percentages === undefined) {
+      if (this.#splits.delete(service)) this.#changed(service);
+      return;
+    }
+    for (const [revision, percent] of Object.entries(percentages))
+      if (!Number.isFinite(percent) || percent < 0 || percent > 100)
+        throw new RangeError(`traffic split of ${service}: ${revision} must get 0–100 %, not ${percent}`);
+    this.#splits.set(service, { ...percentages });
+    this.#changed(service);
+  }
+
+  /** The current split of a service, if any. */
+  splitOf(service: string): Readonly<Record<string, number>> | undefined {
+    return this.#splits.get(service);
   }
 
   /** Removes an endpoint (not ready, draining or gone). */
@@ -45,7 +77,17 @@ export class EndpointRegistry {
     const endpoints = entry
       ? [...entry.endpoints.values()].sort((a, b) => a.instance.localeCompare(b.instance))
       : [];
-    return { service, resourceVersion: entry?.version ?? 0, endpoints };
+    const split = this.#splits.get(service);
+    if (split === undefined) return { service, resourceVersion: entry?.version ?? 0, endpoints };
+    const perRevision = new Map<string, number>();
+    for (const e of endpoints)
+      perRevision.set(e.revision ?? '', (perRevision.get(e.revision ?? '') ?? 0) + 1);
+    const weighted = endpoints.map((e) => {
+      const percent = split[e.revision ?? ''] ?? 0;
+      const count = perRevision.get(e.revision ?? '') ?? 1;
+      return { ...e, weight: Math.round((100 * percent) / count) };
+    });
+    return { service, resourceVersion: entry?.version ?? 0, endpoints: weighted };
   }
 
   /**

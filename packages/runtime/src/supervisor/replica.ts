@@ -32,6 +32,8 @@ export interface ReplicaOptions {
   /** Environment of the process (the runtime composes it). */
   env: Record<string, string>;
   version: string;
+  /** The template revision it runs, published with its endpoint (traffic splits go by revision). */
+  revision?: string;
   ports: PortAllocator;
   registry: EndpointRegistry;
   logs: LogSink;
@@ -360,7 +362,12 @@ export class Replica {
     this.#ready = ready;
     if (ready && this.#port !== null) {
       const url = `http://127.0.0.1:${this.#port}`;
-      this.#o.registry.set(this.service, { instance: this.name, url, version: this.#o.version });
+      this.#o.registry.set(this.service, {
+        instance: this.name,
+        url,
+        version: this.#o.version,
+        ...(this.#o.revision === undefined ? {} : { revision: this.#o.revision }),
+      });
       this.#o.onEvent({ type: 'replica-ready', replica: this.name, service: this.service, url });
       for (const wake of this.#readyWaiters.splice(0)) wake();
     } else {
