@@ -29,6 +29,7 @@ import { createCatalogReader } from './storefront/catalog-reader.js';
 import { createStorefront } from './storefront/storefront.js';
 import { OpenFeature } from '@openfeature/server-sdk';
 import { flagsFromEnv } from '@opsloop/flags';
+import { loadBalancingFromEnv } from '@opsloop/kit';
 import { randomUUID } from 'node:crypto';
 
 /** The flag that turns order-based recommendations off (a kill switch for the orders service). */
@@ -148,6 +149,8 @@ export function gatewayService(options: GatewayServiceOptions): ServiceOptions<t
         timeoutMs: config.UPSTREAM_TIMEOUT_MS,
         retries: config.UPSTREAM_RETRIES,
         registry: metrics.registry,
+        // LB_POLICY, LB_OUTLIER_* (least-request with outlier ejection unless set otherwise).
+        loadBalancing: loadBalancingFromEnv(config),
       });
       const cache = createResponseCache({
         maxEntries: config.CACHE_MAX_ENTRIES,
