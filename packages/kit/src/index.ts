@@ -54,3 +54,4 @@ export { createStaticResolver, parseStaticEndpoints } from './discovery/adapters
 export { createResolverFromConfig } from './discovery/adapters/resolver-from-config.js';
 export { systemClock, createManualClock, type Clock, type ManualClock, type TimerHandle } from './clock.js';
 export { isProcessAlive, tryPidLock, type PidLock } from './pid-lock.js';
+export { createSeededRandom } from './seeded-random.js';

@@ -265,7 +265,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           const controller = controllers.get(name);
           if (controller === undefined || changes.some((c) => c.action !== 'flags' && c.service === name))
             continue;
-          const extra = await resolveInjected(name, service, next);
+          const extra = await resolveInjected(name, service, next, !dryRun);
           const revision = templateRevision(service, extra);
           if (revision === controller.revision) continue;
           rolled.push({ name, service, extra });
@@ -332,8 +332,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
   /** What each service revision injects (env, files dir), keyed `<service>@<revision>`. */
   const resolvedByRevision = new Map<string, { env: Record<string, string>; filesDir?: string }>();
-  /** Secret values handed to replicas, by service: the log redactor masks all of them. */
-  const secretValuesByService = new Map<string, SecretValue[]>();
+  /** Secret values handed to replicas during this run: the log redactor masks all of them. */
+  const injectedSecrets = new Map<string, SecretValue>();
   let redactor: Redactor = createRedactor([]);
   /** Followers of replica output (`opsloop logs -f`): they get lines after redaction, like the files. */
   const logFollowers = new Set<(replica: string, stream: LogStream, line: string) => void>();
@@ -351,11 +351,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
    * files (under `<state>/files/<service>/<revision>`), and returns the revision extra: secret revisions
    * (never values) and the config map data used, so a rotated secret or changed config map rolls the service.
    */
-  async function resolveInjected(name: string, service: ServiceSpec, of: SystemSpec): Promise<string> {
-    if (service.inject.length === 0) {
-      secretValuesByService.delete(name);
-      return '';
-    }
+  async function resolveInjected(
+    name: string,
+    service: ServiceSpec,
+    of: SystemSpec,
+    commit = true,
+  ): Promise<string> {
+    if (service.inject.length === 0) return '';
     const store = service.inject.some((ref) => ref.secret !== undefined) ? await secrets() : noSecrets;
     const resolved: ResolvedRefs = resolveRefs(service.inject, {
       service: name,
@@ -369,6 +371,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       secrets: resolved.secretRevisions,
       configMaps: Object.fromEntries(usedMaps.map((m) => [m, of.configMaps[m]?.data ?? null])),
     });
+    // A dry run only needs the revision: no files written, nothing remembered.
+    if (!commit) return extra;
     const revision = templateRevision(service, extra);
     let filesDir: string | undefined;
     if (resolved.files.length > 0) {
@@ -376,8 +380,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       await materializeFiles(filesDir, resolved.files);
     }
     resolvedByRevision.set(`${name}@${revision}`, { env: resolved.env, ...(filesDir ? { filesDir } : {}) });
-    secretValuesByService.set(name, resolved.secretValues);
-    redactor = createRedactor([...secretValuesByService.values()].flat());
+    // Every value ever injected stays masked: replicas of an older revision may still print the old one.
+    let added = false;
+    for (const value of resolved.secretValues) {
+      const key = `${value.name}\u0000${value.value}`;
+      if (injectedSecrets.has(key)) continue;
+      injectedSecrets.set(key, value);
+      added = true;
+    }
+    if (added) redactor = createRedactor([...injectedSecrets.values()]);
     return extra;
   }
 

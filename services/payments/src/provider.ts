@@ -1,3 +1,4 @@
+import { createSeededRandom } from '@opsloop/kit';
 import { randomUUID } from 'node:crypto';
 
 /** Largest simulated latency of one provider call (one minute). */
@@ -72,17 +73,8 @@ export class InvalidProviderSettings extends RangeError {
   override readonly name = 'InvalidProviderSettings';
 }
 
-/** A deterministic random source (mulberry32) for tests and reproducible fault runs. */
-export function createSeededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A deterministic random source for tests and reproducible fault runs (the kit's). */
+export { createSeededRandom };
 
 function checkSettings(settings: ProviderSettings): ProviderSettings {
   const { latencyMs, failureRate, declineRate } = settings;

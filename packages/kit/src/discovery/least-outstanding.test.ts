@@ -1,3 +1,4 @@
+import { createSeededRandom } from '../seeded-random.js';
 import type { Endpoint } from '@opsloop/contracts';
 import { describe, expect, it } from 'vitest';
 import { createLeastOutstanding } from './least-outstanding.js';
@@ -14,18 +15,6 @@ const endpoint = (instance: string, weight?: number): Endpoint => ({
 function scripted(values: number[]): () => number {
   let i = 0;
   return () => values[i++ % values.length]!;
-}
-
-/** A small seeded generator (mulberry32), so a "random" run is the same every time. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const abc = [endpoint('a'), endpoint('b'), endpoint('c')];
@@ -58,7 +47,7 @@ describe('createLeastOutstanding', () => {
   });
 
   it('keeps new requests off an endpoint with many outstanding (more than two: power of two choices)', () => {
-    const balancer = createLeastOutstanding({ random: seeded(7) });
+    const balancer = createLeastOutstanding({ random: createSeededRandom(7) });
     // Five requests stuck on a, as a slow replica accumulates them (pinned there by excluding the others).
     const held = Array.from({ length: 5 }, () => balancer.acquire(abc, new Set(['b', 'c']))!);
     expect(balancer.outstanding('a')).toBe(5);
@@ -98,7 +87,7 @@ describe('createLeastOutstanding', () => {
 
   it('is deterministic for a given random source', () => {
     const run = () => {
-      const balancer = createLeastOutstanding({ random: seeded(42) });
+      const balancer = createLeastOutstanding({ random: createSeededRandom(42) });
       const held: Lease[] = [];
       return Array.from({ length: 50 }, (_, i) => {
         const lease = balancer.acquire([...abc, endpoint('d')])!;
@@ -138,7 +127,7 @@ describe('createLeastOutstanding', () => {
   });
 
   it('gives a weight-0 endpoint nothing', () => {
-    const balancer = createLeastOutstanding({ random: seeded(1) });
+    const balancer = createLeastOutstanding({ random: createSeededRandom(1) });
     const list = [endpoint('drain', 0), endpoint('b'), endpoint('c'), endpoint('d')];
     for (let i = 0; i < 200; i++) {
       const lease = balancer.acquire(list)!;
@@ -148,7 +137,7 @@ describe('createLeastOutstanding', () => {
   });
 
   it('skips excluded instances; undefined when none is left', () => {
-    const balancer = createLeastOutstanding({ random: seeded(3) });
+    const balancer = createLeastOutstanding({ random: createSeededRandom(3) });
     for (let i = 0; i < 20; i++) {
       const lease = balancer.acquire(abc, new Set(['a', 'c']))!;
       expect(lease.endpoint.instance).toBe('b');
