@@ -260,7 +260,9 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
 
   const rollout = program
     .command('rollout')
-    .description('rolling updates of a service: status, history, pause, resume, undo, restart');
+    .description(
+      'rollouts of a service (rolling, blue-green, canary): status, history, pause, resume, promote, abort, undo, restart',
+    );
   rollout
     .command('status')
     .description('revision and progress of the rollout (viewer role)')
@@ -281,8 +283,9 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
       run(rolloutHistory({ ...opts, service })),
     );
   for (const [action, description] of [
-    ['pause', 'hold a rolling update where it is (operator role)'],
-    ['resume', 'go on with a paused rolling update (operator role)'],
+    ['pause', 'hold a rollout where it is: no replacement, no canary step, no promotion (operator role)'],
+    ['resume', 'go on with a paused rollout (operator role)'],
+    ['abort', 'stop a blue-green or canary rollout and go back to the stable revision (operator role)'],
     ['restart', 'replace every replica with a fresh one, one by one (operator role)'],
   ] as const) {
     rollout
@@ -295,6 +298,18 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
         run(rolloutAction({ ...opts, service, action })),
       );
   }
+  rollout
+    .command('promote')
+    .description(
+      'blue-green: switch traffic to the new revision; canary: go to the next step now, or --full to promote (operator role)',
+    )
+    .argument('<service>')
+    .option('--full', 'canary: skip the remaining steps and analyses')
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((service: string, opts: { file: string; stateDir?: string; full?: boolean }) =>
+      run(rolloutAction({ ...opts, service, action: opts.full === true ? 'promote-full' : 'promote' })),
+    );
   rollout
     .command('undo')
     .description('roll back to the previous revision, or --to-revision (operator role)')

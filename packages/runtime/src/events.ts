@@ -18,6 +18,20 @@ export type RuntimeEvent =
   | { type: 'rollout-blocked'; service: string; reason: string }
   | { type: 'spec-applied'; changes: string[] }
   | { type: 'rollout-action'; service: string; action: string }
+  | { type: 'rollout-step'; service: string; revision: string; weight: number; step: number; of: number }
+  | {
+      type: 'rollout-analysis';
+      service: string;
+      revision: string;
+      weight: number;
+      verdict: 'pass' | 'fail' | 'inconclusive';
+      /** One line per check, with its numbers. */
+      summary: string;
+    }
+  | { type: 'rollout-paused'; service: string; revision: string; reason: string }
+  | { type: 'rollout-promoted'; service: string; revision: string; from: string }
+  | { type: 'rollout-aborted'; service: string; revision: string; from: string; reason: string }
+  | { type: 'release-group'; group: string; phase: string; message: string }
   | { type: 'autoscaled'; service: string; from: number; to: number; reason: string }
   | { type: 'autoscaling-error'; service: string; message: string }
   | { type: 'control-api'; url: string };

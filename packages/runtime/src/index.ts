@@ -25,7 +25,18 @@ export {
   type RolloutTarget,
 } from './reconcile/plan-rollout.js';
 export { templateRevision } from './reconcile/service-controller.js';
-export type { RolloutStatus } from './reconcile/rollout-status.js';
+export type { RolloutStatus, RolloutActionName } from './reconcile/rollout-status.js';
+export type { ProgressStatus, AnalysisRecord } from './reconcile/progressive-rollout.js';
+export type { RolloutOutcome } from './reconcile/service-controller.js';
+export {
+  judgeCanary,
+  type Judgement,
+  type JudgeOptions,
+  type Check,
+  type Verdict,
+} from './analysis/judge-canary.js';
+export { fisherGreaterPValue, mannWhitneyGreater } from './analysis/statistics.js';
+export { trafficSampleOf, type TrafficSample } from './analysis/traffic-sample.js';
 export type { LogStream } from './logs/log-sink.js';
 export { RestartBackoff, type BackoffOptions } from './supervisor/backoff.js';
 export { ProbeTracker, type ProbeThresholds } from './supervisor/probe-tracker.js';

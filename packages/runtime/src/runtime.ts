@@ -24,7 +24,7 @@ import {
 } from '@opsloop/flags';
 import { request as httpRequest } from 'undici';
 import { createAutoscalingLoop, type AutoscalingLoop } from './autoscale/autoscaling-loop.js';
-import type { RolloutStatus } from './reconcile/rollout-status.js';
+import type { RolloutActionName, RolloutStatus } from './reconcile/rollout-status.js';
 import { RolloutError, ServiceController } from './reconcile/service-controller.js';
 import { resolveRefs, type ResolvedRefs, type SecretReader } from './secrets/config-refs.js';
 import { materializeFiles } from './secrets/materialize-files.js';
@@ -33,6 +33,10 @@ import { redactObject } from './secrets/redact-object.js';
 import { loadSecretKey } from './secrets/secret-key.js';
 import { defaultSecretStorePath, openSecretStore, type SecretStore } from './secrets/secret-store.js';
 import { ApplyError, describeChange, diffSpecs, type ServiceChange } from './reconcile/spec-diff.js';
+import { trafficSampleOf, type TrafficSample } from './analysis/traffic-sample.js';
+import { parsePrometheusText } from './metrics/prometheus-text.js';
+import type { ProgressEvent } from './reconcile/progressive-rollout.js';
+import { PREVIEW_SUFFIX } from './registry/registry.js';
 import { templateRevision } from './reconcile/service-controller.js';
 import { startOrder, type ServiceSpec, type SystemSpec } from './spec/schema.js';
 import type { LoadedSpec } from './spec/load-spec.js';
@@ -48,6 +52,9 @@ async function scrapeMetrics(url: string, timeoutMs: number): Promise<string> {
   if (response.statusCode !== 200) throw new Error(`${url} answered ${response.statusCode}`);
   return text;
 }
+
+const withoutSpec = <T extends { spec: unknown }>({ spec: _spec, ...rest }: T): Omit<T, 'spec'> => rest;
+const withoutKind = <T extends { kind: string }>({ kind: _kind, ...rest }: T): Omit<T, 'kind'> => rest;
 
 /** Options of {@link createRuntime}. */
 export interface RuntimeOptions {
@@ -87,6 +94,10 @@ export interface Runtime {
   readonly adminToken: string;
   /** Makes `spec` the desired state (see `opsloop apply`); resolves with what changes. */
   apply(spec: SystemSpec, options?: { dryRun?: boolean }): Promise<ServiceChange[]>;
+  /** A service's rollout (`opsloop rollout status`); throws ScaleError for an unknown service. */
+  rolloutStatus(service: string): RolloutStatus;
+  /** `opsloop rollout <action>` of a service. */
+  rolloutAction(service: string, action: RolloutActionName, toRevision?: string): Promise<RolloutStatus>;
 }
 
 const DEFAULT_INHERITED_ENV = [
@@ -221,19 +232,38 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     });
   }
 
-  /** Opens the stable loopback address of an exposed service (a TCP balancer over its ready replicas). */
-  async function expose(name: string, port: number): Promise<void> {
-    try {
-      const balancer = await createTcpBalancer({ service: name, registry, port });
-      balancers.set(name, balancer);
-      onEvent({ type: 'service-exposed', service: name, url: balancer.url });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new Error(
-        code === 'EADDRINUSE'
-          ? `${name}: cannot expose on 127.0.0.1:${port}: the port is in use (set services.${name}.expose.port to another port, or 0 for any free port)`
-          : `${name}: cannot expose: ${error instanceof Error ? error.message : String(error)}`,
-      );
+  /**
+   * Opens the stable loopback address of an exposed service (a TCP balancer over its ready replicas), and
+   * its preview address when `expose.previewPort` is set (a blue-green rollout's new revision only).
+   */
+  async function expose(
+    name: string,
+    exposed: { port: number; previewPort?: number | undefined },
+  ): Promise<void> {
+    const open = async (discovery: string, port: number, field: string) => {
+      try {
+        const balancer = await createTcpBalancer({ service: discovery, registry, port });
+        balancers.set(discovery, balancer);
+        onEvent({ type: 'service-exposed', service: discovery, url: balancer.url });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new Error(
+          code === 'EADDRINUSE'
+            ? `${name}: cannot expose on 127.0.0.1:${port}: the port is in use (set services.${name}.expose.${field} to another port, or 0 for any free port)`
+            : `${name}: cannot expose: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    };
+    await open(name, exposed.port, 'port');
+    if (exposed.previewPort !== undefined)
+      await open(`${name}${PREVIEW_SUFFIX}`, exposed.previewPort, 'previewPort');
+  }
+
+  /** Closes a service's exposed addresses (its own and its preview's). */
+  async function unexpose(name: string): Promise<void> {
+    for (const key of [name, `${name}${PREVIEW_SUFFIX}`]) {
+      await balancers.get(key)?.close();
+      balancers.delete(key);
     }
   }
 
@@ -289,16 +319,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           if (change.action === 'delete') {
             const controller = controllers.get(change.service);
             controllers.delete(change.service);
-            await balancers.get(change.service)?.close();
-            balancers.delete(change.service);
+            await unexpose(change.service);
             void controller?.stop();
             continue;
           }
           if (service === undefined) continue;
           if (!isDeepStrictEqual(before?.expose, service.expose)) {
-            await balancers.get(change.service)?.close();
-            balancers.delete(change.service);
-            if (service.expose !== undefined) await expose(change.service, service.expose.port);
+            await unexpose(change.service);
+            if (service.expose !== undefined) await expose(change.service, service.expose);
           }
           if (rolled.some((r) => r.name === change.service)) continue;
           const extra = await resolveInjected(change.service, service, next);
@@ -435,14 +463,30 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       status.updatedReplicas === status.desiredReplicas &&
       counted.length === status.desiredReplicas &&
       counted.every((r) => r.ready && r.revision === status.revision);
+    const progress = controller.progress();
+    const outcome = controller.outcome;
+    const previewList = registry.list(`${name}${PREVIEW_SUFFIX}`);
     return {
       service: name,
+      strategy: controller.spec.strategy.type,
       revision: controller.revision,
+      stableRevision: controller.stableRevision,
       desiredReplicas: status.desiredReplicas,
       updatedReplicas: status.updatedReplicas ?? 0,
       readyReplicas: status.readyReplicas,
       paused: controller.paused,
       complete,
+      ...(progress === undefined ? {} : { progress }),
+      ...(outcome === undefined ? {} : { lastOutcome: withoutSpec(outcome) }),
+      ...(progress?.strategy === 'BlueGreen'
+        ? {
+            preview: {
+              discovery: `${name}${PREVIEW_SUFFIX}`,
+              url: balancers.get(`${name}${PREVIEW_SUFFIX}`)?.url ?? null,
+              endpoints: previewList.endpoints.map((e) => e.url),
+            },
+          }
+        : {}),
       history: controller.history().map((r) => ({ revision: r.revision, at: r.at, cause: r.cause })),
     };
   }
@@ -450,7 +494,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   /** `rollout pause|resume|undo|restart` of a service. */
   async function rolloutAction(
     name: string,
-    action: 'pause' | 'resume' | 'undo' | 'restart',
+    action: RolloutActionName,
     toRevision?: string,
   ): Promise<RolloutStatus> {
     const controller = controllers.get(name);
@@ -459,7 +503,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       throw new ScaleError(`no service named "${name}"`, 'not-found');
     if (action === 'pause') controller.pause();
     else if (action === 'resume') await controller.resume();
-    else if (action === 'undo') {
+    else if (action === 'promote' || action === 'promote-full' || action === 'abort') {
+      try {
+        if (action === 'abort') await controller.abort('aborted by request');
+        else await controller.promote(action === 'promote-full');
+      } catch (error) {
+        if (error instanceof RolloutError) throw new ScaleError(error.message, 'invalid');
+        throw error;
+      }
+    } else if (action === 'undo') {
       try {
         const target = await controller.undo(toRevision);
         // The rolled-back template is the desired state now (as after `kubectl rollout undo`).
@@ -482,6 +534,33 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     return rolloutStatus(name);
   }
 
+  /** What each replica served so far, from its /metrics (canary analysis); a failed scrape fails it all. */
+  async function measureReplicas(replicas: Replica[]): Promise<Map<string, TrafficSample>> {
+    const samples = await Promise.all(
+      replicas.map(async (replica) => {
+        const url = replica.status().url;
+        if (url === null) throw new Error(`${replica.name} has no address`);
+        const text = await scrapeMetrics(`${url}/metrics`, 2_000);
+        return [replica.name, trafficSampleOf(parsePrometheusText(text))] as const;
+      }),
+    );
+    return new Map(samples);
+  }
+
+  function reportProgress(service: string, event: ProgressEvent): void {
+    if (event.kind === 'step') report({ type: 'rollout-step', service, ...withoutKind(event) });
+    else if (event.kind === 'paused') report({ type: 'rollout-paused', service, ...withoutKind(event) });
+    else
+      report({
+        type: 'rollout-analysis',
+        service,
+        revision: event.revision,
+        weight: event.weight,
+        verdict: event.judgement.verdict,
+        summary: event.judgement.checks.map((c) => `${c.name} ${c.verdict}: ${c.detail}`).join('; '),
+      });
+  }
+
   function makeController(name: string, service: ServiceSpec, extra = ''): ServiceController {
     const controller = new ServiceController({
       name,
@@ -490,6 +569,31 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       makeReplica: (ordinal, template, revision) => makeReplica(name, ordinal, template, revision),
       clock,
       onBlocked: (reason) => report({ type: 'rollout-blocked', service: name, reason }),
+      split: (percentages) => registry.split(name, percentages),
+      preview: (revision) => registry.setPreview(name, revision),
+      measure: measureReplicas,
+      onProgress: (event) => reportProgress(name, event),
+      onOutcome: (outcome) => {
+        if (outcome.result === 'promoted') {
+          report({
+            type: 'rollout-promoted',
+            service: name,
+            revision: outcome.revision,
+            from: outcome.other,
+          });
+          return;
+        }
+        // Rolled back: the stable template is the desired state again (as after `rollout undo`).
+        if (spec.services[name] !== undefined)
+          spec = { ...spec, services: { ...spec.services, [name]: outcome.spec } };
+        report({
+          type: 'rollout-aborted',
+          service: name,
+          revision: outcome.revision,
+          from: outcome.other,
+          reason: outcome.reason ?? 'aborted',
+        });
+      },
     });
     controllers.set(name, controller);
     return controller;
@@ -513,6 +617,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const runtime: Runtime = {
     adminToken,
     apply: (next, applyOptions) => apply(next, applyOptions?.dryRun ?? false),
+    rolloutStatus,
+    rolloutAction,
     shutdownRequested,
     status,
     async start(timeoutMs = 60_000) {
@@ -605,7 +711,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       for (const [name, service] of Object.entries(spec.services)) {
         if (service.expose === undefined) continue;
         try {
-          await expose(name, service.expose.port);
+          await expose(name, service.expose);
         } catch (error) {
           await runtime.stop();
           throw error;

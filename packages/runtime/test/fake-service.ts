@@ -36,6 +36,8 @@ process.on('SIGTERM', () => {
 if (process.channel) process.on('disconnect', () => process.exit(0));
 
 let served = 0;
+let failed = 0;
+const errorEvery = Number(env.ERROR_RATE ?? 0) > 0 ? Math.round(1 / Number(env.ERROR_RATE)) : 0;
 const server = createServer((request, response) => {
   const path = (request.url ?? '/').split('?')[0];
   if (path === '/metrics') {
@@ -44,10 +46,14 @@ const server = createServer((request, response) => {
     response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
     const lines = [
       '# TYPE http_server_request_duration_seconds histogram',
-      'http_server_request_duration_seconds_bucket{le="0.01"} ' + served,
-      'http_server_request_duration_seconds_bucket{le="+Inf"} ' + served,
-      'http_server_request_duration_seconds_sum ' + served * 0.001,
-      'http_server_request_duration_seconds_count ' + served,
+      'http_server_request_duration_seconds_bucket{status="200",le="0.01"} ' + (served - failed),
+      'http_server_request_duration_seconds_bucket{status="200",le="+Inf"} ' + (served - failed),
+      'http_server_request_duration_seconds_sum{status="200"} ' + (served - failed) * 0.001,
+      'http_server_request_duration_seconds_count{status="200"} ' + (served - failed),
+      'http_server_request_duration_seconds_bucket{status="500",le="0.01"} ' + failed,
+      'http_server_request_duration_seconds_bucket{status="500",le="+Inf"} ' + failed,
+      'http_server_request_duration_seconds_sum{status="500"} ' + failed * 0.001,
+      'http_server_request_duration_seconds_count{status="500"} ' + failed,
       '# TYPE process_cpu_seconds_total counter',
       'process_cpu_seconds_total ' + (cpu.user + cpu.system) / 1e6,
     ];
@@ -63,6 +69,12 @@ const server = createServer((request, response) => {
   if (path === '/readyz') {
     response.writeHead(env.FAIL_READINESS === '1' ? 503 : 200, { 'content-type': 'application/json' });
     response.end('{"status":"ready"}');
+    return;
+  }
+  if (errorEvery > 0 && served % errorEvery === 0) {
+    failed++;
+    response.writeHead(500, { 'content-type': 'application/json' });
+    response.end('{"error":"injected"}');
     return;
   }
   response.writeHead(200, { 'content-type': 'application/json' });

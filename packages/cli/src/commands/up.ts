@@ -46,6 +46,18 @@ function describe(event: RuntimeEvent): string | undefined {
       return `${event.service} autoscaling: ${event.message}`;
     case 'rollout-blocked':
       return `${event.service} rollout blocked: ${event.reason}`;
+    case 'rollout-step':
+      return `${event.service}: canary ${event.revision} at ${event.weight} % (step ${event.step}/${event.of})`;
+    case 'rollout-analysis':
+      return `${event.service}: analysis of ${event.revision} at ${event.weight} %: ${event.verdict} (${event.summary})`;
+    case 'rollout-paused':
+      return `${event.service}: rollout of ${event.revision} paused: ${event.reason}`;
+    case 'rollout-promoted':
+      return `${event.service}: ${event.revision} promoted (replaces ${event.from})`;
+    case 'rollout-aborted':
+      return `${event.service}: rollout of ${event.from} aborted, back to ${event.revision}: ${event.reason}`;
+    case 'release-group':
+      return `release ${event.group}: ${event.phase}: ${event.message}`;
     case 'service-scaled':
       return `${event.service} scaled from ${event.from} to ${event.to} replicas`;
     case 'service-exposed':

@@ -225,6 +225,8 @@ describe('control API', () => {
   it('rejects a service name longer than 63 characters', async () => {
     const response = await get(`/v1/endpoints/${'a'.repeat(64)}`, ADMIN);
     expect(response.statusCode).toBe(400);
+    expect((await get(`/v1/endpoints/${'a'.repeat(63)}.preview`, ADMIN)).statusCode).toBe(200);
+    expect((await get('/v1/endpoints/web.other', ADMIN)).statusCode).toBe(400);
   });
 });
 

@@ -9,7 +9,7 @@ import {
   type FlagStore,
 } from '@opsloop/flags';
 import type { Decision } from '../autoscale/autoscaler.js';
-import type { RolloutStatus } from '../reconcile/rollout-status.js';
+import type { RolloutActionName, RolloutStatus } from '../reconcile/rollout-status.js';
 import type { LogStream } from '../logs/log-sink.js';
 import type { EventLog } from '../observe/event-log.js';
 import { PassThrough } from 'node:stream';
@@ -60,11 +60,7 @@ export interface ControlApiOptions {
   /** Rollout status and commands of a service. */
   rollout?: {
     status(service: string): RolloutStatus;
-    action(
-      service: string,
-      action: 'pause' | 'resume' | 'undo' | 'restart',
-      toRevision?: string,
-    ): Promise<RolloutStatus>;
+    action(service: string, action: RolloutActionName, toRevision?: string): Promise<RolloutStatus>;
   };
   /** The autoscaler's decisions of a service (undefined when it is not autoscaled). */
   autoscalingHistory?: (service: string) => Decision[] | undefined;
@@ -170,7 +166,12 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
 
       app.get('/v1/endpoints/:service', { config: { roles: [...READERS, 'discovery'] } }, async (request) => {
         const { service } = parseInput(
-          z.object({ service: z.string().min(1).max(63) }),
+          // A service name, or `<service>.preview`: a blue-green rollout's preview name.
+          z.object({
+            service: z
+              .string()
+              .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.preview)?$/, 'expected a service name'),
+          }),
           request.params,
           'path',
         );
@@ -465,8 +466,8 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
           async (request) => {
             const { service, action } = parseInput(
               serviceParams.extend({
-                action: z.enum(['pause', 'resume', 'undo', 'restart'], {
-                  error: 'expected pause, resume, undo or restart',
+                action: z.enum(['pause', 'resume', 'undo', 'restart', 'promote', 'promote-full', 'abort'], {
+                  error: 'expected pause, resume, undo, restart, promote, promote-full or abort',
                 }),
               }),
               request.params,

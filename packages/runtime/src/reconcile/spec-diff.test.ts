@@ -97,8 +97,15 @@ describe('spec validation of rollouts', () => {
       spec(`
   catalog:
     command: [node, catalog.js]
-    strategy: { type: BlueGreen }
+    strategy: { type: Recreate }
 `),
-    ).toThrow(/services\.catalog\.strategy/);
+    ).toThrow(/services\.catalog\.strategy.*RollingUpdate, BlueGreen or Canary/);
+    expect(() =>
+      spec(`
+  catalog:
+    command: [node, catalog.js]
+    strategy: { type: Canary, canary: { steps: [50, 10] } }
+`),
+    ).toThrow(/services\.catalog\.strategy\.canary\.steps: expected increasing percentages/);
   });
 });

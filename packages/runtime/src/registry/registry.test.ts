@@ -253,3 +253,22 @@ describe('EndpointRegistry: traffic splits by revision', () => {
     expect(() => registry.split('web', { stable: 120 })).toThrow(RangeError);
   });
 });
+
+describe('EndpointRegistry: preview names', () => {
+  it('resolves <service>.preview to the preview revision only, and wakes its watchers', async () => {
+    const registry = new EndpointRegistry();
+    registry.set('web', { ...endpoint('web-1', 4001), revision: 'blue' });
+    registry.set('web', { ...endpoint('web-2', 4002), revision: 'green' });
+    expect(registry.list('web.preview').endpoints).toEqual([]);
+    const known = registry.list('web.preview').resourceVersion;
+    const watched = registry.watch('web.preview', known, 5_000);
+    registry.setPreview('web', 'green');
+    const list = await watched;
+    expect(list.service).toBe('web.preview');
+    expect(list.endpoints.map((e) => e.instance)).toEqual(['web-2']);
+    // The service's own list is unchanged: both revisions.
+    expect(registry.list('web').endpoints).toHaveLength(2);
+    registry.setPreview('web', undefined);
+    expect(registry.list('web.preview').endpoints).toEqual([]);
+  });
+});

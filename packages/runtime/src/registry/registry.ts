@@ -1,5 +1,11 @@
 import type { Endpoint, EndpointList } from '@opsloop/contracts';
 
+/** `<service>.preview` lists a blue-green rollout's new revision only (service names cannot hold a dot). */
+export const PREVIEW_SUFFIX = '.preview';
+
+const baseOf = (name: string) =>
+  name.endsWith(PREVIEW_SUFFIX) ? name.slice(0, -PREVIEW_SUFFIX.length) : name;
+
 /**
  * The registry of ready endpoints per service, like Kubernetes EndpointSlices: the supervisor adds a replica
  * when its readiness probe passes and removes it when it fails, drains or exits. Each service's list has a
@@ -10,6 +16,8 @@ export class EndpointRegistry {
   /** Traffic splits: per service, the percentage of new requests each revision gets. */
   readonly #splits = new Map<string, Record<string, number>>();
   readonly #waiters = new Map<string, Set<() => void>>();
+  /** Per service, the revision its preview name resolves to. */
+  readonly #previews = new Map<string, string>();
   #version = 0;
 
   #entry(service: string) {
@@ -61,6 +69,17 @@ export class EndpointRegistry {
     this.#changed(service);
   }
 
+  /**
+   * Makes `<service>.preview` resolve to the ready endpoints of `revision` (a blue-green rollout's new
+   * revision, before it takes traffic), or to nothing.
+   */
+  setPreview(service: string, revision: string | undefined): void {
+    if (this.#previews.get(service) === revision) return;
+    if (revision === undefined) this.#previews.delete(service);
+    else this.#previews.set(service, revision);
+    this.#changed(service);
+  }
+
   /** The current split of a service, if any. */
   splitOf(service: string): Readonly<Record<string, number>> | undefined {
     return this.#splits.get(service);
@@ -72,7 +91,20 @@ export class EndpointRegistry {
   }
 
   /** The current list of a service (empty and version 0 for an unknown service). */
-  list(service: string): EndpointList {
+  list(name: string): EndpointList {
+    if (name.endsWith(PREVIEW_SUFFIX)) {
+      const base = baseOf(name);
+      const revision = this.#previews.get(base);
+      const entry = this.#services.get(base);
+      const endpoints =
+        revision === undefined || entry === undefined
+          ? []
+          : [...entry.endpoints.values()]
+              .filter((e) => e.revision === revision)
+              .sort((a, b) => a.instance.localeCompare(b.instance));
+      return { service: name, resourceVersion: entry?.version ?? 0, endpoints };
+    }
+    const service = name;
     const entry = this.#services.get(service);
     const endpoints = entry
       ? [...entry.endpoints.values()].sort((a, b) => a.instance.localeCompare(b.instance))
@@ -101,19 +133,20 @@ export class EndpointRegistry {
     signal?: AbortSignal,
   ): Promise<EndpointList> {
     const current = this.list(service);
+    const key = baseOf(service);
     // An already aborted signal never fires 'abort': without this check the wait would last the full timeout.
     if (current.resourceVersion !== knownVersion || signal?.aborted) return Promise.resolve(current);
     return new Promise((resolve) => {
       const finish = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', finish);
-        this.#waiters.get(service)?.delete(finish);
+        this.#waiters.get(key)?.delete(finish);
         resolve(this.list(service));
       };
       const timer = setTimeout(finish, timeoutMs);
       signal?.addEventListener('abort', finish, { once: true });
-      let set = this.#waiters.get(service);
-      if (!set) this.#waiters.set(service, (set = new Set()));
+      let set = this.#waiters.get(key);
+      if (!set) this.#waiters.set(key, (set = new Set()));
       set.add(finish);
     });
   }

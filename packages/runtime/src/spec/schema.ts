@@ -5,6 +5,9 @@ import { autoscalingSpecSchema } from '../autoscale/autoscaling-spec.js';
 import { checkConfigMapRefs, configMapsSchema, injectRefsSchema } from '../secrets/config-refs.js';
 import { impossibleRollout, resolveIntOrPercent } from '../reconcile/plan-rollout.js';
 import { parseCpuQuantity, parseMemoryQuantity } from './quantity.js';
+import { intOrPercent, strategySchema } from './strategy-schema.js';
+
+export { strategySchema, analysisSchema, type StrategySpec, type AnalysisSpec } from './strategy-schema.js';
 
 const positiveInt = (what: string, min: number, max?: number) => {
   const message = max === undefined ? `expected ${what} ≥ ${min}` : `expected ${what} from ${min} to ${max}`;
@@ -81,36 +84,6 @@ export const resourcesSchema = z.strictObject({
     .optional(),
 });
 
-/** Kubernetes' IntOrString for replica counts: `1` or `"25%"`. */
-const intOrPercent = z.union([
-  z
-    .number({ error: 'expected a count or a percentage such as "25%"' })
-    .int('expected a whole count')
-    .min(0, 'expected a count ≥ 0'),
-  z.string().regex(/^(100|[1-9]?\d)%$/, 'expected a count or a percentage from "0%" to "100%"'),
-]);
-
-/** How a changed template replaces running replicas (Kubernetes' Deployment strategy). */
-export const strategySchema = z
-  .discriminatedUnion(
-    'type',
-    [
-      z.strictObject({
-        type: z.literal('RollingUpdate'),
-        rollingUpdate: z
-          .strictObject({
-            /** Replicas above the desired count during an update (count or percent, rounded up). */
-            maxSurge: intOrPercent.default('25%'),
-            /** Replicas below the desired count that may be unavailable (count or percent, rounded down). */
-            maxUnavailable: intOrPercent.default('25%'),
-          })
-          .default({ maxSurge: '25%', maxUnavailable: '25%' }),
-      }),
-    ],
-    { error: 'expected type RollingUpdate (BlueGreen and Canary come with opsloop rollout)' },
-  )
-  .default({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } });
-
 /** One service of the system. */
 export const serviceSpecSchema = z
   .strictObject({
@@ -124,7 +97,13 @@ export const serviceSpecSchema = z
     /** `auto` gives each replica a free loopback port; a number is allowed only for a single replica. */
     port: z.union([z.literal('auto'), positiveInt('port', 1, 65535)]).default('auto'),
     /** Expose the service to users on a stable loopback port, balanced over its ready replicas (0 = any). */
-    expose: z.strictObject({ port: positiveInt('port', 0, 65535) }).optional(),
+    expose: z
+      .strictObject({
+        port: positiveInt('port', 0, 65535),
+        /** A second address balanced over a blue-green rollout's preview (new) revision only (0 = any). */
+        previewPort: positiveInt('port', 0, 65535).optional(),
+      })
+      .optional(),
     env: z
       .record(envName, z.union([z.string(), z.number(), z.boolean()]).transform(String))
       .default({})
@@ -215,10 +194,18 @@ export function rolloutBounds(
   service: Pick<z.infer<typeof serviceSpecSchema>, 'strategy' | 'disruptionBudget'>,
   replicas: number,
 ): { replicas: number; maxSurge: number; maxUnavailable: number; minAvailable: number } {
-  const { maxSurge, maxUnavailable } = service.strategy.rollingUpdate;
+  // Blue-green and canary bring up the new revision beside the old one (a surge of up to 100 %) and never
+  // take stable replicas away before the switch.
+  const { maxSurge, maxUnavailable } =
+    service.strategy.type === 'RollingUpdate'
+      ? service.strategy.rollingUpdate
+      : { maxSurge: '100%', maxUnavailable: 0 };
   return {
     replicas,
-    maxSurge: resolveIntOrPercent(maxSurge, replicas, 'up'),
+    maxSurge: Math.max(
+      resolveIntOrPercent(maxSurge, replicas, 'up'),
+      service.strategy.type === 'RollingUpdate' ? 0 : 1,
+    ),
     maxUnavailable: resolveIntOrPercent(maxUnavailable, replicas, 'down'),
     minAvailable:
       service.disruptionBudget === undefined

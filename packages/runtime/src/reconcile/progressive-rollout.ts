@@ -1,0 +1,381 @@
+import type { Clock, TimerHandle } from '@opsloop/kit';
+import { judgeCanary, type Judgement } from '../analysis/judge-canary.js';
+import { servedSince, type TrafficSample } from '../analysis/traffic-sample.js';
+import type { AnalysisSpec, StrategySpec } from '../spec/schema.js';
+
+/** Samples of what each ready replica of a revision has served so far, by instance. */
+export type MeasureRevision = (revision: string) => Promise<Map<string, TrafficSample>>;
+
+/** What a blue-green or canary rollout reports (the controller turns them into runtime events). */
+export type ProgressEvent =
+  | { kind: 'step'; revision: string; weight: number; step: number; of: number }
+  | { kind: 'analysis'; revision: string; weight: number; judgement: Judgement }
+  | { kind: 'paused'; revision: string; reason: string };
+
+/** The last verdict of a rollout's analysis, for `rollout status`. */
+export interface AnalysisRecord {
+  at: string;
+  weight: number;
+  verdict: Judgement['verdict'];
+  baselineRequests: number;
+  canaryRequests: number;
+  checks: Judgement['checks'];
+}
+
+/** A progressive rollout as `rollout status` shows it. */
+export interface ProgressStatus {
+  strategy: 'BlueGreen' | 'Canary';
+  stableRevision: string;
+  newRevision: string;
+  /** Share of new requests the new revision gets now, %. */
+  weight: number;
+  /** Canary: the step being run (1-based; steps + 1 = promotion). */
+  step: number;
+  steps: number;
+  phase: 'starting' | 'analysing' | 'waiting-for-promotion' | 'promoting' | 'paused';
+  /** A rollback or undo: no steps or analysis. */
+  fastTrack: boolean;
+  analyses: AnalysisRecord[];
+  message?: string;
+}
+
+/** Counts and traffic a pass should bring the service to. */
+export interface ProgressPlan {
+  /** Replicas of the stable revision to keep. */
+  stable: number;
+  /** Replicas of the new revision to have. */
+  next: number;
+  /** Percent of new requests per revision. */
+  split: Record<string, number>;
+  /** The revision reachable through the preview name, if any. */
+  preview: string | undefined;
+  /** Every new replica is ready and the traffic may switch: the controller promotes in this pass. */
+  switchNow: boolean;
+}
+
+/** Options of {@link ProgressiveRollout}. */
+export interface ProgressiveRolloutOptions {
+  strategy: Extract<StrategySpec, { type: 'BlueGreen' | 'Canary' }>;
+  stableRevision: string;
+  newRevision: string;
+  /** An undo or automatic rollback: switch as soon as the replicas are ready. */
+  fastTrack: boolean;
+  clock: Clock;
+  measure?: MeasureRevision;
+  report(event: ProgressEvent): void;
+  /** Asks the controller for a pass (after a verdict or a timer). */
+  kick(): void;
+  /** Ends the rollout by going back to the stable revision. */
+  abort(reason: string): void;
+  /** Whether the service's rollout is paused now. */
+  paused(): boolean;
+  /** Pauses the service's rollout (too many inconclusive verdicts). */
+  pause(reason: string): void;
+}
+
+/** Replicas a canary needs for `weight` % of the traffic of `replicas` (proportional, at least one). */
+export function canaryReplicas(replicas: number, weight: number): number {
+  if (replicas === 0) return 0;
+  return Math.min(replicas, Math.max(1, Math.ceil((replicas * weight) / 100)));
+}
+
+/** Analyses kept per rollout (the newest). */
+const ANALYSES_KEPT = 20;
+
+/**
+ * The state of one blue-green or canary rollout from a stable revision to a new one. The controller asks
+ * it each pass what to run ({@link plan}); it runs the analyses on its own timers (the injected clock) and
+ * calls back `kick` / `abort`. A new desired revision makes a new instance.
+ */
+export class ProgressiveRollout {
+  readonly #o: ProgressiveRolloutOptions;
+  /** Canary step index; `steps.length` = promotion. Blue-green uses 0 = preview, 1 = promotion. */
+  #step = 0;
+  #weight = 0;
+  #readyAt: number | undefined;
+  #promoteRequested = false;
+  #inconclusive = 0;
+  #interval:
+    | { epoch: number; start?: { stable: Map<string, TrafficSample>; next: Map<string, TrafficSample> } }
+    | undefined;
+  #epoch = 0;
+  #timer: TimerHandle | undefined;
+  #analyses: AnalysisRecord[] = [];
+  #message: string | undefined;
+  #done = false;
+
+  constructor(options: ProgressiveRolloutOptions) {
+    this.#o = options;
+  }
+
+  get newRevision(): string {
+    return this.#o.newRevision;
+  }
+
+  get #steps(): readonly number[] {
+    return this.#o.strategy.type === 'Canary' ? this.#o.strategy.canary.steps : [];
+  }
+
+  get #analysis(): AnalysisSpec {
+    return this.#o.strategy.type === 'Canary'
+      ? this.#o.strategy.canary.analysis
+      : this.#o.strategy.blueGreen.analysis;
+  }
+
+  get #promoting(): boolean {
+    if (this.#o.fastTrack) return true;
+    return this.#o.strategy.type === 'Canary' ? this.#step >= this.#steps.length : this.#promoteRequested;
+  }
+
+  /** What to run given how many replicas are wanted and how many new ones are ready. */
+  plan(replicas: number, nextReady: number): ProgressPlan {
+    const { stableRevision: stable, newRevision: next } = this.#o;
+    const canary = this.#o.strategy.type === 'Canary';
+    const wantedNext =
+      this.#promoting || !canary ? replicas : canaryReplicas(replicas, this.#steps[this.#step]!);
+    const allReady = nextReady >= wantedNext && (wantedNext > 0 || replicas === 0);
+    const plan: ProgressPlan = {
+      stable: replicas,
+      next: wantedNext,
+      split: {},
+      preview: canary ? undefined : next,
+      switchNow: false,
+    };
+    if (this.#promoting) {
+      plan.split = { [stable]: 100 - this.#weight, [next]: this.#weight };
+      plan.switchNow = allReady;
+      if (plan.switchNow) this.#finish();
+      return plan;
+    }
+    if (canary) {
+      const target = this.#steps[this.#step]!;
+      if (allReady && this.#weight !== target) this.#enterStep(target);
+    } else if (allReady && this.#readyAt === undefined) {
+      this.#readyAt = this.#o.clock.now();
+      this.#startBlueGreenWait();
+    }
+    plan.split = { [stable]: 100 - this.#weight, [next]: this.#weight };
+    return plan;
+  }
+
+  /**
+   * `rollout promote`: a canary goes to its next step now (`full`: straight to promotion), skipping the
+   * running analysis; a blue-green rollout switches as soon as its new replicas are ready.
+   */
+  promote(full: boolean): void {
+    this.#cancelTimer();
+    this.#message = undefined;
+    if (this.#o.strategy.type === 'Canary') this.#step = full ? this.#steps.length : this.#step + 1;
+    else this.#promoteRequested = true;
+    this.#o.kick();
+  }
+
+  status(): ProgressStatus {
+    const canary = this.#o.strategy.type === 'Canary';
+    const phase: ProgressStatus['phase'] = this.#o.paused()
+      ? 'paused'
+      : this.#promoting
+        ? 'promoting'
+        : canary
+          ? this.#weight === 0
+            ? 'starting'
+            : 'analysing'
+          : this.#readyAt === undefined
+            ? 'starting'
+            : 'waiting-for-promotion';
+    return {
+      strategy: this.#o.strategy.type,
+      stableRevision: this.#o.stableRevision,
+      newRevision: this.#o.newRevision,
+      weight: this.#weight,
+      step: Math.min(this.#step, this.#steps.length) + 1,
+      steps: canary ? this.#steps.length : 1,
+      phase,
+      fastTrack: this.#o.fastTrack,
+      analyses: this.#analyses,
+      ...(this.#message === undefined ? {} : { message: this.#message }),
+    };
+  }
+
+  /** Stops the timers (the rollout ended, was superseded or the service stops). */
+  cancel(): void {
+    this.#done = true;
+    this.#cancelTimer();
+  }
+
+  #finish(): void {
+    this.#weight = 100;
+    this.cancel();
+  }
+
+  #cancelTimer(): void {
+    this.#epoch++;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    this.#interval = undefined;
+  }
+
+  #enterStep(weight: number): void {
+    this.#cancelTimer();
+    this.#weight = weight;
+    this.#inconclusive = 0;
+    this.#o.report({
+      kind: 'step',
+      revision: this.#o.newRevision,
+      weight,
+      step: this.#step + 1,
+      of: this.#steps.length,
+    });
+    this.#beginInterval();
+  }
+
+  /** Samples both revisions now, then judges them `intervalSeconds` later. */
+  #beginInterval(): void {
+    const epoch = this.#epoch;
+    this.#interval = { epoch };
+    const measured = this.#measureBoth();
+    void measured.then((start) => {
+      if (this.#done || epoch !== this.#epoch) return;
+      if (start !== undefined) this.#interval = { epoch, start };
+      this.#schedule(epoch, () => void this.#judge(epoch));
+    });
+  }
+
+  #schedule(epoch: number, fn: () => void): void {
+    if (this.#done || epoch !== this.#epoch) return;
+    this.#timer?.cancel();
+    this.#timer = this.#o.clock.after(this.#analysis.intervalSeconds * 1000, () => {
+      if (!this.#done && epoch === this.#epoch) fn();
+    });
+  }
+
+  async #measureBoth(): Promise<
+    { stable: Map<string, TrafficSample>; next: Map<string, TrafficSample> } | undefined
+  > {
+    const measure = this.#o.measure;
+    if (measure === undefined) return undefined;
+    try {
+      const [stable, next] = await Promise.all([
+        measure(this.#o.stableRevision),
+        measure(this.#o.newRevision),
+      ]);
+      return { stable, next };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Judges the interval; pass → next step, fail → abort, inconclusive → keep collecting. */
+  async #judge(epoch: number): Promise<void> {
+    if (this.#o.paused()) {
+      // A paused rollout holds its step: look again later, the interval keeps growing.
+      this.#schedule(epoch, () => void this.#judge(epoch));
+      return;
+    }
+    const verdict = await this.#verdict();
+    if (this.#done || epoch !== this.#epoch) return;
+    if (verdict === 'fail') return;
+    if (verdict === 'pass') {
+      this.#step++;
+      this.#o.kick();
+      return;
+    }
+    this.#afterInconclusive(epoch, () => void this.#judge(epoch));
+  }
+
+  /** Runs the analysis of the current interval and records it; `pass` when there is nothing to measure. */
+  async #verdict(options: { passWithoutTraffic?: boolean } = {}): Promise<Judgement['verdict']> {
+    // Without metrics at all (no `measure`), time alone decides, as a canary without analysis does.
+    if (this.#o.measure === undefined) return 'pass';
+    const start = this.#interval?.start;
+    const now = await this.#measureBoth();
+    if (start === undefined || now === undefined) {
+      // A scrape failed: no verdict on this interval; the next one starts from what could be read now.
+      const epoch = this.#epoch;
+      if (now !== undefined) this.#interval = { epoch, start: now };
+      return 'inconclusive';
+    }
+    const judgement = judgeCanary(
+      servedSince(start.stable, now.stable),
+      servedSince(start.next, now.next),
+      this.#analysis,
+    );
+    this.#record(judgement);
+    if (judgement.verdict === 'fail') {
+      const failed = judgement.checks
+        .filter((c) => c.verdict === 'fail')
+        .map((c) => `${c.name}: ${c.detail}`);
+      this.#o.abort(`analysis failed at ${this.#weight} %: ${failed.join('; ')}`);
+      return 'fail';
+    }
+    if (
+      judgement.verdict === 'inconclusive' &&
+      options.passWithoutTraffic === true &&
+      judgement.checks.every((c) => c.name === 'requests')
+    )
+      return 'pass';
+    return judgement.verdict;
+  }
+
+  #record(judgement: Judgement): void {
+    this.#analyses.push({
+      at: new Date(this.#o.clock.now()).toISOString(),
+      weight: this.#weight,
+      verdict: judgement.verdict,
+      baselineRequests: judgement.baselineRequests,
+      canaryRequests: judgement.canaryRequests,
+      checks: judgement.checks,
+    });
+    if (this.#analyses.length > ANALYSES_KEPT) this.#analyses.shift();
+    this.#o.report({ kind: 'analysis', revision: this.#o.newRevision, weight: this.#weight, judgement });
+  }
+
+  #afterInconclusive(epoch: number, again: () => void): void {
+    this.#inconclusive++;
+    if (this.#inconclusive >= this.#analysis.maxInconclusive) {
+      const reason = `${this.#inconclusive} inconclusive analyses in a row: promote or abort by hand`;
+      this.#message = reason;
+      this.#inconclusive = 0;
+      this.#o.pause(reason);
+      this.#o.report({ kind: 'paused', revision: this.#o.newRevision, reason });
+    }
+    // The interval's start stays: the next verdict is taken on more traffic.
+    this.#schedule(epoch, again);
+  }
+
+  /** Blue-green: promote automatically `autoPromotionSeconds` after the preview is ready, if asked to. */
+  #startBlueGreenWait(): void {
+    if (this.#o.strategy.type !== 'BlueGreen') return;
+    const seconds = this.#o.strategy.blueGreen.autoPromotionSeconds;
+    if (seconds === undefined) {
+      this.#message = 'the preview is ready: `opsloop rollout promote` switches the traffic';
+      return;
+    }
+    this.#cancelTimer();
+    const epoch = this.#epoch;
+    this.#interval = { epoch };
+    void this.#measureBoth().then((start) => {
+      if (this.#done || epoch !== this.#epoch) return;
+      if (start !== undefined) this.#interval = { epoch, start };
+      this.#timer = this.#o.clock.after(seconds * 1000, () => void this.#autoPromote(epoch));
+    });
+  }
+
+  async #autoPromote(epoch: number): Promise<void> {
+    if (this.#done || epoch !== this.#epoch) return;
+    if (this.#o.paused()) {
+      this.#schedule(epoch, () => void this.#autoPromote(epoch));
+      return;
+    }
+    // Preview traffic, when there was enough, must not be worse than production's; none at all is no reason
+    // to hold a promotion the user asked to be automatic.
+    const verdict = await this.#verdict({ passWithoutTraffic: true });
+    if (this.#done || epoch !== this.#epoch || verdict === 'fail') return;
+    if (verdict === 'pass') {
+      this.#promoteRequested = true;
+      this.#o.kick();
+      return;
+    }
+    this.#afterInconclusive(epoch, () => void this.#autoPromote(epoch));
+  }
+}
