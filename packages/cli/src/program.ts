@@ -8,6 +8,7 @@ import { createToken, listTokens, revokeToken } from './commands/token.js';
 import { getFlag, listFlags, setFlag } from './commands/flags.js';
 import { deleteSecret, listSecrets, setSecret } from './commands/secrets.js';
 import { rolloutAction, rolloutHistory, rolloutStatus } from './commands/rollout.js';
+import { releases } from './commands/releases.js';
 import { events } from './commands/events.js';
 import { describeService } from './commands/describe.js';
 import { logs } from './commands/logs.js';
@@ -221,6 +222,16 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
     .action((service: string, opts: { file: string; stateDir?: string; output: 'text' | 'json' }) =>
       run(describeService({ ...opts, service })),
     );
+
+  program
+    .command('releases')
+    .description(
+      'the latest release of each release group: members in order, revisions, outcome (viewer role)',
+    )
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((opts: { file: string; stateDir?: string; output: 'text' | 'json' }) => run(releases(opts)));
 
   program
     .command('events')

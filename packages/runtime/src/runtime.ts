@@ -37,6 +37,7 @@ import { trafficSampleOf, type TrafficSample } from './analysis/traffic-sample.j
 import { parsePrometheusText } from './metrics/prometheus-text.js';
 import type { ProgressEvent } from './reconcile/progressive-rollout.js';
 import { PREVIEW_SUFFIX } from './registry/registry.js';
+import { ReleaseRun, type ReleaseMember, type ReleaseStatus } from './reconcile/release-run.js';
 import { templateRevision } from './reconcile/service-controller.js';
 import { startOrder, type ServiceSpec, type SystemSpec } from './spec/schema.js';
 import type { LoadedSpec } from './spec/load-spec.js';
@@ -98,6 +99,8 @@ export interface Runtime {
   rolloutStatus(service: string): RolloutStatus;
   /** `opsloop rollout <action>` of a service. */
   rolloutAction(service: string, action: RolloutActionName, toRevision?: string): Promise<RolloutStatus>;
+  /** The latest release of each release group (`opsloop releases`). */
+  releases(): ReleaseStatus[];
 }
 
 const DEFAULT_INHERITED_ENV = [
@@ -269,6 +272,35 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
   /** Applies specs one at a time. */
   let applying: Promise<unknown> = Promise.resolve();
+  /** The latest release of each release group. */
+  const releases = new Map<string, ReleaseRun>();
+
+  /** The release group `service` belongs to in `of`, if any. */
+  const groupOf = (of: SystemSpec, service: string) =>
+    Object.entries(of.releaseGroups).find(([, group]) => group.services.includes(service))?.[0];
+
+  /** Starts the release of a group's changed services (not awaited: `opsloop releases` follows it). */
+  function startRelease(group: string, members: ReleaseMember[], of: SystemSpec): void {
+    const order = startOrder(of);
+    members.sort((a, b) => order.indexOf(a.service) - order.indexOf(b.service));
+    const run = new ReleaseRun({
+      group,
+      members,
+      deadlineMs: (of.releaseGroups[group]?.progressDeadlineSeconds ?? 600) * 1000,
+      clock,
+      report: (phase, message) => report({ type: 'release-group', group, phase, message }),
+      onRolledBack: (service, serviceSpec) => {
+        if (spec.services[service] !== undefined)
+          spec = { ...spec, services: { ...spec.services, [service]: serviceSpec } };
+      },
+    });
+    releases.set(group, run);
+  }
+
+  /** Every release group's latest release. */
+  function releaseStatuses(): ReleaseStatus[] {
+    return [...releases.values()].map((r) => r.status());
+  }
 
   /**
    * Makes `next` the desired state: computes the changes (refusing what needs a restart), and unless
@@ -307,8 +339,29 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             rollout: { from: controller.revision, to: revision },
           });
         }
+        // A running release owns its services until it ends: a change now would race its rollback.
+        for (const change of changes) {
+          if (change.action === 'flags') continue;
+          const held = [...releases.values()].find((r) => r.holds(change.service));
+          if (held !== undefined)
+            throw new ApplyError(
+              `${change.service} is part of release ${held.status().group}, still rolling out; wait for it (opsloop releases) or abort the rollout of its current service`,
+            );
+        }
         if (dryRun || changes.length === 0) return changes;
-        for (const { name, service, extra } of rolled) await controllers.get(name)?.setSpec(service, extra);
+        // Template changes of release-group services roll out as one release per group.
+        const members = new Map<string, ReleaseMember[]>();
+        const releaseMember = (name: string, service: ServiceSpec, extra: string): boolean => {
+          const group = groupOf(next, name);
+          const controller = controllers.get(name);
+          if (group === undefined || controller === undefined) return false;
+          const list = members.get(group) ?? [];
+          list.push({ service: name, controller, spec: service, extra });
+          members.set(group, list);
+          return true;
+        };
+        for (const { name, service, extra } of rolled)
+          if (!releaseMember(name, service, extra)) await controllers.get(name)?.setSpec(service, extra);
         if (flagsChanged !== undefined) flagStore?.replace(flags.document);
         const previous = spec;
         spec = next;
@@ -331,8 +384,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           if (rolled.some((r) => r.name === change.service)) continue;
           const extra = await resolveInjected(change.service, service, next);
           if (change.action === 'create') await makeController(change.service, service, extra).start();
-          else await controllers.get(change.service)?.setSpec(service, extra);
+          else if (change.rollout === undefined || !releaseMember(change.service, service, extra))
+            await controllers.get(change.service)?.setSpec(service, extra);
         }
+        for (const [group, list] of members) startRelease(group, list, next);
         report({ type: 'spec-applied', changes: changes.map(describeChange) });
         return changes;
       });
@@ -619,6 +674,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     apply: (next, applyOptions) => apply(next, applyOptions?.dryRun ?? false),
     rolloutStatus,
     rolloutAction,
+    releases: releaseStatuses,
     shutdownRequested,
     status,
     async start(timeoutMs = 60_000) {
@@ -666,6 +722,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         flags: flagStore,
         autoscalingHistory: (service) => autoscaling?.history(service),
         rollout: { status: rolloutStatus, action: rolloutAction },
+        releases: releaseStatuses,
         describe: (name) => {
           const service = spec.services[name];
           const controller = controllers.get(name);

@@ -10,6 +10,7 @@ import {
 } from '@opsloop/flags';
 import type { Decision } from '../autoscale/autoscaler.js';
 import type { RolloutActionName, RolloutStatus } from '../reconcile/rollout-status.js';
+import type { ReleaseStatus } from '../reconcile/release-run.js';
 import type { LogStream } from '../logs/log-sink.js';
 import type { EventLog } from '../observe/event-log.js';
 import { PassThrough } from 'node:stream';
@@ -58,6 +59,8 @@ export interface ControlApiOptions {
   /** Everything about one service for `opsloop describe` (spec with sensitive values masked). */
   describe?: (service: string) => unknown;
   /** Rollout status and commands of a service. */
+  /** The latest release of each release group. */
+  releases?: () => ReleaseStatus[];
   rollout?: {
     status(service: string): RolloutStatus;
     action(service: string, action: RolloutActionName, toRevision?: string): Promise<RolloutStatus>;
@@ -442,6 +445,10 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
           return described;
         });
       }
+
+      const releases = options.releases;
+      if (releases !== undefined)
+        app.get('/v1/releases', { config: { roles: READERS } }, () => ({ releases: releases() }));
 
       const rollout = options.rollout;
       if (rollout !== undefined) {

@@ -1,50 +1,10 @@
-import type { ReplicaStatus } from '@opsloop/contracts';
 import { createManualClock } from '@opsloop/kit';
 import { describe, expect, it } from 'vitest';
-import type { TrafficSample } from '../analysis/traffic-sample.js';
+import { FakeReplica } from '../../test/fake-replica.js';
 import { serviceSpecSchema, type ServiceSpec } from '../spec/schema.js';
 import type { Replica } from '../supervisor/replica.js';
 import type { ProgressEvent } from './progressive-rollout.js';
 import { ServiceController, type RolloutOutcome } from './service-controller.js';
-
-/** A replica stand-in whose readiness the test sets, with the counters its /metrics would show. */
-class FakeReplica {
-  ready = false;
-  phase: ReplicaStatus['phase'] = 'stopped';
-  requests = 0;
-  errors = 0;
-  constructor(
-    readonly name: string,
-    readonly revision: string,
-  ) {}
-  start() {
-    this.phase = 'running';
-  }
-  stop() {
-    this.phase = 'stopped';
-    this.ready = false;
-    return Promise.resolve();
-  }
-  whenReady() {
-    return Promise.resolve();
-  }
-  killNow() {}
-  status(): ReplicaStatus {
-    return {
-      name: this.name,
-      service: 'web',
-      phase: this.phase,
-      ready: this.ready,
-      pid: null,
-      port: null,
-      url: null,
-      restarts: 0,
-      lastExit: null,
-      startedAt: null,
-      nextRestartAt: null,
-    };
-  }
-}
 
 const ANALYSIS = { intervalSeconds: 10, minRequests: 50, maxInconclusive: 3 };
 
@@ -67,15 +27,6 @@ const blueGreenSpec = (greeting: string, blueGreen: Record<string, unknown> = {}
     },
   });
 
-const sampleOf = (r: FakeReplica): TrafficSample => ({
-  requests: r.requests,
-  errors: r.errors,
-  buckets: new Map([
-    [0.01, r.requests],
-    [Infinity, r.requests],
-  ]),
-});
-
 function harness(initial: ServiceSpec) {
   const clock = createManualClock(Date.parse('2030-01-01T00:00:00Z'));
   const made: FakeReplica[] = [];
@@ -95,7 +46,7 @@ function harness(initial: ServiceSpec) {
     split: (s) => splits.push(s),
     preview: (p) => previews.push(p),
     measure: (replicas) =>
-      Promise.resolve(new Map(replicas.map((r) => [r.name, sampleOf(r as unknown as FakeReplica)]))),
+      Promise.resolve(new Map(replicas.map((r) => [r.name, (r as unknown as FakeReplica).sample()]))),
     onProgress: (e) => progress.push(e),
     onOutcome: (o) => outcomes.push(o),
   });

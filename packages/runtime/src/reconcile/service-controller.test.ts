@@ -1,46 +1,9 @@
-import type { ReplicaStatus } from '@opsloop/contracts';
 import { createManualClock } from '@opsloop/kit';
 import { describe, expect, it } from 'vitest';
+import { FakeReplica } from '../../test/fake-replica.js';
 import { serviceSpecSchema, type ServiceSpec } from '../spec/schema.js';
 import type { Replica } from '../supervisor/replica.js';
 import { ServiceController } from './service-controller.js';
-
-/** A replica stand-in whose readiness the test sets: the controller's decisions, without processes. */
-class FakeReplica {
-  ready = false;
-  phase: ReplicaStatus['phase'] = 'stopped';
-  constructor(
-    readonly name: string,
-    readonly revision: string,
-  ) {}
-  start() {
-    this.phase = 'running';
-  }
-  stop() {
-    this.phase = 'stopped';
-    this.ready = false;
-    return Promise.resolve();
-  }
-  whenReady() {
-    return Promise.resolve();
-  }
-  killNow() {}
-  status(): ReplicaStatus {
-    return {
-      name: this.name,
-      service: 'web',
-      phase: this.phase,
-      ready: this.ready,
-      pid: null,
-      port: null,
-      url: null,
-      restarts: 0,
-      lastExit: null,
-      startedAt: null,
-      nextRestartAt: null,
-    };
-  }
-}
 
 const spec = (greeting: string, replicas = 2): ServiceSpec =>
   serviceSpecSchema.parse({

@@ -243,6 +243,20 @@ export const systemSpecSchema = z
     flagsFile: z.string().min(1).optional(),
     /** Non-secret settings services read through `inject` (Kubernetes' ConfigMaps). */
     configMaps: configMapsSchema,
+    /**
+     * Services released together: when an apply changes several of them, they roll out one at a time in
+     * dependency order, and if one fails every one already moved is rolled back (see docs/runtime.md).
+     */
+    releaseGroups: z
+      .record(
+        serviceNameSchema,
+        z.strictObject({
+          services: z.array(serviceNameSchema).min(2, 'expected at least two services'),
+          /** A member whose rollout has not finished this long after it began fails the release. */
+          progressDeadlineSeconds: positiveInt('seconds', 10, 86_400).default(600),
+        }),
+      )
+      .default({}),
   })
   .superRefine((spec, ctx) => {
     if (spec.flags !== undefined && spec.flagsFile !== undefined)
@@ -293,6 +307,21 @@ export const systemSpecSchema = z
             message: 'a service cannot depend on itself',
           });
         }
+      });
+    }
+    const groupOf = new Map<string, string>();
+    for (const [group, release] of Object.entries(spec.releaseGroups)) {
+      release.services.forEach((service, i) => {
+        const path = ['releaseGroups', group, 'services', i];
+        if (!names.has(service))
+          ctx.addIssue({ code: 'custom', path, message: `unknown service "${service}"` });
+        else if (groupOf.has(service))
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message: `${service} is already in release group ${groupOf.get(service)}; a service belongs to one group`,
+          });
+        else groupOf.set(service, group);
       });
     }
     const cycle = findCycle(spec.services);
