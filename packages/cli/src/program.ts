@@ -55,6 +55,10 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
     .addOption(stateOption())
     .option('--no-logs', 'do not print replica logs (they are still kept in <state-dir>/logs)')
     .option('--raw-logs', 'print replica logs as the raw JSON lines')
+    .option(
+      '--no-mtls',
+      'debugging only: no service certificates, cleartext gRPC between services, no caller policy (overrides runtime.mtls)',
+    )
     .addOption(
       new Option('--timeout <seconds>', 'how long to wait for readiness before reporting')
         .default(60)
@@ -72,6 +76,7 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
         stateDir?: string;
         logs: boolean;
         rawLogs?: boolean;
+        mtls: boolean;
         timeout: number;
         load?: number | true;
       }) =>

@@ -20,6 +20,19 @@ const portSchema = z.coerce
   .min(0, 'expected a port number 0-65535')
   .max(65535, 'expected a port number 0-65535');
 
+/** A service name as the runtime spells it: a DNS label. */
+const SERVICE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** `"cart, gateway,"` → `['cart', 'gateway']`. */
+const serviceList = (text: string): string[] =>
+  text
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+
+/** Variables whose empty value means something (an empty list), unlike the rest where empty means unset. */
+const EMPTY_IS_A_VALUE = new Set(['OPSLOOP_RPC_CALLERS']);
+
 /** The variables every service understands; a service's own schema extends it. */
 export const baseConfigSchema = z.object({
   PORT: portSchema.default(0),
@@ -41,6 +54,16 @@ export const baseConfigSchema = z.object({
     .default(10_000),
   OPSLOOP_DISCOVERY_URL: z.url({ error: 'expected an http(s) URL' }).optional(),
   OPSLOOP_DISCOVERY_TOKEN: z.string().min(16, 'expected a token of at least 16 characters').optional(),
+  /** Directory of the replica's identity (`ca.crt`, `tls.crt`, `tls.key`); set: gRPC over mutual TLS. */
+  OPSLOOP_TLS_DIR: z.string().min(1).optional(),
+  /** Services allowed to call this one's gRPC (comma-separated; empty: nobody; unset: any valid peer). */
+  OPSLOOP_RPC_CALLERS: z
+    .string()
+    .transform(serviceList)
+    .refine((names) => names.every((name) => name.length <= 63 && SERVICE_NAME.test(name)), {
+      error: 'expected comma-separated service names',
+    })
+    .optional(),
 });
 
 /** Settings every service has. */
@@ -64,7 +87,7 @@ export function loadConfig<S extends z.ZodObject>(
   // Empty strings count as unset, as in most twelve-factor tooling.
   const cleaned: Record<string, string> = {};
   for (const [key, value] of Object.entries(env))
-    if (value !== undefined && value !== '') cleaned[key] = value;
+    if (value !== undefined && (value !== '' || EMPTY_IS_A_VALUE.has(key))) cleaned[key] = value;
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {

@@ -19,7 +19,15 @@ export interface Http2CleartextOptions {
   log: Logger;
   /** A connection that has not sent enough bytes to be classified within this time is closed. */
   sniffTimeoutMs?: number;
+  /**
+   * Where connections starting with a TLS handshake record go (the service has an identity); without it they
+   * are HTTP/1.1's to refuse, as before.
+   */
+  tls?: { accept(socket: Socket): void };
 }
+
+/** First byte of a TLS record of type handshake (a ClientHello): no HTTP/1.1 method or preface starts so. */
+const TLS_HANDSHAKE = 0x16;
 
 /** HTTP/2 cleartext served next to an HTTP/1.1 server on the same listening socket. */
 export interface Http2Cleartext {
@@ -41,9 +49,10 @@ export interface Http2Cleartext {
 /**
  * Classifies connections by their first bytes, like Go's `h2c` or Envoy's codec auto-detection: gRPC clients
  * speak HTTP/2 with prior knowledge (no Upgrade dance, no TLS ALPN), so the preface is the only signal.
+ * With `options.tls`, a first byte 0x16 (a TLS ClientHello) sends the connection to the TLS server instead.
  */
 export function createHttp2Cleartext(options: Http2CleartextOptions): Http2Cleartext {
-  const { log } = options;
+  const { log, tls } = options;
   const sniffTimeoutMs = options.sniffTimeoutMs ?? 60_000;
   const h2 = createHttp2Server(options.handler);
   const sessions = new Set<ServerHttp2Session>();
@@ -80,6 +89,14 @@ export function createHttp2Cleartext(options: Http2CleartextOptions): Http2Clear
       chunks.push(chunk);
       length += chunk.length;
       const head = chunks.length === 1 ? chunk : Buffer.concat(chunks, length);
+      if (tls !== undefined && head[0] === TLS_HANDSHAKE) {
+        done();
+        socket.pause();
+        socket.unshift(head);
+        // The TLS socket takes over the handle and first consumes what is buffered.
+        tls.accept(socket);
+        return;
+      }
       const compared = Math.min(head.length, HTTP2_PREFACE.length);
       const prefixMatches = head.subarray(0, compared).equals(HTTP2_PREFACE.subarray(0, compared));
       if (prefixMatches && compared < HTTP2_PREFACE.length) return; // need more bytes to tell

@@ -10,6 +10,36 @@ export { REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
 export { createService, type Service, type ServiceContext, type ServiceOptions } from './service.js';
 export { runService } from './run-service.js';
 export { HTTP2_PREFACE, type Http2Handler } from './http2-cleartext.js';
+export {
+  loadIdentity,
+  readIdentityFiles,
+  parseIdentity,
+  IdentityError,
+  type IdentityFiles,
+  type ServiceIdentity,
+} from './identity/load-identity.js';
+export {
+  watchIdentity,
+  type IdentitySource,
+  type IdentityWatcher,
+  type IdentityWatcherOptions,
+} from './identity/identity-watcher.js';
+export { watchIdentityFromConfig } from './identity/identity-from-config.js';
+export {
+  peerServiceOf,
+  serviceUri,
+  SPIFFE_TRUST_DOMAIN,
+  type CertificateLike,
+} from './identity/peer-service.js';
+// Test support (needs the dev dependency @peculiar/x509, loaded only when called).
+export {
+  createTestCertificateAuthority,
+  writeTestIdentityDir,
+  type TestCertificateAuthority,
+  type TestIdentityFiles,
+  type TestLeaf,
+  type TestLeafOptions,
+} from './identity/test-ca.js';
 export type { Resolver } from './discovery/resolver.js';
 export { createRoundRobin, type Balancer } from './discovery/round-robin.js';
 export {

@@ -6,7 +6,12 @@ import type { z } from 'zod';
 import { baseConfigSchema, loadConfig, type BaseConfig } from './config.js';
 import { installProblemHandlers, sendProblem, toProblemError } from './error-handler.js';
 import { createReadiness, type Readiness } from './health.js';
+import { refuseCleartextRpc } from './cleartext-rpc-refusal.js';
+import { FAULT_ERROR_RATE_ENV, faultErrorRateFrom, installFaultInjection } from './fault-injection.js';
 import { createHttp2Cleartext, type Http2Cleartext, type Http2Handler } from './http2-cleartext.js';
+import { createHttp2Tls, type Http2Tls } from './http2-tls.js';
+import { watchIdentityFromConfig } from './identity/identity-from-config.js';
+import type { IdentitySource } from './identity/identity-watcher.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
@@ -26,6 +31,11 @@ export interface ServiceContext<C extends BaseConfig> {
    * Fastify's listener untouched.
    */
   readonly http2: (handler: (req: Http2ServerRequest, res: Http2ServerResponse) => void) => void;
+  /**
+   * The replica's identity when `OPSLOOP_TLS_DIR` is set (rotated in place by the runtime): the `http2`
+   * handler is then served over mutual TLS only, and gRPC clients present it. Undefined: cleartext.
+   */
+  readonly identity: IdentitySource | undefined;
 }
 
 /** Options of {@link createService}. */
@@ -40,6 +50,8 @@ export interface ServiceOptions<S extends z.ZodObject = typeof baseConfigSchema>
   env?: Record<string, string | undefined>;
   /** Log destination; stdout by default. */
   logDestination?: DestinationStream;
+  /** How often the identity directory is polled for a rotated certificate; default 1000 ms. */
+  identityPollIntervalMs?: number;
   /** Registers routes and readiness checks. */
   setup(context: ServiceContext<z.infer<S> & BaseConfig>): Promise<void> | void;
 }
@@ -52,6 +64,8 @@ export interface Service<C extends BaseConfig = BaseConfig> {
   readonly log: Logger;
   readonly readiness: Readiness;
   readonly metrics: ServiceMetrics;
+  /** See {@link ServiceContext.identity}. */
+  readonly identity: IdentitySource | undefined;
   /** Starts listening; resolves to the base URL. */
   listen(): Promise<string>;
   /**
@@ -94,6 +108,19 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
   const shutdownHooks: (() => Promise<void> | void)[] = [];
   let http2Handler: Http2Handler | undefined;
   let http2: Http2Cleartext | undefined;
+  let tls: Http2Tls | undefined;
+  const identityWatcher = watchIdentityFromConfig(
+    config,
+    log,
+    options.identityPollIntervalMs !== undefined ? { intervalMs: options.identityPollIntervalMs } : {},
+  );
+  const identity: IdentitySource | undefined = identityWatcher;
+  if (identityWatcher !== undefined) {
+    const { service, serial } = identityWatcher.current();
+    if (service !== options.name)
+      log.warn({ identity: service, name: options.name }, 'the service identity names another service');
+    log.info({ identity: service, serial }, 'service identity loaded: gRPC over mutual TLS only');
+  }
 
   const app = fastify({
     // pino's Logger is wider than Fastify's logger type; the cast keeps FastifyInstance's default generics.
@@ -113,6 +140,14 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
   });
 
   installProblemHandlers(app, config.BODY_LIMIT_BYTES);
+  const faultRate = faultErrorRateFrom(options.env ?? process.env);
+  if (faultRate !== undefined) {
+    installFaultInjection(app, faultRate);
+    log.warn(
+      { rate: faultRate },
+      `${FAULT_ERROR_RATE_ENV} is set: failing that fraction of requests on purpose`,
+    );
+  }
   // Bodies are JSON: without this, Fastify's default text/plain parser hands routes a string instead of a 415.
   app.removeContentTypeParser('text/plain');
 
@@ -162,19 +197,25 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
 
-  await options.setup({
-    app,
-    config,
-    log,
-    readiness,
-    metrics,
-    onShutdown: (hook) => void shutdownHooks.push(hook),
-    http2(handler) {
-      if (http2Handler !== undefined) throw new Error('an HTTP/2 handler is already registered');
-      if (app.server.listening) throw new Error('register the HTTP/2 handler before listen()');
-      http2Handler = handler;
-    },
-  });
+  try {
+    await options.setup({
+      app,
+      config,
+      log,
+      readiness,
+      metrics,
+      identity,
+      onShutdown: (hook) => void shutdownHooks.push(hook),
+      http2(handler) {
+        if (http2Handler !== undefined) throw new Error('an HTTP/2 handler is already registered');
+        if (app.server.listening) throw new Error('register the HTTP/2 handler before listen()');
+        http2Handler = handler;
+      },
+    });
+  } catch (error) {
+    identityWatcher?.close();
+    throw error;
+  }
 
   let shuttingDown: Promise<boolean> | undefined;
   const shutdown = (reason: string): Promise<boolean> => {
@@ -186,13 +227,14 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
         timer = setTimeout(() => resolve(false), config.SHUTDOWN_TIMEOUT_MS);
       });
       // HTTP/2 sessions get a GOAWAY while the listener closes; app.close() also waits for their sockets.
-      const drained = Promise.all([app.close(), http2?.close()]);
+      const drained = Promise.all([app.close(), http2?.close(), tls?.close()]);
       const finished = await Promise.race([drained.then(() => true as const), deadline]);
       clearTimeout(timer);
       if (!finished) {
         log.warn('in-flight requests did not finish before the shutdown deadline; closing their connections');
         app.server.closeAllConnections();
         http2?.destroy();
+        tls?.destroy();
       }
       for (const hook of shutdownHooks.reverse()) {
         try {
@@ -201,6 +243,7 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
           log.error({ err: error }, 'shutdown hook failed');
         }
       }
+      identityWatcher?.close();
       log.info({ clean: finished }, 'stopped');
       return finished;
     })();
@@ -224,10 +267,17 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
     log,
     readiness,
     metrics,
+    identity,
     drain,
     async listen() {
       if (http2Handler !== undefined && http2 === undefined) {
-        http2 = createHttp2Cleartext({ handler: http2Handler, log });
+        // With an identity, HTTP/2 is served over mutual TLS and cleartext HTTP/2 only answers "refused".
+        tls = identity ? createHttp2Tls({ handler: http2Handler, log, identity }) : undefined;
+        http2 = createHttp2Cleartext({
+          handler: identity ? refuseCleartextRpc(log) : http2Handler,
+          log,
+          ...(tls ? { tls } : {}),
+        });
         // Fastify's own server keeps the listening socket and every HTTP/1.1 behaviour; only the routing of
         // each new connection by its first bytes is added in front of it.
         http2.attach(app.server);

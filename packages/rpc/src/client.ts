@@ -1,7 +1,14 @@
 import type { DescService } from '@bufbuild/protobuf';
 import { createClient, type Client, type Interceptor } from '@connectrpc/connect';
 import type { Http2SessionOptions } from '@connectrpc/connect-node';
-import { systemClock, type Clock, type Logger, type Resolver, type ServiceMetrics } from '@opsloop/kit';
+import {
+  systemClock,
+  type Clock,
+  type IdentitySource,
+  type Logger,
+  type Resolver,
+  type ServiceMetrics,
+} from '@opsloop/kit';
 import { createBalancedTransport } from './balanced-transport.js';
 import { createCircuitBreaker } from './circuit-breaker.js';
 import { createEndpointPool } from './endpoint-pool.js';
@@ -31,6 +38,11 @@ export interface RpcClientOptions {
   interceptors?: Interceptor[];
   /** HTTP/2 keepalive (PING) and idle settings of each replica's connection. */
   session?: Http2SessionOptions;
+  /**
+   * The caller's identity (the service context's `identity`): calls go over mutual TLS, presenting its
+   * current certificate, to servers whose certificate names `target`. Undefined: cleartext HTTP/2.
+   */
+  identity?: IdentitySource | undefined;
 }
 
 /** A connect client of `T` over every replica of a target; `close()` ends its HTTP/2 sessions. */
@@ -62,6 +74,7 @@ export function createRpcClient<T extends DescService>(service: T, options: RpcC
   const pool = createEndpointPool({
     ...(options.session ? { session: options.session } : {}),
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    ...(options.identity ? { tls: { identity: options.identity, target } } : {}),
   });
   let closed = false;
   const inFlight = new Set<Promise<unknown>>();

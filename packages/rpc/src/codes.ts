@@ -21,6 +21,14 @@ export function isUnhealthyCode(code: Code): boolean {
  * that a server's own ABORTED (e.g. "idempotency key in progress") stays distinguishable.
  */
 const CONNECTION_LOST = new Set([
+  // A replica whose certificate cannot be verified (another CA, expired, wrong service) is unusable, as a
+  // refused connection is: another replica may be fine.
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
   'ECONNRESET',
   'ECONNREFUSED',
   'EPIPE',

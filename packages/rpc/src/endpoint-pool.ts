@@ -1,6 +1,8 @@
-import type { Interceptor, Transport } from '@connectrpc/connect';
+import type { SecureClientSessionOptions } from 'node:http2';
+import { Code, ConnectError, type Interceptor, type Transport } from '@connectrpc/connect';
 import { createGrpcTransport, Http2SessionManager, type Http2SessionOptions } from '@connectrpc/connect-node';
 import type { Endpoint } from '@opsloop/contracts';
+import { peerServiceOf, type IdentitySource } from '@opsloop/kit';
 
 /** One upstream replica with its HTTP/2 transport. */
 export interface PooledEndpoint {
@@ -16,6 +18,11 @@ export interface EndpointPoolOptions {
   session?: Http2SessionOptions;
   /** Interceptors of every transport. */
   interceptors?: Interceptor[];
+  /**
+   * Mutual TLS: dial `https://` (same host and port as discovery's `http://` URL) presenting `identity`'s
+   * certificate, and accept only a server whose certificate names `target`.
+   */
+  tls?: { identity: IdentitySource; target: string };
 }
 
 /** The transports of one target's replicas, created lazily and closed when a replica leaves discovery. */
@@ -38,10 +45,43 @@ interface Entry extends PooledEndpoint {
 
 const keyOf = (endpoint: Endpoint) => `${endpoint.instance}@${endpoint.url}`;
 
+/** Discovery lists replicas as `http://host:port`; over TLS the same port is dialled as `https://`. */
+function httpsUrl(url: string): string {
+  const parsed = new URL(url);
+  parsed.protocol = 'https:';
+  return parsed.toString().replace(/\/$/, '');
+}
+
+/**
+ * TLS options of a new connection to `target`, with the identity current now. The server's host is an IP,
+ * which no certificate names: it is checked by its URI SAN instead (the service it runs).
+ */
+function tlsOptions(identity: IdentitySource, target: string): SecureClientSessionOptions {
+  const { ca, cert, key } = identity.current();
+  return {
+    ca,
+    cert,
+    key,
+    servername: target,
+    checkServerIdentity(_host, peer) {
+      const service = peerServiceOf(peer);
+      // UNAVAILABLE, as gRPC reports a failed handshake: the call may go to another replica.
+      return service === target
+        ? undefined
+        : new ConnectError(
+            `server certificate names ${service ?? 'no service'}, expected ${target}`,
+            Code.Unavailable,
+          );
+    },
+  };
+}
+
 /**
  * One gRPC transport (HTTP/2, binary protobuf) per endpoint, each with its own session manager, so its
  * connection can be closed: connect-node's transports keep sessions open and have no close of their own.
  * A replica that leaves discovery is closed once its in-flight calls ended (a draining replica finishes them).
+ * Over TLS, a new identity retires every entry the same way: calls in flight finish on their connection, new
+ * calls open one with the new certificate.
  */
 export function createEndpointPool(options: EndpointPoolOptions = {}): EndpointPool {
   const entries = new Map<string, Entry>();
@@ -51,6 +91,10 @@ export function createEndpointPool(options: EndpointPoolOptions = {}): EndpointP
     entry.retired = true;
     if (entry.inFlight === 0) entry.manager.abort();
   };
+  const { tls } = options;
+  const unsubscribe = tls?.identity.onChange(() => {
+    for (const [key, entry] of entries) retire(key, entry);
+  });
 
   return {
     sync(endpoints) {
@@ -62,12 +106,15 @@ export function createEndpointPool(options: EndpointPoolOptions = {}): EndpointP
       const key = keyOf(endpoint);
       const found = entries.get(key);
       if (found) return found;
-      const manager = new Http2SessionManager(endpoint.url, options.session);
+      const url = tls ? httpsUrl(endpoint.url) : endpoint.url;
+      const manager = tls
+        ? new Http2SessionManager(url, options.session, tlsOptions(tls.identity, tls.target))
+        : new Http2SessionManager(url, options.session);
       const entry: Entry = {
         endpoint,
         manager,
         transport: createGrpcTransport({
-          baseUrl: endpoint.url,
+          baseUrl: url,
           sessionManager: manager,
           ...(options.interceptors ? { interceptors: options.interceptors } : {}),
         }),
@@ -89,6 +136,7 @@ export function createEndpointPool(options: EndpointPoolOptions = {}): EndpointP
     },
     size: () => entries.size,
     close() {
+      unsubscribe?.();
       for (const [key, entry] of entries) {
         entries.delete(key);
         entry.retired = true;

@@ -3,6 +3,8 @@ export type { ConnectRouter, ServiceImpl, HandlerContext, Interceptor } from '@c
 export { serveRpc, type ServeRpcOptions } from './serve-rpc.js';
 export { createRpcClient, type RpcClient, type RpcClientOptions } from './client.js';
 export { createServerInterceptor, type ServerInterceptorOptions } from './server-interceptor.js';
+export { createCallerPolicy, type CallerPolicyOptions, type RefusalReason } from './caller-policy.js';
+export { callerOf, peerOfRequest, RPC_PEER, type RpcPeer } from './rpc-peer.js';
 export {
   createCircuitBreaker,
   type CircuitBreaker,

@@ -12,6 +12,15 @@ export function rpcServerDuration(registry: Registry) {
   });
 }
 
+/** `rpc_server_refused_total{reason}`: calls refused before any handler ran (caller policy). */
+export function rpcServerRefused(registry: Registry) {
+  return counterOn(registry, {
+    name: 'rpc_server_refused_total',
+    help: 'RPCs refused before reaching a handler, by reason (caller_not_allowed, no_client_certificate, no_service_identity).',
+    labelNames: ['reason'] as const,
+  });
+}
+
 /** The client-side metrics of `createRpcClient`, registered (or found) on `registry`. */
 export function rpcClientMetrics(registry: Registry) {
   return {

@@ -3,6 +3,7 @@ import { Code, ConnectError, type Interceptor } from '@connectrpc/connect';
 import type { Logger, ServiceMetrics } from '@opsloop/kit';
 import { codeName } from './codes.js';
 import { rpcServerDuration } from './metrics.js';
+import { RPC_PEER } from './rpc-peer.js';
 
 /** Options of {@link createServerInterceptor}. */
 export interface ServerInterceptorOptions {
@@ -21,8 +22,9 @@ function fullName(method: DescMethod): string {
 
 /**
  * The server side of every RPC: records `rpc_server_duration_seconds{method,code}`, logs failed calls (method,
- * code, duration, request id; never the request), and turns an unexpected exception into INTERNAL with a
- * generic message, so that no message or stack of the server leaves the process (it is logged instead).
+ * code, duration, request id, calling service over mutual TLS; never the request), and turns an unexpected
+ * exception into INTERNAL with a generic message, so that no message or stack of the server leaves the process
+ * (it is logged instead).
  */
 export function createServerInterceptor(options: ServerInterceptorOptions): Interceptor {
   const { log } = options;
@@ -32,6 +34,7 @@ export function createServerInterceptor(options: ServerInterceptorOptions): Inte
     const started = performance.now();
     const method = fullName(req.method);
     const requestId = req.header.get('x-request-id') ?? undefined;
+    const caller = req.contextValues.get(RPC_PEER)?.service;
 
     const succeeded = () => duration.observe({ method, code: 'OK' }, (performance.now() - started) / 1000);
     /** Records a failed call; returns the error the client gets. */
@@ -46,6 +49,7 @@ export function createServerInterceptor(options: ServerInterceptorOptions): Inte
         code,
         duration_ms: Math.round(seconds * 100_000) / 100,
         ...(requestId !== undefined ? { request_id: requestId } : {}),
+        ...(caller !== undefined ? { caller } : {}),
       };
       if (!expected) log.error({ ...line, err: thrown }, 'rpc failed with an unexpected error');
       else if (SERVER_FAULT.has(error.code)) log.error({ ...line, message: error.rawMessage }, 'rpc failed');

@@ -32,6 +32,7 @@ export type RuntimeEvent =
   | { type: 'rollout-promoted'; service: string; revision: string; from: string }
   | { type: 'rollout-aborted'; service: string; revision: string; from: string; reason: string }
   | { type: 'release-group'; group: string; phase: string; message: string }
+  | { type: 'identity-error'; replica: string; service: string; message: string }
   | { type: 'autoscaled'; service: string; from: number; to: number; reason: string }
   | { type: 'autoscaling-error'; service: string; message: string }
   | { type: 'control-api'; url: string };

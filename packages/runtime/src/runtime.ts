@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import type { ServiceStatus, SystemStatus } from '@opsloop/contracts';
@@ -37,6 +38,7 @@ import { trafficSampleOf, type TrafficSample } from './analysis/traffic-sample.j
 import { parsePrometheusText } from './metrics/prometheus-text.js';
 import type { ProgressEvent } from './reconcile/progressive-rollout.js';
 import { PREVIEW_SUFFIX } from './registry/registry.js';
+import { createCertificateAuthority, createIdentityIssuer, type IdentityIssuer } from './identity/index.js';
 import { ReleaseRun, type ReleaseMember, type ReleaseStatus } from './reconcile/release-run.js';
 import { templateRevision } from './reconcile/service-controller.js';
 import { startOrder, type ServiceSpec, type SystemSpec } from './spec/schema.js';
@@ -69,6 +71,8 @@ export interface RuntimeOptions {
   onLog?: (replica: string, stream: LogStream, line: string) => void;
   /** Variables every replica inherits from the runtime's environment (others are not passed on). */
   inheritEnv?: readonly string[];
+  /** Overrides `runtime.mtls.enabled` of the spec (`opsloop up --no-mtls`). */
+  mtls?: boolean;
 }
 
 /** The result of {@link Runtime.start}. */
@@ -173,6 +177,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let broker: EmbeddedBroker | undefined;
   let controlLog: ReturnType<typeof pino.destination> | undefined;
   let controlUrl = '';
+  const mtls = options.mtls ?? spec.runtime.mtls.enabled;
+  /** Issues and renews every replica's certificate (created at start when mTLS is on). */
+  let identities: IdentityIssuer | undefined;
+
+  /** The services allowed to call `name` over gRPC: those that depend on it (NetworkPolicy ingress `from`). */
+  const callersOf = (name: string, of: SystemSpec) =>
+    Object.entries(of.services)
+      .filter(([, service]) => service.dependsOn.includes(name))
+      .map(([caller]) => caller)
+      .sort();
   let stopping: Promise<void> | undefined;
   /** Set while this runtime owns the state directory (and so the state file). */
   let claimed = false;
@@ -232,6 +246,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       clock,
       probe: options.probe ?? httpProbe,
       onEvent,
+      ...(identities === undefined
+        ? {}
+        : {
+            prepare: async () => ({
+              OPSLOOP_TLS_DIR: await identities!.provision(name, instance),
+              OPSLOOP_RPC_CALLERS: callersOf(name, spec).join(','),
+            }),
+            cleanup: () => identities!.release(instance),
+          }),
     });
   }
 
@@ -313,7 +336,19 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       .catch(() => undefined)
       .then(async () => {
         if (stopping) throw new ApplyError('the system is stopping');
-        const changes = diffSpecs(spec, next, (name) => controllers.get(name)?.desiredReplicas);
+        // What each running service's template would hash to: its spec plus what the spec only refers to.
+        const nextExtras = new Map<string, string>();
+        for (const [name, service] of Object.entries(next.services))
+          if (controllers.has(name)) nextExtras.set(name, await resolveInjected(name, service, next, false));
+        const changes = diffSpecs(
+          spec,
+          next,
+          (name) => controllers.get(name)?.desiredReplicas,
+          (name, service, side) =>
+            side === 'from'
+              ? (controllers.get(name)?.revision ?? templateRevision(service))
+              : templateRevision(service, nextExtras.get(name) ?? ''),
+        );
         const flags = await flagsOf(next);
         const before = flagStore?.flagSet();
         const flagsChanged =
@@ -331,10 +366,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           const revision = templateRevision(service, extra);
           if (revision === controller.revision) continue;
           rolled.push({ name, service, extra });
+          // The template is the same: its injected data changed, or who may call it (others' dependsOn).
+          const injectedOf = (x: string) => x.split('|callers=')[0];
           changes.push({
             service: name,
             action: 'update',
-            fields: ['inject'],
+            fields: injectedOf(extra) === injectedOf(controller.extra) ? ['callers'] : ['inject'],
             replicas: { from: controller.desiredReplicas, to: service.replicas },
             rollout: { from: controller.revision, to: revision },
           });
@@ -440,7 +477,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     of: SystemSpec,
     commit = true,
   ): Promise<string> {
-    if (service.inject.length === 0) return '';
+    // The caller policy is fixed when a replica starts: a change of who may call rolls the service.
+    const policy = mtls ? `|callers=${callersOf(name, of).join(',')}` : '';
+    if (service.inject.length === 0) return policy;
     const store = service.inject.some((ref) => ref.secret !== undefined) ? await secrets() : noSecrets;
     const resolved: ResolvedRefs = resolveRefs(service.inject, {
       service: name,
@@ -450,10 +489,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const usedMaps = [
       ...new Set(service.inject.flatMap((ref) => (ref.configMap ? [ref.configMap] : []))),
     ].sort();
-    const extra = JSON.stringify({
-      secrets: resolved.secretRevisions,
-      configMaps: Object.fromEntries(usedMaps.map((m) => [m, of.configMaps[m]?.data ?? null])),
-    });
+    const extra =
+      JSON.stringify({
+        secrets: resolved.secretRevisions,
+        configMaps: Object.fromEntries(usedMaps.map((m) => [m, of.configMaps[m]?.data ?? null])),
+      }) + policy;
     // A dry run only needs the revision: no files written, nothing remembered.
     if (!commit) return extra;
     const revision = templateRevision(service, extra);
@@ -708,6 +748,25 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       if (spec.runtime.bus === 'embedded') {
         broker = await createEmbeddedBroker({ dir: join(stateDir, 'bus') });
       }
+      if (mtls) {
+        // A new CA per run, its key only in memory: certificates of an earlier run are worthless.
+        const ca = await createCertificateAuthority({ clock });
+        const identityDir = join(stateDir, 'identity');
+        await rm(identityDir, { recursive: true, force: true });
+        identities = createIdentityIssuer({
+          ca,
+          clock,
+          rootDir: identityDir,
+          ttlMs: spec.runtime.mtls.certTtlSeconds * 1000,
+          onError: (event) =>
+            report({
+              type: 'identity-error',
+              replica: event.instance,
+              service: event.service,
+              message: `${event.error instanceof Error ? event.error.message : String(event.error)} (attempt ${event.attempt}, retry in ${event.retryInMs / 1000} s)`,
+            }),
+        });
+      }
       controlApi = await createControlApi({
         ...(broker ? { bus: { broker, token: busToken } } : {}),
         port: spec.runtime.controlPort,
@@ -860,6 +919,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         if (controlApi) await controlApi.shutdown('runtime stopping');
         await audit?.close();
         if (broker) await broker.close();
+        await identities?.close();
         const log = controlLog;
         if (log) {
           await new Promise<void>((resolve) => {

@@ -92,6 +92,8 @@ const server = createServer((request, response) => {
       busToken: env.OPSLOOP_BUS_TOKEN ?? null,
       flagsUrl: env.OPSLOOP_FLAGS_URL ?? null,
       filesDir: env.OPSLOOP_FILES_DIR ?? null,
+      tlsDir: env.OPSLOOP_TLS_DIR ?? null,
+      rpcCallers: env.OPSLOOP_RPC_CALLERS ?? null,
       echo: env.ECHO_VAR ? env[env.ECHO_VAR] ?? null : null,
       fileContent: env.READ_FILE ? readFileSync(join(env.OPSLOOP_FILES_DIR, env.READ_FILE), 'utf8') : null,
       flagsToken: env.OPSLOOP_FLAGS_TOKEN ?? null,

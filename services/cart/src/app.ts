@@ -3,6 +3,7 @@ import {
   systemClock,
   type BaseConfig,
   type Clock,
+  type IdentitySource,
   type Logger,
   type ServiceMetrics,
   type ServiceOptions,
@@ -35,7 +36,7 @@ export interface CartServiceOptions {
   /** Opens the catalogue and users clients. */
   createDependencies(
     config: CartConfig & BaseConfig,
-    context: { log: Logger; metrics: ServiceMetrics },
+    context: { log: Logger; metrics: ServiceMetrics; identity: IdentitySource | undefined },
   ): Promise<CartDependencies>;
   /** Time of carts (expiry), the sweeper and the product cache (the system clock by default). */
   clock?: Clock;
@@ -51,7 +52,7 @@ export function cartService(options: CartServiceOptions): ServiceOptions<typeof 
     configSchema: cartConfigSchema,
     ...(options.env ? { env: options.env } : {}),
     async setup(context) {
-      const { app, config, log, metrics, readiness } = context;
+      const { app, config, log, metrics, readiness, identity } = context;
       // What setup opened, closed in reverse order: at shutdown, or at once if setup fails half-way.
       const cleanups: (() => Promise<void> | void)[] = [];
       const onShutdown = (hook: () => Promise<void> | void) => void cleanups.push(hook);
@@ -59,7 +60,7 @@ export function cartService(options: CartServiceOptions): ServiceOptions<typeof 
         const database = await options.createDatabase(config, log);
         onShutdown(() => database.close());
         await database.migrate(cartMigrations);
-        const dependencies = await options.createDependencies(config, { log, metrics });
+        const dependencies = await options.createDependencies(config, { log, metrics, identity });
         onShutdown(() => dependencies.close());
 
         const carts = createCarts({

@@ -11,14 +11,16 @@ await runService(
   cartService({
     createDatabase: (config, log) =>
       createDatabaseFromConfig<CartTables>({ ...config, service: 'cart', log }),
-    createDependencies: (config, { log, metrics }) => {
+    createDependencies: (config, { log, metrics, identity }) => {
       const resolver = createResolverFromConfig(config, log);
+      // `identity` (mutual TLS) is the service's own, set when OPSLOOP_TLS_DIR is; the kit closes it.
       const users = createRpcClient(rpc.UsersService, {
         target: 'users',
         resolver,
         log,
         metrics,
         timeoutMs: config.USERS_TIMEOUT_MS,
+        identity,
       });
       return Promise.resolve({
         products: createCatalogProductLookup({ resolver, timeoutMs: config.CATALOG_TIMEOUT_MS, log }),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { EventBus } from '@opsloop/bus';
-import type { Clock, Logger, ServiceMetrics, ServiceOptions } from '@opsloop/kit';
+import type { Clock, IdentitySource, Logger, ServiceMetrics, ServiceOptions } from '@opsloop/kit';
 import { systemClock } from '@opsloop/kit';
 import { createOutboxRelay } from '@opsloop/outbox';
 import type { Database } from '@opsloop/store';
@@ -30,7 +30,10 @@ export interface CheckoutServiceOptions {
   /** Opens the event bus the outbox is published to; the service closes it. */
   createBus(config: CheckoutConfig, log: Logger): Promise<EventBus>;
   /** The saga's participants (gRPC clients in production); the service closes them. */
-  createParticipants(config: CheckoutConfig, context: { log: Logger; metrics: ServiceMetrics }): Participants;
+  createParticipants(
+    config: CheckoutConfig,
+    context: { log: Logger; metrics: ServiceMetrics; identity: IdentitySource | undefined },
+  ): Participants;
   clock?: Clock;
   /** Overrides the crash hook (tests simulate crashes in-process). */
   crashHook?: CrashHook;
@@ -79,7 +82,7 @@ export function checkoutService(
     version: '0.1.0',
     configSchema: checkoutConfigSchema,
     ...(options.env ? { env: options.env } : {}),
-    async setup({ app, config, log, readiness, metrics, onShutdown }) {
+    async setup({ app, config, log, readiness, metrics, onShutdown, identity }) {
       const instance = config.OPSLOOP_INSTANCE ?? `checkout-${hostname()}-${process.pid}`;
       const crashHook = options.crashHook ?? crashHookOf(config, log);
 
@@ -104,7 +107,7 @@ export function checkoutService(
       relay.start();
       onShutdown(() => relay.stop());
 
-      const participants = options.createParticipants(config, { log, metrics });
+      const participants = options.createParticipants(config, { log, metrics, identity });
       onShutdown(() => participants.close());
 
       const repository = createSagaRepository({

@@ -10,7 +10,13 @@ await runService(
     createDatabase: (config, log) =>
       createDatabaseFromConfig<CheckoutTables>({ ...config, service: 'checkout', log }),
     createBus: (config, log) => createEventBusFromConfig({ config, name: 'checkout', log }),
-    createParticipants: (config, { log, metrics }) =>
-      createRpcParticipants({ config, log, metrics, timeoutMs: config.CHECKOUT_RPC_TIMEOUT_MS }),
+    createParticipants: (config, { log, metrics, identity }) =>
+      createRpcParticipants({
+        config,
+        log,
+        metrics,
+        timeoutMs: config.CHECKOUT_RPC_TIMEOUT_MS,
+        ...(identity ? { identity } : {}),
+      }),
   }),
 );

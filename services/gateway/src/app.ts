@@ -135,7 +135,7 @@ export function gatewayService(options: GatewayServiceOptions): ServiceOptions<t
     version: '0.1.0',
     configSchema: gatewayConfigSchema,
     ...(options.env ? { env: options.env } : {}),
-    async setup({ app, config, log, readiness, metrics, onShutdown }) {
+    async setup({ app, config, log, readiness, metrics, onShutdown, identity }) {
       const clock = options.clock ?? systemClock;
       const resolver = options.createResolver(config);
       for (const route of config.ROUTES) resolver.watch(route.service);
@@ -225,6 +225,7 @@ export function gatewayService(options: GatewayServiceOptions): ServiceOptions<t
           log,
           metrics,
           timeoutMs: config.RPC_TIMEOUT_MS,
+          identity,
         });
         closers.push(() => client.close());
         orders = client;
@@ -237,6 +238,7 @@ export function gatewayService(options: GatewayServiceOptions): ServiceOptions<t
           log,
           metrics,
           timeoutMs: config.RPC_TIMEOUT_MS,
+          identity,
         });
         closers.push(() => client.close());
         cart = client;

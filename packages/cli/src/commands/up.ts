@@ -11,6 +11,8 @@ export interface UpOptions {
   stateDir?: string;
   logs: boolean;
   rawLogs: boolean;
+  /** False: `--no-mtls` (cleartext gRPC, no caller policy); undefined: the spec decides. */
+  mtls?: boolean;
   timeout: number;
   /** Background user journeys per second against the exposed gateway once ready (`--load`). */
   load?: number;
@@ -56,6 +58,8 @@ function describe(event: RuntimeEvent): string | undefined {
       return `${event.service}: ${event.revision} promoted (replaces ${event.from})`;
     case 'rollout-aborted':
       return `${event.service}: rollout of ${event.from} aborted, back to ${event.revision}: ${event.reason}`;
+    case 'identity-error':
+      return `${event.replica}: certificate renewal failed: ${event.message}`;
     case 'release-group':
       return `release ${event.group}: ${event.phase}: ${event.message}`;
     case 'service-scaled':
@@ -80,6 +84,7 @@ export async function up(options: UpOptions): Promise<number> {
   const runtime = createRuntime({
     loaded,
     stateDir: stateDirFor(options),
+    ...(options.mtls === false ? { mtls: false } : {}),
     onEvent: (event) => {
       const text = describe(event);
       if (text !== undefined) out(`opsloop | ${text}`);

@@ -29,7 +29,7 @@ export interface IdentityIssuerOptions {
   rootDir: string;
   /** Lifetime of each certificate. */
   ttlMs: number;
-  /** Renew at notBefore + fraction × lifetime; 0 < fraction < 1, default 0.5. */
+  /** Renew at issue time + fraction × the time left until notAfter; 0 < fraction < 1, default 0.5. */
   renewAtFraction?: number;
   /** First retry delay after a failed renewal; default {@link DEFAULT_RETRY_INITIAL_MS}. */
   retryInitialMs?: number;
@@ -157,7 +157,9 @@ export function createIdentityIssuer(options: IdentityIssuerOptions): IdentityIs
   }
 
   function scheduleRenewal(entry: Entry, issued: IssuedCertificate): void {
-    const renewAt = issued.notBefore + fraction * (issued.notAfter - issued.notBefore);
+    // From the moment of issue, not the backdated notBefore: a 10 s certificate renews after 5 s, not at once.
+    const issuedAt = clock.now();
+    const renewAt = issuedAt + fraction * (issued.notAfter - issuedAt);
     schedule(entry, Math.max(renewAt - clock.now(), MIN_RENEW_DELAY_MS));
   }
 

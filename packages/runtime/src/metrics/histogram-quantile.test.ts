@@ -45,6 +45,15 @@ describe('histogramQuantile (PromQL semantics)', () => {
     expect(histogramQuantile(0.5, b([0.1, 5], [0.1, 5], [Infinity, 5], [Infinity, 5]))).toBeCloseTo(0.05, 12);
   });
 
+  it('gives the lower edge for q = 0 when the first bucket is empty (found by the property below)', () => {
+    expect(
+      histogramQuantile(0, [
+        { le: 0.001, count: 0 },
+        { le: Infinity, count: 1 },
+      ]),
+    ).toBe(0);
+  });
+
   it('property: the result lies within the finite bounds and grows with q', () => {
     const histogram = fc
       .tuple(

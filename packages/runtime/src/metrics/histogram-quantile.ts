@@ -42,6 +42,8 @@ export function histogramQuantile(q: number, buckets: readonly CumulativeBucket[
     count -= previous.count;
     rank -= previous.count;
   }
+  // q = 0 lands in a leading empty bucket (rank 0 of 0): its lower edge, where Go's 0/0 would give NaN.
+  if (count === 0) return start;
   return start + (bucket.le - start) * (rank / count);
 }
 

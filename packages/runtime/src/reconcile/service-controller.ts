@@ -292,6 +292,11 @@ export class ServiceController {
     return this.#revision;
   }
 
+  /** What else the desired template depends on (see {@link templateRevision}). */
+  get extra(): string {
+    return this.#extra;
+  }
+
   get desiredReplicas(): number {
     return this.#replicas;
   }

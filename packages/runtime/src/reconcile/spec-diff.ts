@@ -55,6 +55,9 @@ export function diffSpecs(
   current: SystemSpec,
   next: SystemSpec,
   replicasNow: (service: string) => number | undefined = () => undefined,
+  /** The revision a service runs now (`from`) or would run (`to`), when more than its spec decides it. */
+  revisionOf: (service: string, spec: ServiceSpec, side: 'from' | 'to') => string = (_service, spec) =>
+    templateRevision(spec),
 ): ServiceChange[] {
   if (current.metadata.name !== next.metadata.name)
     throw new ApplyError(
@@ -77,7 +80,7 @@ export function diffSpecs(
       const fields = changedFields(before, after);
       const from = replicasNow(service) ?? before.replicas;
       if (fields.length === 0 && from === after.replicas) continue;
-      const revisions = { from: templateRevision(before), to: templateRevision(after) };
+      const revisions = { from: revisionOf(service, before, 'from'), to: revisionOf(service, after, 'to') };
       changes.push({
         service,
         action: 'update',

@@ -31,7 +31,11 @@ describe("the repository's opsloop.yaml", () => {
     expect(loaded.dir).toBe(dirname(REPO_SPEC));
     const { spec } = loaded;
     expect(spec.metadata.name).toBe('shop');
-    expect(spec.runtime).toEqual({ controlPort: 0, bus: 'embedded' });
+    expect(spec.runtime).toEqual({
+      controlPort: 0,
+      bus: 'embedded',
+      mtls: { enabled: true, certTtlSeconds: 3600 },
+    });
     expect(Object.keys(spec.services)).toEqual([
       'catalog',
       'inventory',
@@ -64,7 +68,8 @@ describe("the repository's opsloop.yaml", () => {
 
     const gateway = spec.services.gateway!;
     expect(gateway.expose).toEqual({ port: 8080 });
-    expect(gateway.dependsOn).toEqual(['catalog', 'users']);
+    expect(gateway.dependsOn).toEqual(['catalog', 'users', 'cart', 'checkout', 'orders']);
+    expect(spec.services.checkout!.dependsOn).toEqual(['inventory', 'orders', 'payments', 'cart']);
     // Numbers in env become strings, as the environment holds only strings.
     expect(gateway.env.UPSTREAM_TIMEOUT_MS).toBe('5000');
     expect(startOrder(spec)).toEqual([

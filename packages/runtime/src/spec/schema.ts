@@ -42,6 +42,8 @@ const RESERVED_ENV = [
   'OPSLOOP_FLAGS_URL',
   'OPSLOOP_FLAGS_TOKEN',
   'OPSLOOP_FILES_DIR',
+  'OPSLOOP_TLS_DIR',
+  'OPSLOOP_RPC_CALLERS',
 ];
 
 /** Smallest memory limit accepted: below it a Node.js process cannot even start. */
@@ -229,8 +231,20 @@ export const systemSpecSchema = z
         controlPort: positiveInt('port', 0, 65535).default(0),
         /** `embedded`: the runtime hosts a durable event broker and tells replicas where it is; `off`: it does not. */
         bus: z.enum(['embedded', 'off'], { error: 'expected "embedded" or "off"' }).default('embedded'),
+        /**
+         * Service identity: the runtime is a local CA; each replica gets a short-lived certificate naming its
+         * service (in `$OPSLOOP_TLS_DIR`, renewed at half-life without a restart) and internal gRPC is mutual
+         * TLS, accepting only the callers that `dependsOn` allows. `enabled: false` (or `opsloop up
+         * --no-mtls`) turns it off for debugging: cleartext gRPC, no caller policy.
+         */
+        mtls: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            certTtlSeconds: positiveInt('seconds', 10, 86_400).default(3600),
+          })
+          .default({ enabled: true, certTtlSeconds: 3600 }),
       })
-      .default({ controlPort: 0, bus: 'embedded' }),
+      .default({ controlPort: 0, bus: 'embedded', mtls: { enabled: true, certTtlSeconds: 3600 } }),
     services: z
       .record(serviceNameSchema, serviceSpecSchema)
       .refine((services) => Object.keys(services).length > 0, 'expected at least one service'),

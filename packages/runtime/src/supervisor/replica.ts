@@ -42,6 +42,13 @@ export interface ReplicaOptions {
   onEvent: EventListener;
   /** Reads a process tree's memory (for `resources.memory`); /proc by default, injectable for tests. */
   memory?: MemoryReader;
+  /**
+   * Runs before every start of the process and gives it more environment (its identity: a fresh certificate
+   * directory); a failure is a `StartError`, retried with back-off like any failed start.
+   */
+  prepare?: () => Promise<Record<string, string>>;
+  /** Runs once the replica stopped for good (its identity is released). */
+  cleanup?: () => Promise<void>;
 }
 
 /**
@@ -130,6 +137,7 @@ export class Replica {
     this.#setReady(false, 'stopping');
     if (this.#child === undefined) {
       this.#phase = 'stopped';
+      await this.#cleanup();
       return;
     }
     const exited = new Promise<void>((resolve) => this.#exitWaiters.push(resolve));
@@ -151,6 +159,15 @@ export class Replica {
     }
     this.#terminate(this.#o.spec.terminationGracePeriodSeconds * 1000);
     await exited;
+    await this.#cleanup();
+  }
+
+  async #cleanup(): Promise<void> {
+    try {
+      await this.#o.cleanup?.();
+    } catch {
+      // Best effort: what is left behind lives under the state directory and goes with the next start.
+    }
   }
 
   /** Last-resort synchronous kill of the process group (used when the runtime itself is exiting). */
@@ -180,7 +197,9 @@ export class Replica {
     this.#killReason = undefined;
     const { spec } = this.#o;
     let port: number;
+    let prepared: Record<string, string> = {};
     try {
+      if (this.#o.prepare !== undefined) prepared = await this.#o.prepare();
       if (spec.port === 'auto') port = await this.#o.ports.allocate();
       else if (await isPortFree(spec.port)) port = spec.port;
       else throw new Error(`port ${spec.port} is already in use`);
@@ -189,11 +208,15 @@ export class Replica {
       this.#handleExit(null, null, `StartError: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
-    if (this.#phase !== 'starting' || generation !== this.#generation) return;
+    if (this.#phase !== 'starting' || generation !== this.#generation) {
+      // Stopped while preparing: what `prepare` made after the stop's cleanup must go too.
+      if ((this.#phase as string) === 'stopped') await this.#cleanup();
+      return;
+    }
     this.#port = port;
     const cwd = resolve(this.#o.specDir, spec.cwd);
     const [program, ...args] = spec.command as [string, ...string[]];
-    const env = { ...this.#o.env, PORT: String(port), HOST: '127.0.0.1' };
+    const env = { ...this.#o.env, ...prepared, PORT: String(port), HOST: '127.0.0.1' };
     let child: ChildProcess;
     try {
       // Own process group: a terminal's Ctrl-C reaches only the runtime, which stops replicas in order.

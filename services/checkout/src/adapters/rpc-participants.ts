@@ -1,5 +1,12 @@
 import { rpc } from '@opsloop/contracts';
-import { createResolverFromConfig, type BaseConfig, type Logger, type ServiceMetrics } from '@opsloop/kit';
+import {
+  createResolverFromConfig,
+  watchIdentityFromConfig,
+  type BaseConfig,
+  type IdentitySource,
+  type Logger,
+  type ServiceMetrics,
+} from '@opsloop/kit';
 import { Code, codeName, ConnectError, createRpcClient } from '@opsloop/rpc';
 import {
   ParticipantRejectedError,
@@ -20,6 +27,8 @@ export interface RpcParticipantsOptions {
   metrics?: ServiceMetrics;
   /** Deadline of each call. */
   timeoutMs: number;
+  /** The service's identity (mutual TLS); by default watched from `config.OPSLOOP_TLS_DIR` (unset: cleartext). */
+  identity?: IdentitySource;
 }
 
 /**
@@ -132,7 +141,9 @@ function toCart(cart: rpc.Cart): PricedCart {
 export function createRpcParticipants(options: RpcParticipantsOptions): Participants {
   const { log, metrics, timeoutMs } = options;
   const resolver = createResolverFromConfig(options.config, log);
-  const common = { resolver, log, timeoutMs, ...(metrics ? { metrics } : {}) };
+  const watched = options.identity ? undefined : watchIdentityFromConfig(options.config, log);
+  const identity = options.identity ?? watched;
+  const common = { resolver, log, timeoutMs, identity, ...(metrics ? { metrics } : {}) };
   const inventory = createRpcClient(rpc.InventoryService, { target: 'inventory', ...common });
   const orders = createRpcClient(rpc.OrdersService, { target: 'orders', ...common });
   const payments = createRpcClient(rpc.PaymentsService, { target: 'payments', ...common });
@@ -322,6 +333,7 @@ export function createRpcParticipants(options: RpcParticipantsOptions): Particip
 
     async close() {
       await Promise.all([inventory.close(), orders.close(), payments.close(), cart.close()]);
+      watched?.close();
       await resolver.close();
     },
   };
