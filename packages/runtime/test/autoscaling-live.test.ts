@@ -1,12 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeEvent } from '../src/events.js';
-import { createRuntime, type Runtime, type StartResult } from '../src/runtime.js';
+import type { Runtime, StartResult } from '../src/runtime.js';
 import { parseSpec } from '../src/spec/load-spec.js';
-import { waitFor, writeFakeService, type FakeServiceDir } from './fake-service.js';
+import { waitFor } from './fake-service.js';
+import { startLiveRuntime, type LiveRuntime } from './live-runtime.js';
 
 /**
  * The live half of the autoscaling must-show (the HPA rules themselves are tested with a driven clock in
@@ -14,22 +12,20 @@ import { waitFor, writeFakeService, type FakeServiceDir } from './fake-service.j
  * when it stops, back in. Bounded in time; no timing assertion beyond "within the bound".
  */
 describe('autoscaling a live service on requests per second', () => {
-  let fake: FakeServiceDir;
-  let dir: string;
+  let live: LiveRuntime;
+  let script = '';
   let runtime: Runtime;
   let result: StartResult;
-  const events: RuntimeEvent[] = [];
+  let events: RuntimeEvent[] = [];
 
-  beforeAll(async () => {
-    fake = await writeFakeService('opsloop-autoscale-');
-    dir = await mkdtemp(join(tmpdir(), 'opsloop-autoscale-state-'));
-    const text = `apiVersion: opsloop.dev/v1alpha1
+  const specText = () =>
+    parseSpec(`apiVersion: opsloop.dev/v1alpha1
 kind: System
 metadata: { name: scaling }
 runtime: { bus: "off" }
 services:
   web:
-    command: ${JSON.stringify([process.execPath, fake.script])}
+    command: ${JSON.stringify([process.execPath, script])}
     replicas: 1
     expose: { port: 0 }
     probes:
@@ -41,20 +37,21 @@ services:
       metrics: [{ type: rps, targetPerReplica: 5 }]
       behavior:
         scaleDown: { stabilizationWindowSeconds: 0 }
-`;
-    runtime = createRuntime({
-      loaded: { path: join(dir, 'opsloop.yaml'), dir, spec: parseSpec(text) },
-      stateDir: join(dir, '.opsloop'),
-      onEvent: (event) => events.push(event),
-    });
-    result = await runtime.start(30_000);
+`);
+
+  beforeAll(async () => {
+    live = await startLiveRuntime(
+      'autoscale',
+      (fakeScript) => {
+        script = fakeScript;
+        return specText();
+      },
+      30_000,
+    );
+    ({ runtime, result, events } = live);
   }, 60_000);
 
-  afterAll(async () => {
-    await runtime?.stop();
-    await rm(dir, { recursive: true, force: true });
-    await fake?.remove();
-  });
+  afterAll(() => live?.stop());
 
   const web = () => runtime.status().services.find((s) => s.name === 'web')!;
 

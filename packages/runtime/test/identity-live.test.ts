@@ -1,13 +1,13 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, type Runtime, type StartResult } from '../src/runtime.js';
+import type { Runtime, StartResult } from '../src/runtime.js';
 import { parseSpec } from '../src/spec/load-spec.js';
-import { waitFor, writeFakeService, type FakeServiceDir } from './fake-service.js';
+import { waitFor } from './fake-service.js';
+import { startLiveRuntime, type LiveRuntime } from './live-runtime.js';
 
 interface Described {
   pid: number;
@@ -17,24 +17,18 @@ interface Described {
 
 /** Service identity from the runtime's side: each replica's certificate, its rotation, the caller policy. */
 describe('replica identities issued by the runtime', () => {
-  let fake: FakeServiceDir;
-  let dir: string;
+  let live: LiveRuntime;
   let runtime: Runtime;
   let result: StartResult;
 
   beforeAll(async () => {
-    fake = await writeFakeService('opsloop-identity-');
-    dir = await mkdtemp(join(tmpdir(), 'opsloop-identity-state-'));
-    const service = (extra: string) => `
-    command: ${JSON.stringify([process.execPath, fake.script])}
+    live = await startLiveRuntime('identity', (script) => {
+      const service = (extra: string) => `
+    command: ${JSON.stringify([process.execPath, script])}
     expose: { port: 0 }
     probes:
       readiness: { path: /readyz, periodSeconds: 1 }${extra}`;
-    runtime = createRuntime({
-      loaded: {
-        path: join(dir, 'opsloop.yaml'),
-        dir,
-        spec: parseSpec(`apiVersion: opsloop.dev/v1alpha1
+      return parseSpec(`apiVersion: opsloop.dev/v1alpha1
 kind: System
 metadata: { name: identity }
 runtime: { bus: "off", mtls: { certTtlSeconds: 10 } }
@@ -42,18 +36,12 @@ services:
   orders:${service('')}
   checkout:${service('\n    dependsOn: [orders]')}
   gateway:${service('\n    dependsOn: [orders, checkout]')}
-`),
-      },
-      stateDir: join(dir, '.opsloop'),
+`);
     });
-    result = await runtime.start(30_000);
+    ({ runtime, result } = live);
   }, 60_000);
 
-  afterAll(async () => {
-    await runtime?.stop();
-    await rm(dir, { recursive: true, force: true });
-    await fake?.remove();
-  });
+  afterAll(() => live?.stop());
 
   const describeReplica = async (service: string) => {
     const response = await request(`${result.endpoints[service]}/whoami`, { reset: true });

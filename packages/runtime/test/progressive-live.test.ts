@@ -1,23 +1,21 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeEvent } from '../src/events.js';
-import { createRuntime, type Runtime, type StartResult } from '../src/runtime.js';
+import type { Runtime, StartResult } from '../src/runtime.js';
 import { parseSpec } from '../src/spec/load-spec.js';
-import { waitFor, writeFakeService, type FakeServiceDir } from './fake-service.js';
+import { waitFor } from './fake-service.js';
+import { startLiveRuntime, type LiveRuntime } from './live-runtime.js';
 
 /**
  * Canary and blue-green rollouts of a live service under continuous load: real replicas, real scrapes,
  * real traffic splits through the exposed address. Bounds only ("within 60 s"), no timing assertions.
  */
 describe('progressive rollouts of a live service', () => {
-  let fake: FakeServiceDir;
-  let dir: string;
+  let live: LiveRuntime;
+  let script = '';
   let runtime: Runtime;
   let result: StartResult;
-  const events: RuntimeEvent[] = [];
+  let events: RuntimeEvent[] = [];
 
   const specText = (greeting: string, strategy: string, env: Record<string, string> = {}) =>
     parseSpec(`apiVersion: opsloop.dev/v1alpha1
@@ -26,7 +24,7 @@ metadata: { name: progressive }
 runtime: { bus: "off" }
 services:
   web:
-    command: ${JSON.stringify([process.execPath, fake.script])}
+    command: ${JSON.stringify([process.execPath, script])}
     replicas: 2
     drainSeconds: 1
     expose: { port: 0, previewPort: 0 }
@@ -40,21 +38,18 @@ services:
   const BLUE_GREEN = '{ type: BlueGreen, blueGreen: { scaleDownDelaySeconds: 2 } }';
 
   beforeAll(async () => {
-    fake = await writeFakeService('opsloop-progressive-');
-    dir = await mkdtemp(join(tmpdir(), 'opsloop-progressive-state-'));
-    runtime = createRuntime({
-      loaded: { path: join(dir, 'opsloop.yaml'), dir, spec: specText('v1', CANARY) },
-      stateDir: join(dir, '.opsloop'),
-      onEvent: (event) => events.push(event),
-    });
-    result = await runtime.start(30_000);
+    live = await startLiveRuntime(
+      'progressive',
+      (fakeScript) => {
+        script = fakeScript;
+        return specText('v1', CANARY);
+      },
+      30_000,
+    );
+    ({ runtime, result, events } = live);
   }, 60_000);
 
-  afterAll(async () => {
-    await runtime?.stop();
-    await rm(dir, { recursive: true, force: true });
-    await fake?.remove();
-  });
+  afterAll(() => live?.stop());
 
   /** Requests through `url` until stopped, a new connection each; counts answers by greeting and failures. */
   function load(url: () => string, concurrency = 4) {

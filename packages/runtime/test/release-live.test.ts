@@ -1,25 +1,23 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeEvent } from '../src/events.js';
 import { ApplyError } from '../src/reconcile/spec-diff.js';
-import { createRuntime, type Runtime, type StartResult } from '../src/runtime.js';
+import type { Runtime, StartResult } from '../src/runtime.js';
 import { parseSpec } from '../src/spec/load-spec.js';
-import { waitFor, writeFakeService, type FakeServiceDir } from './fake-service.js';
+import { waitFor } from './fake-service.js';
+import { startLiveRuntime, type LiveRuntime } from './live-runtime.js';
 
 /** A release group through the runtime: two services released as one, rolled back as one. */
 describe('a release group of two live services', () => {
-  let fake: FakeServiceDir;
-  let dir: string;
+  let live: LiveRuntime;
+  let script = '';
   let runtime: Runtime;
   let result: StartResult;
-  const events: RuntimeEvent[] = [];
+  let events: RuntimeEvent[] = [];
 
   const specOf = (api: Record<string, string>, web: Record<string, string>) => {
     const service = (env: Record<string, string>, extra: string) => `
-    command: ${JSON.stringify([process.execPath, fake.script])}
+    command: ${JSON.stringify([process.execPath, script])}
     replicas: 2
     drainSeconds: 1
     expose: { port: 0 }
@@ -40,25 +38,18 @@ services:
   };
 
   beforeAll(async () => {
-    fake = await writeFakeService('opsloop-release-');
-    dir = await mkdtemp(join(tmpdir(), 'opsloop-release-state-'));
-    runtime = createRuntime({
-      loaded: {
-        path: join(dir, 'opsloop.yaml'),
-        dir,
-        spec: specOf({ GREETING: 'api1' }, { GREETING: 'web1' }),
+    live = await startLiveRuntime(
+      'release',
+      (fakeScript) => {
+        script = fakeScript;
+        return specOf({ GREETING: 'api1' }, { GREETING: 'web1' });
       },
-      stateDir: join(dir, '.opsloop'),
-      onEvent: (event) => events.push(event),
-    });
-    result = await runtime.start(30_000);
+      30_000,
+    );
+    ({ runtime, result, events } = live);
   }, 60_000);
 
-  afterAll(async () => {
-    await runtime?.stop();
-    await rm(dir, { recursive: true, force: true });
-    await fake?.remove();
-  });
+  afterAll(() => live?.stop());
 
   it('rolls api then web; web fails its analysis, so both go back', async () => {
     expect(result.ready).toBe(true);
