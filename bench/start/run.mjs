@@ -34,13 +34,16 @@ function startOnce(dataDir) {
       detached: true,
     });
     let out = '';
+    let ready = false;
     const timer = setTimeout(() => {
       process.kill(-child.pid, 'SIGKILL');
       reject(new Error(`not ready within 120 s:\n${out}`));
     }, 120_000);
     const onData = (chunk) => {
       out += chunk.toString();
-      if (/is ready in/.test(out)) {
+      // Output goes on after the ready line (shutdown lines): act on it once.
+      if (!ready && /is ready in/.test(out)) {
+        ready = true;
         const ms = Number(process.hrtime.bigint() - began) / 1e6;
         clearTimeout(timer);
         child.once('exit', () => {
