@@ -250,7 +250,7 @@ describe('blue-green and canary rollouts of a shop service under load through th
       await applyCatalog(stack, (catalog) => {
         catalog.strategy = {
           type: 'Canary',
-          // A canary minutes old next to a warm stable revision: tail latency may differ by a few tens of
+          // A canary seconds old next to a warm stable revision: tail latency may differ by a few tens of
           // ms on a busy CI machine; this test is about promotion with no failed request, not latency.
           canary: {
             steps: [20, 50],
