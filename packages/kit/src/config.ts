@@ -64,6 +64,12 @@ export const baseConfigSchema = z.object({
       error: 'expected comma-separated service names',
     })
     .optional(),
+  /** Fails this fraction of requests on purpose (rollout tests, game days; see fault-injection.ts). */
+  FAULT_ERROR_RATE: z.coerce
+    .number({ error: 'expected a fraction from 0 to 1' })
+    .min(0, 'expected a fraction from 0 to 1')
+    .max(1, 'expected a fraction from 0 to 1')
+    .optional(),
 });
 
 /** Settings every service has. */

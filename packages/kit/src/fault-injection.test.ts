@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from './config.js';
-import { faultErrorRateFrom } from './fault-injection.js';
+import { baseConfigSchema, ConfigError, loadConfig } from './config.js';
 import { createService } from './service.js';
 
 const quiet = () =>
@@ -12,12 +11,13 @@ const quiet = () =>
   });
 
 describe('fault injection (FAULT_ERROR_RATE)', () => {
-  it('reads a fraction from 0 to 1 and refuses anything else', () => {
-    expect(faultErrorRateFrom({})).toBeUndefined();
-    expect(faultErrorRateFrom({ FAULT_ERROR_RATE: '0' })).toBeUndefined();
-    expect(faultErrorRateFrom({ FAULT_ERROR_RATE: '0.05' })).toBe(0.05);
-    for (const bad of ['abc', '-0.1', '1.5', 'NaN'])
-      expect(() => faultErrorRateFrom({ FAULT_ERROR_RATE: bad })).toThrow(ConfigError);
+  it('reads a fraction from 0 to 1 in the base config and refuses anything else', () => {
+    const rate = (value?: string) =>
+      loadConfig(baseConfigSchema, value === undefined ? {} : { FAULT_ERROR_RATE: value }).FAULT_ERROR_RATE;
+    expect(rate()).toBeUndefined();
+    expect(rate('0')).toBe(0);
+    expect(rate('0.05')).toBe(0.05);
+    for (const bad of ['abc', '-0.1', '1.5']) expect(() => rate(bad)).toThrow(ConfigError);
   });
 
   it('fails routes with a 500 problem (measured), never the probes or /metrics', async () => {

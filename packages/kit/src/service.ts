@@ -7,7 +7,7 @@ import { baseConfigSchema, loadConfig, type BaseConfig } from './config.js';
 import { installProblemHandlers, sendProblem, toProblemError } from './error-handler.js';
 import { createReadiness, type Readiness } from './health.js';
 import { refuseCleartextRpc } from './cleartext-rpc-refusal.js';
-import { FAULT_ERROR_RATE_ENV, faultErrorRateFrom, installFaultInjection } from './fault-injection.js';
+import { FAULT_ERROR_RATE_ENV, installFaultInjection } from './fault-injection.js';
 import { createHttp2Cleartext, type Http2Cleartext, type Http2Handler } from './http2-cleartext.js';
 import { createHttp2Tls, type Http2Tls } from './http2-tls.js';
 import { watchIdentityFromConfig } from './identity/identity-from-config.js';
@@ -140,8 +140,8 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
   });
 
   installProblemHandlers(app, config.BODY_LIMIT_BYTES);
-  const faultRate = faultErrorRateFrom(options.env ?? process.env);
-  if (faultRate !== undefined) {
+  const faultRate = config.FAULT_ERROR_RATE;
+  if (faultRate !== undefined && faultRate > 0) {
     installFaultInjection(app, faultRate);
     log.warn(
       { rate: faultRate },
