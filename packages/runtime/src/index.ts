@@ -57,4 +57,4 @@ export {
 } from './autoscale/autoscaler.js';
 export { createAutoscalingLoop, type AutoscalingLoop } from './autoscale/autoscaling-loop.js';
 export { createReplicaWindow, type ReplicaWindow, type ReplicaMetrics } from './metrics/replica-window.js';
-export { parsePrometheusText, PrometheusTextError, type MetricFamily } from './metrics/prometheus-text.js';
+export { parsePrometheusText, PrometheusTextError, type MetricFamily } from '@opsloop/telemetry';

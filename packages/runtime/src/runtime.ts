@@ -35,7 +35,7 @@ import { loadSecretKey } from './secrets/secret-key.js';
 import { defaultSecretStorePath, openSecretStore, type SecretStore } from './secrets/secret-store.js';
 import { ApplyError, describeChange, diffSpecs, type ServiceChange } from './reconcile/spec-diff.js';
 import { trafficSampleOf, type TrafficSample } from './analysis/traffic-sample.js';
-import { parsePrometheusText } from './metrics/prometheus-text.js';
+import { parsePrometheusText } from '@opsloop/telemetry';
 import type { ProgressEvent } from './reconcile/progressive-rollout.js';
 import { PREVIEW_SUFFIX } from './registry/registry.js';
 import { createCertificateAuthority, createIdentityIssuer, type IdentityIssuer } from './identity/index.js';

@@ -1,4 +1,4 @@
-import { histogramQuantile } from '../metrics/histogram-quantile.js';
+import { histogramQuantile } from '@opsloop/telemetry';
 import { fisherGreaterPValue, mannWhitneyGreater } from './statistics.js';
 import type { TrafficSample } from './traffic-sample.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePrometheusText } from '../metrics/prometheus-text.js';
+import { parsePrometheusText } from '@opsloop/telemetry';
 import { increaseBetween, isServerError, servedSince, trafficSampleOf } from './traffic-sample.js';
 
 const scrape = (ok: number, failed: number, start = 100) =>

@@ -1,4 +1,4 @@
-import type { MetricFamily } from '../metrics/prometheus-text.js';
+import type { MetricFamily } from '@opsloop/telemetry';
 import { DEFAULT_REQUEST_HISTOGRAMS } from '../metrics/replica-window.js';
 
 /** What one replica served, as cumulative counters read from one scrape of its request histograms. */

@@ -1,5 +1,5 @@
 import type { Clock } from '@opsloop/kit';
-import { histogramQuantile, type CumulativeBucket } from '../metrics/histogram-quantile.js';
+import { histogramQuantile, type CumulativeBucket } from '@opsloop/telemetry';
 import type { ReplicaMetrics } from '../metrics/replica-window.js';
 import {
   AutoscalingSpecError,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderPrometheusText, type MetricFamily } from '../metrics/prometheus-text.js';
+import { renderPrometheusText, type MetricFamily } from '@opsloop/telemetry';
 import { createReplicaWindow, type ReplicaWindow } from '../metrics/replica-window.js';
 import { createAutoscaler, type Decision } from './autoscaler.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PrometheusTextError } from './prometheus-text.js';
+import { PrometheusTextError } from '@opsloop/telemetry';
 import { createReplicaWindow, ReplicaWindowError } from './replica-window.js';
 
 const LES = ['0.1', '0.25', '0.5', '+Inf'];

@@ -1,5 +1,10 @@
-import { histogramQuantile, type CumulativeBucket } from './histogram-quantile.js';
-import { parsePrometheusFloat, parsePrometheusText, type MetricFamily } from './prometheus-text.js';
+import {
+  histogramQuantile,
+  parsePrometheusFloat,
+  parsePrometheusText,
+  type CumulativeBucket,
+  type MetricFamily,
+} from '@opsloop/telemetry';
 
 /** The request histograms of opsloop services: HTTP (service kit) and gRPC (rpc package); same buckets. */
 export const DEFAULT_REQUEST_HISTOGRAMS: readonly string[] = [
