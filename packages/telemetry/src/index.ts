@@ -28,3 +28,37 @@ export {
   type MetricType,
   type Sample,
 } from './exposition/prometheus-text.js';
+export {
+  MetricsQueryError,
+  type InstantSample,
+  type MetricsErrorKind,
+  type MetricsSource,
+  type QueryResult,
+  type RangeSeries,
+} from './metrics/metrics-source.js';
+export {
+  createPrometheusMetricsSource,
+  type PrometheusMetricsSourceOptions,
+} from './metrics/adapters/prometheus-metrics-source.js';
+export {
+  createRemoteWriteClient,
+  encodeRemoteWrite,
+  type RemoteWriteClient,
+  type RemoteWriteClientOptions,
+} from './metrics/remote-write.js';
+export { createScrapeManager, type ScrapeManager, type ScrapeManagerOptions } from './scrape/scrape-manager.js';
+export { createHttpScrapeFetch, type HttpScrapeFetchOptions } from './scrape/http-scrape-fetch.js';
+export type { ScrapeFetch, ScrapeTarget, TargetHealth } from './scrape/scrape-target.js';
+export { createTsdb } from './tsdb/tsdb.js';
+export {
+  TsdbClosedError,
+  TsdbLockedError,
+  type SeriesRef,
+  type Tsdb,
+  type TsdbOptions,
+  type TsdbStats,
+} from './tsdb/tsdb-options.js';
+export { OutOfBoundsSampleError, UnknownSeriesRefError } from './tsdb/head.js';
+export { EmptySelectorError } from './tsdb/postings.js';
+export { CorruptBlockError } from './tsdb/block-reader.js';
+export { benchIngest, type BenchIngestOptions, type BenchIngestResult } from './tsdb/bench-ingest.js';
