@@ -14,12 +14,21 @@ const WORKSPACE_TS = ['packages/**/*.ts', 'services/**/*.ts'];
 const TYPED_TS = [...WORKSPACE_TS, 'e2e/**/*.ts'];
 const TYPED_TEST_TS = [
   'packages/**/*.test.ts',
+  // Test support inside a package's src (excluded from its build): fixtures, fakes, contract suites.
+  'packages/*/src/**/testing/**/*.ts',
+  'packages/*/src/**/*.contract.ts',
   'services/**/*.test.ts',
   'packages/*/test/**/*.ts',
   'services/*/test/**/*.ts',
   'e2e/**/*.ts',
 ];
-const TEST_FILES = ['**/*.test.ts', '**/test/**/*.ts', 'e2e/**/*.ts'];
+const TEST_FILES = [
+  '**/*.test.ts',
+  '**/test/**/*.ts',
+  '**/testing/**/*.ts',
+  '**/*.contract.ts',
+  'e2e/**/*.ts',
+];
 const JS_FILES = ['**/*.js', '**/*.mjs', '**/*.cjs'];
 
 // Every @typescript-eslint/no-unsafe-* rule, switched off for tests.

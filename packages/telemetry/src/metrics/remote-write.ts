@@ -69,14 +69,27 @@ export function createRemoteWriteClient(options: RemoteWriteClientOptions): Remo
       points.sort((a, b) => a.t - b.t || a.s - b.s);
       let requests = 0;
       for (let from = 0; from < points.length; from += perRequest) {
-        const batch = new Map<number, { labels: Labels; timestamps: number[]; values: number[] }>();
-        for (const p of points.slice(from, from + perRequest)) {
-          const source = series[p.s]!;
-          let entry = batch.get(p.s);
-          if (entry === undefined)
-            batch.set(p.s, (entry = { labels: source.labels, timestamps: [], values: [] }));
-          entry.timestamps.push(p.t);
-          entry.values.push(source.values[p.i]!);
+        const slice = points.slice(from, from + perRequest);
+        const counts = new Map<number, number>();
+        for (const p of slice) counts.set(p.s, (counts.get(p.s) ?? 0) + 1);
+        // Typed arrays, not JS arrays: V8 canonicalises NaNs stored in double arrays, which would turn
+        // staleness markers into ordinary NaNs.
+        const batch = new Map<
+          number,
+          { labels: Labels; timestamps: Float64Array; values: Float64Array; n: number }
+        >();
+        for (const [s, count] of counts)
+          batch.set(s, {
+            labels: series[s]!.labels,
+            timestamps: new Float64Array(count),
+            values: new Float64Array(count),
+            n: 0,
+          });
+        for (const p of slice) {
+          const entry = batch.get(p.s)!;
+          entry.timestamps[entry.n] = p.t;
+          entry.values[entry.n] = series[p.s]!.values[p.i]!;
+          entry.n += 1;
         }
         await post(encodeRemoteWrite([...batch.values()]));
         requests += 1;

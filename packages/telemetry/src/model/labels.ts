@@ -54,7 +54,12 @@ const regexCache = new Map<string, RegExp>();
 export function anchoredRegex(source: string): RegExp {
   let re = regexCache.get(source);
   if (re === undefined) {
-    re = new RegExp(`^(?:${source})$`, 's');
+    // RE2 (Prometheus) and JavaScript agree on the common syntax; RE2's leading flag group `(?i)` /
+    // `(?s)` becomes a JavaScript flag, and `.` does not match a newline unless `(?s)` says so.
+    const flags = /^\(\?([imsU]+)\)/.exec(source);
+    const body = flags ? source.slice(flags[0].length) : source;
+    const jsFlags = [...new Set((flags?.[1] ?? '').replace(/[mU]/g, ''))].join('');
+    re = new RegExp(`^(?:${body})$`, jsFlags);
     if (regexCache.size > 1000) regexCache.clear();
     regexCache.set(source, re);
   }
