@@ -12,6 +12,8 @@ import { releases } from './commands/releases.js';
 import { events } from './commands/events.js';
 import { describeService } from './commands/describe.js';
 import { logs } from './commands/logs.js';
+import { query } from './commands/query.js';
+import { parseDurationArgument, parseTimeArgument } from './commands/time-arguments.js';
 import { status } from './commands/status.js';
 import { up } from './commands/up.js';
 import { validate } from './commands/validate.js';
@@ -272,6 +274,57 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
     .addOption(stateOption())
     .action((service: string, opts: { file: string; stateDir?: string; follow?: boolean; tail: number }) =>
       run(logs({ ...opts, service, follow: opts.follow ?? false })),
+    );
+
+  program
+    .command('query')
+    .description(
+      "evaluate PromQL against the runtime's metrics (an instant, or --range for a range query) (viewer role)",
+    )
+    .argument('<promql>', "e.g. 'sum by (service) (rate(http_server_request_duration_seconds_count[5m]))'")
+    .addOption(
+      new Option('--time <time>', 'evaluation time: now, now-5m, unix seconds or RFC 3339')
+        .default('now')
+        .argParser((value: string) => (parseTimeArgument(value, Date.now()), value)),
+    )
+    .addOption(
+      new Option('--range <duration>', 'a range query over this long before --time, e.g. 1h').argParser(
+        parseDurationArgument,
+      ),
+    )
+    .addOption(
+      new Option('--step <duration>', 'resolution of a range query (default: range / 60)').argParser(
+        parseDurationArgument,
+      ),
+    )
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'),
+    )
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action(
+      (
+        promql: string,
+        opts: {
+          file: string;
+          stateDir?: string;
+          time: string;
+          range?: number;
+          step?: number;
+          output: 'table' | 'json';
+        },
+      ) =>
+        run(
+          query({
+            file: opts.file,
+            ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }),
+            query: promql,
+            time: opts.time,
+            ...(opts.range === undefined ? {} : { rangeMs: opts.range }),
+            ...(opts.step === undefined ? {} : { stepMs: opts.step }),
+            output: opts.output,
+          }),
+        ),
     );
 
   const rollout = program
