@@ -141,6 +141,61 @@ export const problemTypes = define({
     description:
       'The service is starting, draining for shutdown, or a dependency it needs is not ready. `/readyz` lists the failing checks. Retry later.',
   },
+  promqlBadData: {
+    slug: 'promql-bad-data',
+    title: 'Bad query request',
+    status: 400,
+    description:
+      'A Prometheus API call (`/api/v1/…`) with malformed PromQL or a bad parameter; `error` holds Prometheus\'s message with the position (`1:5: parse error: …`). The body also carries Prometheus\'s `errorType` and `error` (and `status: "error"` unless the client accepts `application/problem+json`).',
+  },
+  promqlExecution: {
+    slug: 'promql-execution',
+    title: 'Query execution failed',
+    status: 422,
+    description:
+      'A valid PromQL query that cannot be evaluated (many-to-many matching, too many samples, …). Change the query.',
+  },
+  promqlTimeout: {
+    slug: 'promql-timeout',
+    title: 'Query timed out',
+    status: 503,
+    description:
+      'The query ran past its time limit (`timeout` parameter, 2 minutes at most). Narrow the range or the selectors.',
+  },
+  promqlCanceled: {
+    slug: 'promql-canceled',
+    title: 'Query canceled',
+    status: 503,
+    description:
+      'The query was canceled before it finished (the client went away or the backend is stopping).',
+  },
+  promqlInternal: {
+    slug: 'promql-internal',
+    title: 'Internal query error',
+    status: 500,
+    description: 'The metrics store failed while answering; the backend log has the cause. Retry later.',
+  },
+  lokiBadPush: {
+    slug: 'loki-bad-push',
+    title: 'Loki push refused',
+    status: 400,
+    description:
+      'A Loki push (`POST /loki/api/v1/push`, JSON or protobuf + snappy) that does not decode or holds an invalid stream, label or timestamp; nothing of the request was stored.',
+  },
+  lokiBadQuery: {
+    slug: 'loki-bad-query',
+    title: 'Loki query refused',
+    status: 400,
+    description:
+      "A LogQL query or parameter the embedded log store cannot take; `error` holds the parser's message with the position (`parse error at line 1, col 9: …`).",
+  },
+  otlpBadRequest: {
+    slug: 'otlp-bad-request',
+    title: 'OTLP request could not be decoded',
+    status: 400,
+    description:
+      'An OTLP/HTTP export (`POST /v1/traces`, protobuf or JSON, optionally gzip) that does not decode as an ExportTraceServiceRequest or holds invalid ids; nothing of the request was stored. The receiver keeps running.',
+  },
   upstreamTimeout: {
     slug: 'upstream-timeout',
     title: 'Upstream service timed out',

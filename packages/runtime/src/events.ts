@@ -35,6 +35,7 @@ export type RuntimeEvent =
   | { type: 'identity-error'; replica: string; service: string; message: string }
   | { type: 'autoscaled'; service: string; from: number; to: number; reason: string }
   | { type: 'autoscaling-error'; service: string; message: string }
+  | { type: 'telemetry-warning'; message: string }
   | { type: 'control-api'; url: string };
 
 /** Receives runtime events. */

@@ -11,6 +11,7 @@ import { newToken, TokenStore } from './control-api/tokens.js';
 import type { EventListener } from './events.js';
 import { createTcpBalancer, type TcpBalancer } from './expose/tcp-balancer.js';
 import { createFileLogSink, type LogSink, type LogStream } from './logs/log-sink.js';
+import { hostTelemetry, otlpExporterEnv, type TelemetryHost } from './observe/telemetry-host.js';
 import { EndpointRegistry } from './registry/registry.js';
 import { isDeepStrictEqual } from 'node:util';
 import { createEventLog } from './observe/event-log.js';
@@ -35,7 +36,7 @@ import { loadSecretKey } from './secrets/secret-key.js';
 import { defaultSecretStorePath, openSecretStore, type SecretStore } from './secrets/secret-store.js';
 import { ApplyError, describeChange, diffSpecs, type ServiceChange } from './reconcile/spec-diff.js';
 import { trafficSampleOf, type TrafficSample } from './analysis/traffic-sample.js';
-import { parsePrometheusText } from '@opsloop/telemetry';
+import { createTelemetryBackend, parsePrometheusText, TELEMETRY_INGEST_ROUTES } from '@opsloop/telemetry';
 import type { ProgressEvent } from './reconcile/progressive-rollout.js';
 import { PREVIEW_SUFFIX } from './registry/registry.js';
 import { createCertificateAuthority, createIdentityIssuer, type IdentityIssuer } from './identity/index.js';
@@ -180,6 +181,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const mtls = options.mtls ?? spec.runtime.mtls.enabled;
   /** Issues and renews every replica's certificate (created at start when mTLS is on). */
   let identities: IdentityIssuer | undefined;
+  /** The embedded telemetry backend (created at start unless `runtime.telemetry.enabled` is false). */
+  let telemetry: TelemetryHost | undefined;
+  let telemetryRoutes: Parameters<typeof createControlApi>[0]['telemetry'];
+  /** The service of each replica that ever ran, for its log lines' labels. */
+  const serviceOfReplica = new Map<string, string>();
 
   /** The services allowed to call `name` over gRPC: those that depend on it (NetworkPolicy ingress `from`). */
   const callersOf = (name: string, of: SystemSpec) =>
@@ -218,6 +224,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
   function makeReplica(name: string, index: number, service: ServiceSpec, revision: string): Replica {
     const instance = `${name}-${index}`;
+    serviceOfReplica.set(instance, name);
     const injected = resolvedByRevision.get(`${name}@${revision}`);
     return new Replica({
       name: instance,
@@ -237,6 +244,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         OPSLOOP_FLAGS_URL: `${controlUrl}/v1/flags`,
         OPSLOOP_FLAGS_TOKEN: discoveryToken,
         ...(broker ? { OPSLOOP_BUS_URL: controlUrl, OPSLOOP_BUS_TOKEN: busToken } : {}),
+        ...(telemetry ? otlpExporterEnv(controlUrl, discoveryToken) : {}),
       },
       version: service.env.SERVICE_VERSION ?? 'unversioned',
       revision,
@@ -462,6 +470,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     line: (replica, stream, line) => {
       const safe = redactor.redact(line);
       logs.line(replica, stream, safe);
+      telemetry?.recordLine(serviceOfReplica.get(replica) ?? replica, replica, stream, safe);
       for (const follower of logFollowers) follower(replica, stream, safe);
     },
   };
@@ -767,8 +776,41 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             }),
         });
       }
+      if (spec.runtime.telemetry.enabled) {
+        const settings = spec.runtime.telemetry;
+        const backend = await createTelemetryBackend({
+          dir: join(stateDir, 'telemetry'),
+          clock,
+          scrapeIntervalMs: settings.scrapeIntervalSeconds * 1000,
+          retention: {
+            metricsMs: settings.retention.metricsHours * 3_600_000,
+            logsMs: settings.retention.logsHours * 3_600_000,
+            tracesMs: settings.retention.tracesHours * 3_600_000,
+          },
+          onWarning: (message) => report({ type: 'telemetry-warning', message }),
+        });
+        telemetry = hostTelemetry({
+          backend,
+          clock,
+          replicas: () =>
+            [...controllers.entries()].flatMap(([service, controller]) =>
+              controller.replicas().map((replica) => ({
+                service,
+                name: replica.name,
+                ready: replica.ready,
+                url: replica.status().url,
+              })),
+            ),
+          onError: (message) => report({ type: 'telemetry-warning', message }),
+        });
+        telemetryRoutes = {
+          registerRoutes: (app) => backend.registerRoutes(app),
+          ingestRoutes: TELEMETRY_INGEST_ROUTES,
+        };
+      }
       controlApi = await createControlApi({
         ...(broker ? { bus: { broker, token: busToken } } : {}),
+        ...(telemetryRoutes ? { telemetry: telemetryRoutes } : {}),
         port: spec.runtime.controlPort,
         tokens,
         registry,
@@ -915,6 +957,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         // Reverse dependency order: the gateway stops taking traffic before the services behind it go.
         const order = startOrder(spec).reverse();
         for (const name of order) await controllers.get(name)?.stop();
+        // After the replicas: their last lines are kept, and their series end with staleness markers.
+        await telemetry?.close().catch(() => undefined);
         await Promise.all([...balancers.values()].map((b) => b.close()));
         if (controlApi) await controlApi.shutdown('runtime stopping');
         await audit?.close();

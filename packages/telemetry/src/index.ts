@@ -239,3 +239,9 @@ export {
   type JaegerTraceSourceOptions,
 } from './traces/adapters/jaeger-trace-source.js';
 export { TraceBackendError, type BackendHttpOptions, type FetchFn } from './traces/adapters/http-json.js';
+export {
+  TELEMETRY_INGEST_ROUTES,
+  createTelemetryBackend,
+  type TelemetryBackend,
+  type TelemetryBackendOptions,
+} from './backend/telemetry-backend.js';

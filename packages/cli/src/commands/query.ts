@@ -86,7 +86,7 @@ export function formatResult(result: QueryResult): string {
       return `${result.value}\n`;
     case 'vector':
       if (result.samples.length === 0) return 'no data\n';
-      return formatTable(
+      return tableOf(
         ['SERIES', 'VALUE'],
         result.samples
           .map((s) => [seriesName(s.labels), value(s.value)] as const)
@@ -94,7 +94,7 @@ export function formatResult(result: QueryResult): string {
       );
     case 'matrix':
       if (result.series.length === 0) return 'no data\n';
-      return formatTable(
+      return tableOf(
         ['SERIES', 'MIN', 'MAX', 'LAST', 'SHAPE'],
         result.series.map((s) => {
           const finite = s.values.filter((v) => !Number.isNaN(v));
@@ -109,6 +109,9 @@ export function formatResult(result: QueryResult): string {
       );
   }
 }
+
+const tableOf = (header: readonly string[], rows: readonly (readonly string[])[]) =>
+  `${formatTable(header, rows)}\n`;
 
 /** `name{a="1", b="2"}`, as Prometheus prints a series. */
 function seriesName(labels: Readonly<Record<string, string>>): string {

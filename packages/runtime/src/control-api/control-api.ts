@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DestinationStream } from 'pino';
+import type { FastifyInstance } from 'fastify';
 import type { ServiceStatus, SystemStatus } from '@opsloop/contracts';
 import {
   answerFlagsRequest,
@@ -71,6 +72,11 @@ export interface ControlApiOptions {
   flags?: FlagStore;
   /** Makes a new spec the desired state (`POST /v1/apply`). */
   apply?: (spec: SystemSpec, dryRun: boolean) => Promise<ServiceChange[]>;
+  /**
+   * The embedded telemetry backend's routes (Prometheus, Loki and OTLP APIs): queries for readers, ingest
+   * (`ingestRoutes`) for operators and replicas (their discovery token).
+   */
+  telemetry?: { registerRoutes(app: FastifyInstance): Promise<void>; ingestRoutes: readonly string[] };
 }
 
 /** Thrown by {@link ControlApiOptions.scale} for an unknown service or a count it refuses. */
@@ -187,6 +193,17 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
 
       // The broker checks its own token: a replica's bus token grants the bus and nothing else.
       if (options.bus) registerBrokerRoutes(app, options.bus.broker, { token: options.bus.token });
+      const telemetry = options.telemetry;
+      if (telemetry) {
+        void app.register(async (scope) => {
+          // Every telemetry route gets its roles here: the plugins are shared with other hosts and know none.
+          scope.addHook('onRoute', (route) => {
+            const ingest = telemetry.ingestRoutes.includes(route.url ?? '');
+            route.config = { ...route.config, roles: ingest ? [...OPERATORS, 'discovery'] : READERS };
+          });
+          await telemetry.registerRoutes(scope);
+        });
+      }
 
       app.post('/v1/services/:service/scale', { config: { roles: OPERATORS } }, async (request) => {
         const { service } = parseInput(serviceParams, request.params, 'path');

@@ -35,6 +35,11 @@ describe("the repository's opsloop.yaml", () => {
       controlPort: 0,
       bus: 'embedded',
       mtls: { enabled: true, certTtlSeconds: 3600 },
+      telemetry: {
+        enabled: true,
+        scrapeIntervalSeconds: 5,
+        retention: { metricsHours: 360, logsHours: 168, tracesHours: 72 },
+      },
     });
     expect(Object.keys(spec.services)).toEqual([
       'catalog',

@@ -219,6 +219,27 @@ export function rolloutBounds(
 /** One service's desired state. */
 export type ServiceSpec = z.infer<typeof serviceSpecSchema>;
 
+const TELEMETRY_DEFAULTS = {
+  enabled: true,
+  scrapeIntervalSeconds: 5,
+  retention: { metricsHours: 360, logsHours: 168, tracesHours: 72 },
+};
+
+const telemetrySpecSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** Seconds between two scrapes of a replica (Prometheus's scrape_interval). */
+    scrapeIntervalSeconds: positiveInt('seconds', 1, 3600).default(5),
+    retention: z
+      .strictObject({
+        metricsHours: positiveInt('hours', 1, 24 * 3650).default(360),
+        logsHours: positiveInt('hours', 1, 24 * 3650).default(168),
+        tracesHours: positiveInt('hours', 1, 24 * 3650).default(72),
+      })
+      .default(TELEMETRY_DEFAULTS.retention),
+  })
+  .default(TELEMETRY_DEFAULTS);
+
 /** The desired state of a whole system (`opsloop.yaml`). */
 export const systemSpecSchema = z
   .strictObject({
@@ -243,8 +264,19 @@ export const systemSpecSchema = z
             certTtlSeconds: positiveInt('seconds', 10, 86_400).default(3600),
           })
           .default({ enabled: true, certTtlSeconds: 3600 }),
+        /**
+         * The embedded telemetry backend: scrapes every ready replica's `/metrics`, keeps their logs and the
+         * traces they export over OTLP, and answers Prometheus's, Loki's and trace queries on the control API
+         * (docs/observability.md). Retention is per signal, in hours.
+         */
+        telemetry: telemetrySpecSchema,
       })
-      .default({ controlPort: 0, bus: 'embedded', mtls: { enabled: true, certTtlSeconds: 3600 } }),
+      .default({
+        controlPort: 0,
+        bus: 'embedded',
+        mtls: { enabled: true, certTtlSeconds: 3600 },
+        telemetry: TELEMETRY_DEFAULTS,
+      }),
     services: z
       .record(serviceNameSchema, serviceSpecSchema)
       .refine((services) => Object.keys(services).length > 0, 'expected at least one service'),

@@ -98,18 +98,29 @@ describe('GET/POST /api/v1/query', () => {
   });
 
   it('reports parse errors as 400 problem+json with the position and Prometheus fields', async () => {
-    const res = await get(`/api/v1/query?query=${encodeURIComponent('sum(rate(up))')}`);
-    expect(res.status).toBe(400);
-    expect(res.type).toMatch(/^application\/problem\+json/);
+    const url = `/prom/api/v1/query?query=${encodeURIComponent('sum(rate(up))')}`;
     const message =
       'invalid parameter "query": 1:10: parse error: expected type range vector in call to function "rate", got instant vector';
-    expect(res.body).toEqual({
+    const strict = await app.inject({ method: 'GET', url, headers: { accept: 'application/problem+json' } });
+    expect(strict.statusCode).toBe(400);
+    expect(strict.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(strict.json()).toEqual({
       type: 'https://opsloop.dev/problems/promql-bad-data',
       title: 'Bad query request',
       status: 400,
       detail: message,
       errorType: 'bad_data',
       error: message,
+    });
+    // Prometheus's clients (Grafana) get Prometheus's own error shape, with the problem members beside it.
+    const res = await get(`/api/v1/query?query=${encodeURIComponent('sum(rate(up))')}`);
+    expect(res.status).toBe(400);
+    expect(res.type).toMatch(/^application\/json/);
+    expect(res.body).toMatchObject({
+      status: 'error',
+      errorType: 'bad_data',
+      error: message,
+      detail: message,
     });
   });
 

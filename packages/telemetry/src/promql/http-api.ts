@@ -7,7 +7,7 @@
  * `app.register(prometheusApiPlugin({ engine, querier }), { prefix: '/prometheus' })`.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { PROBLEM_CONTENT_TYPE } from '@opsloop/kit';
+import { PROBLEM_CONTENT_TYPE, ProblemError } from '@opsloop/kit';
 import type { LabelMatcher, Labels } from '../model/labels.js';
 import type { SeriesQuerier } from '../model/series-store.js';
 import type { PromqlEngine } from './engine.js';
@@ -77,13 +77,18 @@ export function formatQueryResult(result: QueryResult): unknown {
   }
 }
 
-/** The problem+json body of an API error, with Prometheus's `errorType`/`error` for its clients. */
-export function problemBody(error: PromqlError): Record<string, unknown> {
+/**
+ * The body of an API error. Prometheus's clients (Grafana, client_golang) need `"status": "error"` with
+ * `errorType` and `error`, and fail on RFC 9457's numeric `status`; so the Prometheus form is the default
+ * (with the problem's `type`, `title` and `detail` as extra members), and a client that accepts
+ * `application/problem+json` gets a strict RFC 9457 document (with `errorType` and `error` as extensions).
+ */
+export function problemBody(error: PromqlError, strictProblem = true): Record<string, unknown> {
   const problem = PROBLEMS[error.errorType];
   return {
     type: `https://opsloop.dev/problems/promql-${error.errorType.replace('_', '-')}`,
     title: problem.title,
-    status: problem.status,
+    status: strictProblem ? problem.status : 'error',
     detail: error.message,
     errorType: error.errorType,
     error: error.message,
@@ -103,6 +108,8 @@ export function prometheusApiPlugin(options: PrometheusApiOptions): FastifyPlugi
     );
 
     app.setErrorHandler((error, request, reply) => {
+      // The host's own refusals (authentication, roles) keep the host's answer.
+      if (error instanceof ProblemError) throw error;
       const known =
         error instanceof PromqlError
           ? error
@@ -113,7 +120,11 @@ export function prometheusApiPlugin(options: PrometheusApiOptions): FastifyPlugi
               (error as { statusCode?: number }).statusCode === 415 ? 'bad_data' : 'internal',
             );
       if (known.errorType === 'internal') request.log.error({ err: error }, 'Prometheus API request failed');
-      return reply.code(PROBLEMS[known.errorType].status).type(PROBLEM_CONTENT_TYPE).send(problemBody(known));
+      const strict = (request.headers.accept ?? '').includes(PROBLEM_CONTENT_TYPE);
+      return reply
+        .code(PROBLEMS[known.errorType].status)
+        .type(strict ? PROBLEM_CONTENT_TYPE : 'application/json')
+        .send(problemBody(known, strict));
     });
 
     const params = (request: FastifyRequest): ApiParams => collectParams(request.url, request.body);

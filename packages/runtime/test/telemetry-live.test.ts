@@ -1,0 +1,92 @@
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSpec } from '../src/spec/load-spec.js';
+import { waitFor } from './fake-service.js';
+import { startLiveRuntime, type LiveRuntime } from './live-runtime.js';
+
+/**
+ * The runtime hosts the embedded telemetry backend for any service that speaks the standards: it scrapes
+ * every ready replica (`up`, the replica's own series), keeps its output in the log store, and answers
+ * Prometheus's and Loki's APIs on the control API to readers only, the OTLP receiver to replicas.
+ */
+describe('embedded telemetry in a live runtime', () => {
+  let live: LiveRuntime;
+  let url: string;
+
+  beforeAll(async () => {
+    live = await startLiveRuntime('telemetry', (script) =>
+      parseSpec(`apiVersion: opsloop.dev/v1alpha1
+kind: System
+metadata: { name: telemetry }
+runtime: { bus: "off", telemetry: { scrapeIntervalSeconds: 1 } }
+services:
+  app:
+    command: ${JSON.stringify([process.execPath, script])}
+    replicas: 2
+    drainSeconds: 1
+    probes:
+      readiness: { path: /readyz, periodSeconds: 1 }
+`),
+    );
+    url = live.result.controlUrl;
+  });
+  afterAll(async () => {
+    await live?.stop();
+  });
+
+  const get = async (path: string, bearer: string | undefined) => {
+    const response = await request(`${url}${path}`, {
+      headers: bearer === undefined ? {} : { authorization: `Bearer ${bearer}` },
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+    });
+    return { status: response.statusCode, body: (await response.body.json()) as Record<string, unknown> };
+  };
+
+  it('scrapes every ready replica and answers PromQL to readers only', async () => {
+    const admin = live.runtime.adminToken;
+    expect((await get('/api/v1/query?query=up', undefined)).status).toBe(401);
+    await waitFor(
+      'both replicas up',
+      async () => {
+        const { body } = await get('/api/v1/query?query=sum(up{job="app"})', admin);
+        const data = body.data as { result: { value: [number, string] }[] };
+        return data.result[0]?.value[1] === '2';
+      },
+      20_000,
+    );
+    const series = await get('/api/v1/series?match[]=up', admin);
+    const instances = (series.body.data as { instance: string }[]).map((s) => s.instance).sort();
+    expect(instances).toEqual(['app-1', 'app-2']);
+    const bad = await get('/api/v1/query?query=sum(', admin);
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ errorType: 'bad_data' });
+    expect(String(bad.body.error)).toContain('1:5: parse error');
+  });
+
+  it('keeps replica output in the log store, with service and instance labels', async () => {
+    const admin = live.runtime.adminToken;
+    await waitFor(
+      "both replicas' output in the log store",
+      async () => {
+        const { body } = await get(
+          `/loki/api/v1/query_range?query=${encodeURIComponent('{service="app"} |= "fake listening"')}`,
+          admin,
+        );
+        const data = body.data as { result: { stream: Record<string, string> }[] };
+        return data.result.length === 2;
+      },
+      20_000,
+    );
+  });
+
+  it('refuses telemetry ingest without a replica or operator token', async () => {
+    const response = await request(`${url}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(response.statusCode).toBe(401);
+    await response.body.dump();
+  });
+});
