@@ -13,6 +13,7 @@ import { events } from './commands/events.js';
 import { describeService } from './commands/describe.js';
 import { logs } from './commands/logs.js';
 import { query } from './commands/query.js';
+import { trace } from './commands/trace.js';
 import { parseDurationArgument, parseTimeArgument } from './commands/time-arguments.js';
 import { status } from './commands/status.js';
 import { up } from './commands/up.js';
@@ -262,18 +263,80 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
 
   program
     .command('logs')
-    .description("a service's replica output, secrets masked; --follow follows (viewer role)")
+    .description(
+      "a service's replica output, secrets masked; --follow follows; --since/--grep/--trace/--level search the log store (viewer role)",
+    )
     .argument('<service>')
     .option('-F, --follow', 'keep printing new lines until Ctrl-C')
     .addOption(
-      new Option('--tail <n>', 'lines per replica to start with')
+      new Option('--tail <n>', 'lines per replica to start with (with a search: lines in all)')
         .default(50)
-        .argParser(wholeNumber('a count', 0, 200)),
+        .argParser(wholeNumber('a count', 0, 5000)),
+    )
+    .addOption(
+      new Option('--since <duration>', 'search the last 5m, 1h, 2d… (default 1h)').argParser(
+        parseDurationArgument,
+      ),
+    )
+    .option('--grep <text>', 'only lines containing this text')
+    .option('--trace <id>', 'only lines of this trace (its trace_id)')
+    .addOption(
+      new Option('--level <level>', 'only lines of this level').choices([
+        'trace',
+        'debug',
+        'info',
+        'warn',
+        'error',
+        'fatal',
+      ]),
     )
     .addOption(fileOption())
     .addOption(stateOption())
-    .action((service: string, opts: { file: string; stateDir?: string; follow?: boolean; tail: number }) =>
-      run(logs({ ...opts, service, follow: opts.follow ?? false })),
+    .action(
+      (
+        service: string,
+        opts: {
+          file: string;
+          stateDir?: string;
+          follow?: boolean;
+          tail: number;
+          since?: number;
+          grep?: string;
+          trace?: string;
+          level?: string;
+        },
+      ) =>
+        run(
+          logs({
+            file: opts.file,
+            ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }),
+            service,
+            follow: opts.follow ?? false,
+            tail: opts.tail,
+            ...(opts.since === undefined ? {} : { sinceMs: opts.since }),
+            ...(opts.grep === undefined ? {} : { grep: opts.grep }),
+            ...(opts.trace === undefined ? {} : { traceId: opts.trace }),
+            ...(opts.level === undefined ? {} : { level: opts.level }),
+          }),
+        ),
+    );
+
+  program
+    .command('trace')
+    .description('one trace as a text waterfall: spans under their parents, durations, errors (viewer role)')
+    .argument('<trace-id>', "32 hex digits, e.g. from a log line's trace_id")
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((traceId: string, opts: { file: string; stateDir?: string; output: 'text' | 'json' }) =>
+      run(
+        trace({
+          file: opts.file,
+          ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }),
+          traceId,
+          output: opts.output,
+        }),
+      ),
     );
 
   program
