@@ -32,9 +32,9 @@ describe('opsloop trace waterfall', () => {
     );
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toBe('3 spans, 3 services, 100.0 ms');
-    expect(lines[1]).toMatch(/^gateway: op-a\s+100\.0 ms  \|██████████\|$/);
-    expect(lines[2]).toMatch(/^  inventory: op-b\s+20\.0 ms  \| ██       \|$/);
-    expect(lines[3]).toMatch(/^  payments: op-c ✗\s+50\.0 ms  \|     █████\|$/);
+    expect(lines[1]).toMatch(/^gateway: op-a\s+100\.0 ms {2}\|██████████\|$/);
+    expect(lines[2]).toMatch(/^ {2}inventory: op-b\s+20\.0 ms {2}\| ██ {7}\|$/);
+    expect(lines[3]).toMatch(/^ {2}payments: op-c ✗\s+50\.0 ms {2}\| {5}█████\|$/);
   });
 
   it('shows a span whose parent is missing as a root', () => {
