@@ -14,6 +14,7 @@ import { describeService } from './commands/describe.js';
 import { logs } from './commands/logs.js';
 import { query } from './commands/query.js';
 import { trace } from './commands/trace.js';
+import { alerts } from './commands/alerts.js';
 import { parseDurationArgument, parseTimeArgument } from './commands/time-arguments.js';
 import { status } from './commands/status.js';
 import { up } from './commands/up.js';
@@ -338,6 +339,18 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
         }),
       ),
     );
+
+  program
+    .command('alerts')
+    .description(
+      "pending and firing alerts of the runtime's rules (ServiceDown, SLO burn rates) (viewer role)",
+    )
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'),
+    )
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((opts: { file: string; stateDir?: string; output: 'table' | 'json' }) => run(alerts(opts)));
 
   program
     .command('query')

@@ -36,7 +36,13 @@ import { loadSecretKey } from './secrets/secret-key.js';
 import { defaultSecretStorePath, openSecretStore, type SecretStore } from './secrets/secret-store.js';
 import { ApplyError, describeChange, diffSpecs, type ServiceChange } from './reconcile/spec-diff.js';
 import { trafficSampleOf, type TrafficSample } from './analysis/traffic-sample.js';
-import { createTelemetryBackend, parsePrometheusText, TELEMETRY_INGEST_ROUTES } from '@opsloop/telemetry';
+import {
+  createTelemetryBackend,
+  goldenSignalRecordingRules,
+  parsePrometheusText,
+  serviceHealthRules,
+  TELEMETRY_INGEST_ROUTES,
+} from '@opsloop/telemetry';
 import type { ProgressEvent } from './reconcile/progressive-rollout.js';
 import { PREVIEW_SUFFIX } from './registry/registry.js';
 import { createCertificateAuthority, createIdentityIssuer, type IdentityIssuer } from './identity/index.js';
@@ -48,6 +54,9 @@ import { httpProbe } from './supervisor/http-probe.js';
 import { PortAllocator } from './supervisor/ports.js';
 import { Replica, type ProbeRunner } from './supervisor/replica.js';
 import { isProcessAlive, readStateFile, removeStateFile, writeStateFile } from './state-file.js';
+
+/** Where alerts' `runbook_url` annotations point. */
+const RUNBOOK_BASE_URL = 'https://github.com/opsloop/opsloop/blob/main/docs/runbooks';
 
 /** `GET <url>` of a replica's Prometheus metrics, bounded in time; rejects on any status but 200. */
 async function scrapeMetrics(url: string, timeoutMs: number): Promise<string> {
@@ -788,6 +797,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             tracesMs: settings.retention.tracesHours * 3_600_000,
           },
           onWarning: (message) => report({ type: 'telemetry-warning', message }),
+          // Every service's golden signals are recorded, and a service whose every replica fails its scrapes
+          // for a minute raises ServiceDown (docs/observability.md).
+          rules: [goldenSignalRecordingRules(), serviceHealthRules(RUNBOOK_BASE_URL)],
         });
         telemetry = hostTelemetry({
           backend,

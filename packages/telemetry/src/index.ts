@@ -245,3 +245,4 @@ export {
   type TelemetryBackend,
   type TelemetryBackendOptions,
 } from './backend/telemetry-backend.js';
+export { rulesApiPlugin } from './alerting/rules-api.js';

@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Clock, TimerHandle } from '@opsloop/kit';
+import { createRuleEvaluator } from '../alerting/rule-evaluator.js';
+import type { RuleEvaluator } from '../alerting/rule-evaluator-types.js';
+import type { RuleGroup } from '../alerting/rule-types.js';
+import { rulesApiPlugin } from '../alerting/rules-api.js';
+import type { PostableAlert } from '../alerting/alert-types.js';
 import { createLogStore, type LogStore } from '../logs/log-store.js';
 import { lokiApiPlugin } from '../logs/loki-api.js';
 import { createEmbeddedMetricsSource } from '../metrics/embedded-metrics-source.js';
@@ -29,6 +34,10 @@ export interface TelemetryBackendOptions {
   onWarning?: (message: string) => void;
   /** How targets are scraped; HTTP by default. */
   scrapeFetch?: ScrapeFetch;
+  /** Recording and alerting rules evaluated against the embedded store (their output is stored too). */
+  rules?: readonly RuleGroup[];
+  /** Receives alerts after each evaluation (a notifier). */
+  notify?: (alerts: readonly PostableAlert[]) => void;
 }
 
 /** The embedded metrics, logs and traces stores, their query engines, the scraper, and their HTTP routes. */
@@ -40,6 +49,8 @@ export interface TelemetryBackend {
   /** The metrics port over the embedded TSDB (what the AIOps layer reads). */
   readonly metrics: MetricsSource;
   readonly scraper: ScrapeManager;
+  /** Evaluates the rules (none when none were given). */
+  readonly rules: RuleEvaluator;
   /**
    * Registers Prometheus's query API (`/api/v1/…`), Loki's push and query API (`/loki/api/v1/…`) and the
    * OTLP/HTTP receiver with the trace query API (`/v1/traces`, `/api/traces…`) on `app`, each in its own
@@ -96,6 +107,25 @@ export async function createTelemetryBackend(options: TelemetryBackendOptions): 
     onStoreError: (error) => warn(`metrics store: ${error instanceof Error ? error.message : String(error)}`),
   });
 
+  const metrics = createEmbeddedMetricsSource({ engine, querier: tsdb });
+  const ruleErrors = new Map<string, string>();
+  const rules = createRuleEvaluator({
+    source: metrics,
+    clock: options.clock,
+    groups: options.rules ?? [],
+    appender: tsdb,
+    evaluationInterval: '30s',
+    ...(options.notify ? { notify: options.notify } : {}),
+    // Reported when a rule's error changes, not at every evaluation.
+    onError: (group, rule, error) => {
+      const key = `${group}/${rule}`;
+      if (ruleErrors.get(key) === error.message) return;
+      ruleErrors.set(key, error.message);
+      warn(`rule ${key}: ${error.message}`);
+    },
+  });
+  rules.start();
+
   let retentionTimer: TimerHandle | null = null;
   const retention = () => {
     retentionTimer = options.clock.after(60_000, () => {
@@ -114,16 +144,19 @@ export async function createTelemetryBackend(options: TelemetryBackendOptions): 
     logs: logStore,
     traces: traceStore,
     engine,
-    metrics: createEmbeddedMetricsSource({ engine, querier: tsdb }),
+    metrics,
     scraper,
+    rules,
     async registerRoutes(app) {
       await app.register(prometheusApiPlugin({ engine, querier: tsdb, now }));
+      await app.register(rulesApiPlugin({ evaluator: rules }));
       await app.register(lokiApiPlugin({ store: logStore, now }));
       await app.register(traceApiPlugin({ store: traceStore, now }));
     },
     close() {
       closing ??= (async () => {
         retentionTimer?.cancel();
+        await rules.stop();
         await scraper.stop();
         await Promise.allSettled([tsdb.close(), logStore.close(), traceStore.close()]);
       })();
