@@ -21,7 +21,7 @@ function alertJson(alert: RuleAlert) {
  * Prometheus's response shapes, so Grafana's alert views and `opsloop alerts` read them.
  */
 export function rulesApiPlugin(options: { evaluator: RuleEvaluator }): FastifyPluginAsync {
-  return async (app) => {
+  return (app) => {
     app.get('/api/v1/alerts', () => ({
       status: 'success',
       data: {
@@ -62,5 +62,6 @@ export function rulesApiPlugin(options: { evaluator: RuleEvaluator }): FastifyPl
         })),
       },
     }));
+    return Promise.resolve();
   };
 }
