@@ -41,6 +41,7 @@ import {
   goldenSignalRecordingRules,
   parsePrometheusText,
   serviceHealthRules,
+  sloRuleGroups,
   TELEMETRY_INGEST_ROUTES,
 } from '@opsloop/telemetry';
 import type { ProgressEvent } from './reconcile/progressive-rollout.js';
@@ -799,7 +800,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           onWarning: (message) => report({ type: 'telemetry-warning', message }),
           // Every service's golden signals are recorded, and a service whose every replica fails its scrapes
           // for a minute raises ServiceDown (docs/observability.md).
-          rules: [goldenSignalRecordingRules(), serviceHealthRules(RUNBOOK_BASE_URL)],
+          // Each SLO adds its error-ratio recordings and burn-rate alerts.
+          rules: [
+            goldenSignalRecordingRules(),
+            serviceHealthRules(RUNBOOK_BASE_URL),
+            ...sloRuleGroups(
+              Object.entries(spec.services).map(([service, s]) => ({ service, slos: s.slos })),
+              { runbookBaseUrl: RUNBOOK_BASE_URL },
+            ),
+          ],
         });
         telemetry = hostTelemetry({
           backend,

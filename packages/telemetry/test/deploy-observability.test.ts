@@ -199,12 +199,12 @@ describe('deploy/observability', () => {
       expect(promtool(DEPLOY, 'check', 'rules', 'prometheus-rules.yaml')).toMatch(/SUCCESS: \d+ rules found/);
     });
 
-    it('test rules: 10 % errors on /checkout pages within minutes; a down service fires ServiceDown', () => {
+    it('test rules: 10 % errors on /api/checkout pages within minutes; a down service fires ServiceDown', () => {
       const dir = mkdtempSync(join(tmpdir(), 'promtool-slo-'));
       dirs.push(dir);
       writeFileSync(join(dir, 'rules.yaml'), read('prometheus-rules.yaml'));
       const http =
-        'http_server_request_duration_seconds_count{service="checkout",route="/checkout",method="POST"';
+        'http_server_request_duration_seconds_count{service="checkout",route="/api/checkout",method="POST"';
       const pageLabels = {
         service: 'checkout',
         slo: 'checkout-availability',

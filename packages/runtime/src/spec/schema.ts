@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { slosSchema } from '@opsloop/telemetry';
 import { serviceNameSchema } from '@opsloop/contracts';
 import { FlagDefinitionError, parseFlagDefinitions } from '@opsloop/flags';
 import { autoscalingSpecSchema } from '../autoscale/autoscaling-spec.js';
@@ -117,6 +118,12 @@ export const serviceSpecSchema = z
         }
       }),
     dependsOn: z.array(serviceNameSchema).default([]),
+    /**
+     * Service level objectives: availability, latency (below a histogram bucket bound) or any good/total
+     * ratio over a window; the runtime records their error ratios and raises the SRE workbook's multi-window
+     * burn-rate alerts (docs/observability.md).
+     */
+    slos: slosSchema.default([]),
     /**
      * Secrets (from the encrypted store) and config maps (from `configMaps:`) given to replicas as env vars or
      * files under `$OPSLOOP_FILES_DIR` (Kubernetes' env `valueFrom`, `envFrom` and volume mounts).
