@@ -37,7 +37,9 @@ import { defaultSecretStorePath, openSecretStore, type SecretStore } from './sec
 import { ApplyError, describeChange, diffSpecs, type ServiceChange } from './reconcile/spec-diff.js';
 import { trafficSampleOf, type TrafficSample } from './analysis/traffic-sample.js';
 import {
+  createAlertNotifier,
   createTelemetryBackend,
+  type AlertNotifier,
   goldenSignalRecordingRules,
   parsePrometheusText,
   serviceHealthRules,
@@ -194,6 +196,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   /** The embedded telemetry backend (created at start unless `runtime.telemetry.enabled` is false). */
   let telemetry: TelemetryHost | undefined;
   let telemetryRoutes: Parameters<typeof createControlApi>[0]['telemetry'];
+  /** Delivers alerts to the spec's webhook receivers (when `runtime.telemetry.notifications` is set). */
+  let notifier: AlertNotifier | undefined;
   /** The service of each replica that ever ran, for its log lines' labels. */
   const serviceOfReplica = new Map<string, string>();
 
@@ -788,6 +792,18 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       }
       if (spec.runtime.telemetry.enabled) {
         const settings = spec.runtime.telemetry;
+        if (settings.notifications !== undefined) {
+          notifier = createAlertNotifier({
+            config: settings.notifications,
+            clock,
+            onDeliveryError: (failure) =>
+              report({
+                type: 'telemetry-warning',
+                message: `alert webhook ${failure.receiver} failed after ${failure.attempts} attempts: ${failure.error}`,
+              }),
+          });
+        }
+        const alertNotifier = notifier;
         const backend = await createTelemetryBackend({
           dir: join(stateDir, 'telemetry'),
           clock,
@@ -800,6 +816,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           onWarning: (message) => report({ type: 'telemetry-warning', message }),
           // Every service's golden signals are recorded, and a service whose every replica fails its scrapes
           // for a minute raises ServiceDown (docs/observability.md).
+          ...(alertNotifier ? { notify: (alerts) => alertNotifier.receive(alerts) } : {}),
           // Each SLO adds its error-ratio recordings and burn-rate alerts.
           rules: [
             goldenSignalRecordingRules(),
@@ -980,6 +997,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         for (const name of order) await controllers.get(name)?.stop();
         // After the replicas: their last lines are kept, and their series end with staleness markers.
         await telemetry?.close().catch(() => undefined);
+        await notifier?.stop().catch(() => undefined);
         await Promise.all([...balancers.values()].map((b) => b.close()));
         if (controlApi) await controlApi.shutdown('runtime stopping');
         await audit?.close();

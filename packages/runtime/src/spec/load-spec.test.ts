@@ -228,6 +228,23 @@ describe('spec errors name the file, the path and the problem', () => {
     expect(error.problems.some((p) => p.includes(expected))).toBe(true);
   });
 
+  it('validates SLOs and alert notifications with their paths', () => {
+    const slo = specError(
+      withServices(
+        '  web:\n    command: [node]\n    slos:\n' +
+          '      - { name: web-latency, objective: 99, window: 30d, indicator: { kind: latency, thresholdSeconds: 0.3 } }\n',
+      ),
+    );
+    expect(slo.problems.join('\n')).toMatch(/services\.web\.slos\.0\.indicator\.thresholdSeconds: .*0\.25/);
+    const notifications = specError(
+      'apiVersion: opsloop.dev/v1alpha1\nkind: System\nmetadata: { name: shop }\n' +
+        'runtime:\n  telemetry:\n    notifications:\n      route: { receiver: pager }\n' +
+        '      receivers: [{ name: ops, webhooks: [{ url: "http://127.0.0.1:9/hook" }] }]\n' +
+        'services:\n  web: { command: [node] }\n',
+    );
+    expect(notifications.problems.join('\n')).toContain('undefined receiver "pager"');
+  });
+
   it('reports a dependency cycle with its path', () => {
     const error = specError(
       withServices(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { slosSchema } from '@opsloop/telemetry';
+import { notifierConfigSchema, slosSchema } from '@opsloop/telemetry';
 import { serviceNameSchema } from '@opsloop/contracts';
 import { FlagDefinitionError, parseFlagDefinitions } from '@opsloop/flags';
 import { autoscalingSpecSchema } from '../autoscale/autoscaling-spec.js';
@@ -244,6 +244,11 @@ const telemetrySpecSchema = z
         tracesHours: positiveInt('hours', 1, 24 * 3650).default(72),
       })
       .default(TELEMETRY_DEFAULTS.retention),
+    /**
+     * Where alerts go: Alertmanager's routing tree (grouping, timers, inhibition) to webhook receivers that get
+     * Alertmanager's webhook payload. Without it alerts are only listed (`opsloop alerts`).
+     */
+    notifications: notifierConfigSchema.optional(),
   })
   .default(TELEMETRY_DEFAULTS);
 
