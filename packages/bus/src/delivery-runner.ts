@@ -1,4 +1,5 @@
 import type { Delivery, EventEnvelope } from './event-bus.js';
+import { traceDelivery, type MessagingSystem } from './tracing.js';
 import { backoffDelay, isDeadLetterStream, type ResolvedSubscribeOptions } from './validation.js';
 
 /** What a consumer does with a delivery after its handler ran. */
@@ -45,11 +46,12 @@ export function deadLetterEvent(delivery: Delivery, group: string, error: string
  * resolve → ack; throw → nak with the back-off delay, or dead-letter after `maxDeliver` attempts;
  * a delivery beyond `maxDeliver` (earlier attempts timed out without an ack) is dead-lettered without
  * calling the handler. Dead-letter streams have no dead-letter stream: their failures are retried with the
- * last back-off delay.
+ * last back-off delay. The handler runs in a CONSUMER span, child of the trace in the event's headers.
  */
 export async function runDelivery<T>(
   delivery: Delivery<T>,
   options: ResolvedSubscribeOptions<T>,
+  system: MessagingSystem = 'opsloop',
 ): Promise<Settlement> {
   const canDeadLetter = !isDeadLetterStream(options.stream);
   const deadLetter = (error: string): Settlement => ({
@@ -64,7 +66,7 @@ export async function runDelivery<T>(
     );
   }
   try {
-    await options.handler(delivery);
+    await traceDelivery(system, options.group, delivery, () => options.handler(delivery));
     return { kind: 'ack' };
   } catch (error) {
     const description = describeFailure(error);

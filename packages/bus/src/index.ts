@@ -52,3 +52,4 @@ export {
   type BusConfig,
   type EventBusFromConfigOptions,
 } from './adapters/event-bus-from-config.js';
+export { tracePublish, traceDelivery, withTraceContext, type MessagingSystem } from './tracing.js';

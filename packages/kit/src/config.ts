@@ -30,6 +30,9 @@ const serviceList = (text: string): string[] =>
     .map((name) => name.trim())
     .filter((name) => name !== '');
 
+/** An OTLP endpoint: an absolute http(s) URL. */
+const otlpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
 /** Variables whose empty value means something (an empty list), unlike the rest where empty means unset. */
 const EMPTY_IS_A_VALUE = new Set(['OPSLOOP_RPC_CALLERS']);
 
@@ -66,6 +69,41 @@ export const baseConfigSchema = z.object({
     .optional(),
   /** Fails this fraction of requests on purpose (rollout tests, game days; see fault-injection.ts). */
   FAULT_ERROR_RATE: z.coerce
+    .number({ error: 'expected a fraction from 0 to 1' })
+    .min(0, 'expected a fraction from 0 to 1')
+    .max(1, 'expected a fraction from 0 to 1')
+    .optional(),
+  // OpenTelemetry's standard variables (tracing is on by default; see tracing/tracing-from-config.ts).
+  // Other OTEL_EXPORTER_OTLP_* variables (headers, timeout) are read by the exporter itself.
+  /** `true` turns tracing off: no spans, no trace ids in logs, no `traceparent` sent. */
+  OTEL_SDK_DISABLED: z
+    .string()
+    .toLowerCase()
+    .pipe(z.enum(['true', 'false'], { error: 'expected true or false' }))
+    .transform((value) => value === 'true')
+    .optional(),
+  /** OTLP/HTTP base URL; traces go to `<url>/v1/traces`. Neither endpoint set: spans are not exported. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl.optional(),
+  /** OTLP/HTTP traces URL, used as is; wins over `OTEL_EXPORTER_OTLP_ENDPOINT`. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl.optional(),
+  OTEL_TRACES_SAMPLER: z
+    .enum(
+      [
+        'always_on',
+        'always_off',
+        'traceidratio',
+        'parentbased_always_on',
+        'parentbased_always_off',
+        'parentbased_traceidratio',
+      ],
+      {
+        error:
+          'expected always_on, always_off, traceidratio or parentbased_(always_on|always_off|traceidratio)',
+      },
+    )
+    .optional(),
+  /** The ratio of the `traceidratio` samplers; 1 when unset. */
+  OTEL_TRACES_SAMPLER_ARG: z.coerce
     .number({ error: 'expected a fraction from 0 to 1' })
     .min(0, 'expected a fraction from 0 to 1')
     .max(1, 'expected a fraction from 0 to 1')

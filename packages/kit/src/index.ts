@@ -85,3 +85,47 @@ export { createResolverFromConfig } from './discovery/adapters/resolver-from-con
 export { systemClock, createManualClock, type Clock, type ManualClock, type TimerHandle } from './clock.js';
 export { isProcessAlive, tryPidLock, type PidLock } from './pid-lock.js';
 export { createSeededRandom } from './seeded-random.js';
+export {
+  createTracing,
+  currentTracing,
+  type Tracing,
+  type TracingOptions,
+} from './tracing/create-tracing.js';
+export {
+  tracingFromConfig,
+  tracesEndpoint,
+  samplerFromConfig,
+  type TracingConfig,
+  type TracingIdentity,
+} from './tracing/tracing-from-config.js';
+export { installHttpServerTracing, requestTraceContext } from './tracing/http-server.js';
+export { tracingInterceptor, type TracingInterceptorOptions } from './tracing/http-client.js';
+export {
+  traceHeaders,
+  contextFromHeaders,
+  hasTraceparent,
+  fetchHeadersGetter,
+} from './tracing/propagation.js';
+export { traceLogFields } from './tracing/log-fields.js';
+export { SEMCONV } from './tracing/semconv.js';
+export {
+  createTracingErrorReporter,
+  type TracingErrorReporter,
+  type TracingErrorReporterOptions,
+} from './tracing/error-reporter.js';
+// Test support: tracing into memory.
+export { createTestTracing, type TestTracing } from './tracing/test-tracing.js';
+// The OpenTelemetry API, for the packages that instrument their own code paths (one dependency, here).
+export {
+  trace,
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  ROOT_CONTEXT,
+  type Attributes,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
+export type { ReadableSpan } from '@opentelemetry/sdk-trace-base';

@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { traceLogFields } from './tracing/log-fields.js';
 
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {
@@ -11,8 +12,8 @@ export interface LoggerOptions {
 }
 
 /**
- * A pino JSON logger whose every line carries `service`, `version` and `instance`; request loggers add
- * `request_id`. Secrets in well-known places are redacted.
+ * A pino JSON logger whose every line carries `service`, `version` and `instance`, and `trace_id` and
+ * `span_id` inside a trace; request loggers add `request_id`. Secrets in well-known places are redacted.
  */
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
@@ -22,6 +23,8 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       messageKey: 'msg',
       formatters: { level: (label) => ({ level: label }) },
+      // trace_id / span_id of the active span (none outside a trace or with tracing off).
+      mixin: traceLogFields,
       redact: {
         paths: [
           'req.headers.authorization',

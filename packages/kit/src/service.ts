@@ -15,6 +15,9 @@ import type { IdentitySource } from './identity/identity-watcher.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
+import { currentTracing } from './tracing/create-tracing.js';
+import { installHttpServerTracing } from './tracing/http-server.js';
+import { tracingFromConfig } from './tracing/tracing-from-config.js';
 
 /** What a service's setup function receives: everything it needs, injected in one place. */
 export interface ServiceContext<C extends BaseConfig> {
@@ -104,6 +107,12 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
   const metrics = createMetrics({ service: options.name, version, instance });
+  // Tracing registered earlier in this process (a test's in-memory one) is used, not replaced or shut down.
+  const ownTracing =
+    currentTracing() === undefined
+      ? tracingFromConfig(config, { service: options.name, version, instance, log })
+      : undefined;
+  const tracing = ownTracing ?? currentTracing();
   const readiness = createReadiness();
   const shutdownHooks: (() => Promise<void> | void)[] = [];
   let http2Handler: Http2Handler | undefined;
@@ -139,6 +148,8 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
     },
   });
 
+  // First, so that every later hook and handler runs in the request's span.
+  if (tracing !== undefined) installHttpServerTracing(app);
   installProblemHandlers(app, config.BODY_LIMIT_BYTES);
   const faultRate = config.FAULT_ERROR_RATE;
   if (faultRate !== undefined && faultRate > 0) {
@@ -214,6 +225,7 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
     });
   } catch (error) {
     identityWatcher?.close();
+    await ownTracing?.shutdown(0);
     throw error;
   }
 
@@ -244,6 +256,8 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
         }
       }
       identityWatcher?.close();
+      // Spans of the last requests and hooks are exported (bounded: 2 s) before the process ends.
+      await (ownTracing ? ownTracing.shutdown() : tracing?.forceFlush());
       log.info({ clean: finished }, 'stopped');
       return finished;
     })();

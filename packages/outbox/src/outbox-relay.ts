@@ -1,5 +1,5 @@
 import { BusError, type EventBus, type EventEnvelope } from '@opsloop/bus';
-import { systemClock, type Clock, type Logger, type TimerHandle } from '@opsloop/kit';
+import { context, ROOT_CONTEXT, systemClock, type Clock, type Logger, type TimerHandle } from '@opsloop/kit';
 import type { Database } from '@opsloop/store';
 import { sql, type Kysely } from 'kysely';
 import { createMutex, mutexOf, type Mutex } from './mutex.js';
@@ -278,7 +278,9 @@ export function createOutboxRelay<DB>(options: OutboxRelayOptions<DB>): OutboxRe
     timer?.cancel();
     timer = clock.after(ms, () => {
       timer = undefined;
-      tick();
+      // Outside any trace: a notify() from a request must not make the loop, and every poll after it, part
+      // of that request's trace (queries would become its children). Events carry their own trace.
+      context.with(ROOT_CONTEXT, tick);
     });
   }
 

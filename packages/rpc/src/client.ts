@@ -14,6 +14,7 @@ import { createCircuitBreaker } from './circuit-breaker.js';
 import { createEndpointPool } from './endpoint-pool.js';
 import { rpcClientMetrics } from './metrics.js';
 import { retryPolicy, type RetryOptions } from './retry-policy.js';
+import { createTracingClientInterceptor } from './tracing.js';
 
 /** Options of {@link createRpcClient}. */
 export interface RpcClientOptions {
@@ -73,7 +74,8 @@ export function createRpcClient<T extends DescService>(service: T, options: RpcC
   });
   const pool = createEndpointPool({
     ...(options.session ? { session: options.session } : {}),
-    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    // Tracing outermost: one CLIENT span per attempt, around the caller's interceptors.
+    interceptors: [createTracingClientInterceptor({ target }), ...(options.interceptors ?? [])],
     ...(options.identity ? { tls: { identity: options.identity, target } } : {}),
   });
   let closed = false;

@@ -31,3 +31,8 @@ export {
   type InputIssue,
 } from './validate.js';
 export { createRpcTestServer, rpcErrorOf, type RpcTestServer, type RpcTestServerOptions } from './testing.js';
+export {
+  createTracingClientInterceptor,
+  createTracingServerInterceptor,
+  type TracingClientInterceptorOptions,
+} from './tracing.js';

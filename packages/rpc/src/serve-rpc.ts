@@ -4,6 +4,7 @@ import type { BaseConfig, ServiceContext } from '@opsloop/kit';
 import { createCallerPolicy } from './caller-policy.js';
 import { peerOfRequest, RPC_PEER } from './rpc-peer.js';
 import { createServerInterceptor } from './server-interceptor.js';
+import { createTracingServerInterceptor } from './tracing.js';
 
 /** Options of {@link serveRpc}. */
 export interface ServeRpcOptions {
@@ -39,7 +40,9 @@ export function serveRpc(
     // Larger messages are refused with RESOURCE_EXHAUSTED, as Fastify refuses larger HTTP bodies with 413.
     readMaxBytes: options.readMaxBytes ?? context.config.BODY_LIMIT_BYTES,
     interceptors: [
-      // Outermost: a refused call reaches neither the handlers nor the duration metric.
+      // Tracing first: refused calls are traced too, and everything inside runs in the call's span.
+      createTracingServerInterceptor(),
+      // Then the caller policy: a refused call reaches neither the handlers nor the duration metric.
       ...policy,
       createServerInterceptor({ log: context.log, metrics: context.metrics }),
       ...(options.interceptors ?? []),

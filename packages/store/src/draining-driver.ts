@@ -6,6 +6,7 @@ import {
   type QueryCompiler,
   type TransactionSettings,
 } from 'kysely';
+import { traceConnection } from './traced-connection.js';
 import type { TransactionScope } from './transaction.js';
 
 function savepointSql(command: string, name: string): CompiledQuery {
@@ -22,12 +23,15 @@ function savepointSql(command: string, name: string): CompiledQuery {
  *   the transaction (PostgreSQL: another connection, outside the transaction) or deadlocking (PGlite: its one
  *   connection is held by the transaction).
  * - savepoints where the inner driver lacks them (kysely-pglite-dialect).
+ * - a span per query inside a trace (see {@link traceConnection}); the inner driver gets its own connection.
  */
 export class DrainingDriver implements Driver {
   readonly #inner: Driver;
   readonly #scope: TransactionScope;
   #inFlight = 0;
   #idleWaiters: Array<() => void> = [];
+  /** The inner driver's connection behind each traced one handed to Kysely. */
+  readonly #innerConnections = new WeakMap<DatabaseConnection, DatabaseConnection>();
 
   constructor(inner: Driver, scope: TransactionScope) {
     this.#inner = inner;
@@ -46,7 +50,10 @@ export class DrainingDriver implements Driver {
     }
     this.#inFlight++;
     try {
-      return await this.#inner.acquireConnection();
+      const connection = await this.#inner.acquireConnection();
+      const traced = traceConnection(connection);
+      this.#innerConnections.set(traced, connection);
+      return traced;
     } catch (error) {
       this.#settled();
       throw error;
@@ -55,22 +62,22 @@ export class DrainingDriver implements Driver {
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
     try {
-      await this.#inner.releaseConnection(connection);
+      await this.#inner.releaseConnection(this.#unwrap(connection));
     } finally {
       this.#settled();
     }
   }
 
   beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return this.#inner.beginTransaction(connection, settings);
+    return this.#inner.beginTransaction(this.#unwrap(connection), settings);
   }
 
   commitTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.#inner.commitTransaction(connection);
+    return this.#inner.commitTransaction(this.#unwrap(connection));
   }
 
   rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.#inner.rollbackTransaction(connection);
+    return this.#inner.rollbackTransaction(this.#unwrap(connection));
   }
 
   async savepoint(
@@ -78,7 +85,7 @@ export class DrainingDriver implements Driver {
     name: string,
     compileQuery: QueryCompiler['compileQuery'],
   ): Promise<void> {
-    if (this.#inner.savepoint) return this.#inner.savepoint(connection, name, compileQuery);
+    if (this.#inner.savepoint) return this.#inner.savepoint(this.#unwrap(connection), name, compileQuery);
     await connection.executeQuery(savepointSql('savepoint', name));
   }
 
@@ -88,7 +95,7 @@ export class DrainingDriver implements Driver {
     compileQuery: QueryCompiler['compileQuery'],
   ): Promise<void> {
     if (this.#inner.rollbackToSavepoint)
-      return this.#inner.rollbackToSavepoint(connection, name, compileQuery);
+      return this.#inner.rollbackToSavepoint(this.#unwrap(connection), name, compileQuery);
     await connection.executeQuery(savepointSql('rollback to savepoint', name));
   }
 
@@ -97,7 +104,8 @@ export class DrainingDriver implements Driver {
     name: string,
     compileQuery: QueryCompiler['compileQuery'],
   ): Promise<void> {
-    if (this.#inner.releaseSavepoint) return this.#inner.releaseSavepoint(connection, name, compileQuery);
+    if (this.#inner.releaseSavepoint)
+      return this.#inner.releaseSavepoint(this.#unwrap(connection), name, compileQuery);
     await connection.executeQuery(savepointSql('release savepoint', name));
   }
 
@@ -105,6 +113,10 @@ export class DrainingDriver implements Driver {
     // Kysely refuses new acquisitions once destroy has begun; wait for those already running or queued.
     while (this.#inFlight > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     await this.#inner.destroy();
+  }
+
+  #unwrap(connection: DatabaseConnection): DatabaseConnection {
+    return this.#innerConnections.get(connection) ?? connection;
   }
 
   #settled(): void {

@@ -47,3 +47,10 @@ export {
   dropThrowawayPostgresDatabase,
 } from './adapters/throwaway-postgres.js';
 export { withoutClose } from './without-close.js';
+export {
+  traceConnection,
+  queryShape,
+  sanitizeSql,
+  MAX_QUERY_TEXT,
+  type QueryShape,
+} from './traced-connection.js';

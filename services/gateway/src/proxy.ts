@@ -11,6 +11,7 @@ import {
   type LoadBalancing,
   type Logger,
   type Resolver,
+  tracingInterceptor,
 } from '@opsloop/kit';
 import { downstreamResponseHeaders } from './headers.js';
 
@@ -110,7 +111,7 @@ function classify(error: unknown): Failure {
  * parsing or origin lookup as with an `Agent`); pools of replicas that left discovery are closed.
  */
 export function createProxy(options: ProxyOptions): Proxy {
-  const pools = new Map<string, { pool: Pool; service: string }>();
+  const pools = new Map<string, { pool: Pool; client: Dispatcher; service: string }>();
   const upstreamDuration = new Histogram({
     name: 'http_client_request_duration_seconds',
     help: 'Duration of requests the gateway sent upstream, by upstream service, method and outcome.',
@@ -160,9 +161,9 @@ export function createProxy(options: ProxyOptions): Proxy {
     return balancer;
   };
 
-  const poolFor = (service: string, origin: string): Pool => {
+  const poolFor = (service: string, origin: string): Dispatcher => {
     const known = pools.get(origin);
-    if (known !== undefined) return known.pool;
+    if (known !== undefined) return known.client;
     // A new replica: a good moment to let go of connections to replicas of this service that are gone.
     const current = new Set(options.resolver.endpoints(service).map((e) => e.url));
     for (const [url, entry] of pools) {
@@ -177,8 +178,10 @@ export function createProxy(options: ProxyOptions): Proxy {
       keepAliveTimeout: 10_000,
       connect: { timeout: 1_000 },
     });
-    pools.set(origin, { pool, service });
-    return pool;
+    // A CLIENT span per attempt, whose traceparent replaces the one upstreamRequestHeaders() wrote.
+    const client = pool.compose(tracingInterceptor({ peerService: service, origin }));
+    pools.set(origin, { pool, client, service });
+    return client;
   };
 
   const send: Proxy['send'] = async (service, request, log) => {

@@ -118,8 +118,15 @@ export async function up(options: UpOptions): Promise<number> {
       const seconds = ((performance.now() - began) / 1000).toFixed(1);
       if (result.ready)
         out(`opsloop | ${loaded.spec.metadata.name} is ready in ${seconds} s; Ctrl-C to stop`);
-      else
+      else {
         out(`opsloop | not ready after ${options.timeout} s: ${result.notReady.join(', ')} (still trying)`);
+        // Keep watching: a slow first start (databases created on a busy machine) still says when it is ready.
+        void whenAllReady(runtime, interrupted).then((ready) => {
+          if (!ready) return;
+          const late = ((performance.now() - began) / 1000).toFixed(1);
+          out(`opsloop | ${loaded.spec.metadata.name} is ready in ${late} s; Ctrl-C to stop`);
+        });
+      }
       let load: BackgroundLoad | undefined;
       const target = result.endpoints.gateway ?? Object.values(result.endpoints)[0];
       if (options.load !== undefined && target !== undefined) {
@@ -144,4 +151,18 @@ export async function up(options: UpOptions): Promise<number> {
   await runtime.stop();
   out('opsloop | stopped');
   return 0;
+}
+
+/** Resolves true once every desired replica of every service is ready, false if interrupted first. */
+async function whenAllReady(
+  runtime: { status(): { services: { desiredReplicas: number; readyReplicas: number }[] } },
+  interrupted: Promise<unknown>,
+): Promise<boolean> {
+  let stop = false;
+  void interrupted.then(() => (stop = true));
+  while (!stop) {
+    if (runtime.status().services.every((s) => s.readyReplicas >= s.desiredReplicas)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 500).unref());
+  }
+  return false;
 }

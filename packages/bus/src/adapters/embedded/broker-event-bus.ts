@@ -21,6 +21,7 @@ import {
   resolveSubscribeOptions,
   type ResolvedSubscribeOptions,
 } from '../../validation.js';
+import { tracePublish } from '../../tracing.js';
 import type { BrokerApi } from './broker-api.js';
 import type { EmbeddedBroker } from './broker.js';
 import { createBrokerHttpClient } from './broker-http-client.js';
@@ -240,9 +241,11 @@ class BrokerEventBus implements EventBus {
 
   async publish(stream: string, event: EventEnvelope): Promise<PublishResult> {
     assertStreamName(stream);
-    const { envelope } = encodeEvent(event);
-    this.#assertOpen();
-    return this.#api.publish(stream, envelope);
+    return tracePublish('opsloop', stream, event, (traced) => {
+      const { envelope } = encodeEvent(traced);
+      this.#assertOpen();
+      return this.#api.publish(stream, envelope);
+    });
   }
 
   async subscribe<T>(options: SubscribeOptions<T>): Promise<Subscription> {

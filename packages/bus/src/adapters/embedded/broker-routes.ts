@@ -15,6 +15,11 @@ export interface BrokerRoutesOptions {
 
 /** Route config the kit's service reads: logged at debug and kept out of the latency histogram. */
 const INTERNAL_ROUTE = { internal: true } as const;
+/**
+ * Not traced by the kit: acks, naks and stream checks are the background traffic of consumers (a root span
+ * each), and a publish is already the client's PRODUCER span.
+ */
+const UNTRACED = { trace: false } as const;
 const STREAM = /^[a-z][a-z0-9-]{0,62}(?:\.dlq)?$/;
 const PRINTABLE = /^[\x21-\x7e]{1,128}$/;
 const streamParams = z.object({
@@ -143,13 +148,17 @@ export function registerBrokerRoutes(
     done();
   });
 
-  app.put('/v1/bus/streams/:stream', { onRequest: authenticate }, async (request, reply) => {
-    const { stream } = parseInput(streamParams, request.params, 'path');
-    await mapped(() => broker.ensureStream(stream));
-    return reply.code(204).send();
-  });
+  app.put(
+    '/v1/bus/streams/:stream',
+    { onRequest: authenticate, config: UNTRACED },
+    async (request, reply) => {
+      const { stream } = parseInput(streamParams, request.params, 'path');
+      await mapped(() => broker.ensureStream(stream));
+      return reply.code(204).send();
+    },
+  );
 
-  app.get('/v1/bus/streams/:stream', { onRequest: authenticate }, async (request) => {
+  app.get('/v1/bus/streams/:stream', { onRequest: authenticate, config: UNTRACED }, async (request) => {
     const { stream } = parseInput(streamParams, request.params, 'path');
     return mapped(() => broker.streamInfo(stream));
   });
@@ -157,7 +166,7 @@ export function registerBrokerRoutes(
   app.post(
     '/v1/bus/streams/:stream/events',
     // The event may be up to 1 MiB of JSON; leave room for the wrapper and escaping differences.
-    { onRequest: authenticate, bodyLimit: MAX_EVENT_BYTES + 64 * 1024 },
+    { onRequest: authenticate, bodyLimit: MAX_EVENT_BYTES + 64 * 1024, config: UNTRACED },
     async (request) => {
       const { stream } = parseInput(streamParams, request.params, 'path');
       const body = parseInput(publishBody, request.body, 'body');
@@ -204,7 +213,7 @@ export function registerBrokerRoutes(
 
   app.post(
     '/v1/bus/streams/:stream/groups/:group/ack',
-    { onRequest: authenticate },
+    { onRequest: authenticate, config: UNTRACED },
     async (request, reply) => {
       const { stream, group } = parseInput(groupParams, request.params, 'path');
       const body = parseInput(settleBody, request.body, 'body');
@@ -216,7 +225,7 @@ export function registerBrokerRoutes(
 
   app.post(
     '/v1/bus/streams/:stream/groups/:group/nak',
-    { onRequest: authenticate },
+    { onRequest: authenticate, config: UNTRACED },
     async (request, reply) => {
       const { stream, group } = parseInput(groupParams, request.params, 'path');
       const body = parseInput(nakBody, request.body, 'body');
@@ -228,7 +237,7 @@ export function registerBrokerRoutes(
 
   app.post(
     '/v1/bus/streams/:stream/groups/:group/cancel',
-    { onRequest: authenticate },
+    { onRequest: authenticate, config: UNTRACED },
     async (request, reply) => {
       const { stream, group } = parseInput(groupParams, request.params, 'path');
       const body = parseInput(cancelBody, request.body, 'body');

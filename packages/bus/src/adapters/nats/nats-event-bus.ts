@@ -29,6 +29,7 @@ import type {
   Subscription,
 } from '../../event-bus.js';
 import { PARTITION_COUNT, partitionOf } from '../../partition.js';
+import { tracePublish } from '../../tracing.js';
 import {
   DEFAULT_DEDUPE_WINDOW_MS,
   assertStreamName,
@@ -165,7 +166,7 @@ class NatsSubscription<T> implements Subscription {
       event: event as EventEnvelope<T>,
     };
     const receivedAt = Date.now();
-    const settlement = await runDelivery(delivery, this.#options);
+    const settlement = await runDelivery(delivery, this.#options, 'nats');
     // Past its ack wait the server has redelivered (or will redeliver) the message, and JetStream would accept
     // this stale ack or nak for the newer delivery, letting the key's next event run alongside it. Leave the
     // message to its redelivery instead (the embedded broker refuses stale settlements itself).
@@ -320,9 +321,11 @@ class NatsEventBus implements EventBus {
 
   async publish(stream: string, event: EventEnvelope): Promise<PublishResult> {
     assertStreamName(stream);
-    const encoded = encodeEvent(event);
-    this.#assertOpen();
-    return this.publishEncoded(stream, encoded, encoded.envelope.id);
+    return tracePublish('nats', stream, event, (traced) => {
+      const encoded = encodeEvent(traced);
+      this.#assertOpen();
+      return this.publishEncoded(stream, encoded, encoded.envelope.id);
+    });
   }
 
   /** Publishes an encoded event with `msgId` as its JetStream dedupe id (`Nats-Msg-Id`). */

@@ -1,4 +1,5 @@
 import { endpointListSchema, type Endpoint } from '@opsloop/contracts';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { request } from 'undici';
 import type { Logger } from '../../logger.js';
 import type { Resolver } from '../resolver.js';
@@ -75,7 +76,9 @@ export function createRegistryResolver(options: RegistryResolverOptions): Resolv
       if (services.has(service)) return;
       const state: Watched = { resourceVersion: 0, endpoints: [], synced: false };
       services.set(service, state);
-      loops.push(poll(service, state));
+      // Background work, not traced: a first watch() made while serving a request must not keep that
+      // request's trace context alive in the loop for the life of the process.
+      loops.push(context.with(ROOT_CONTEXT, () => poll(service, state)));
     },
     endpoints: (service) => services.get(service)?.endpoints ?? [],
     synced: () => [...services.values()].every((s) => s.synced),
