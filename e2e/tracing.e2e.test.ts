@@ -24,8 +24,9 @@ describe('one checkout, one trace', () => {
 
   beforeAll(async () => {
     stack = await startStack();
-    token = (JSON.parse(readFileSync(join(stack.dir, '.opsloop', 'runtime.json'), 'utf8')) as { token: string })
-      .token;
+    token = (
+      JSON.parse(readFileSync(join(stack.dir, '.opsloop', 'runtime.json'), 'utf8')) as { token: string }
+    ).token;
   }, 240_000);
 
   afterAll(async () => {
@@ -41,7 +42,9 @@ describe('one checkout, one trace', () => {
 
   it('spans gateway → checkout → inventory, payments, orders → event → notifications', async () => {
     const email = `trace-${Date.now()}@example.com`;
-    expect((await post('/api/users', { email, password: 'a-long-password', name: 'Trace' })).status).toBe(201);
+    expect((await post('/api/users', { email, password: 'a-long-password', name: 'Trace' })).status).toBe(
+      201,
+    );
     const login = await post('/api/users/login', { email, password: 'a-long-password' });
     const { accessToken } = (await login.json()) as { accessToken: string };
     const auth = { authorization: `Bearer ${accessToken}` };
@@ -84,10 +87,16 @@ describe('one checkout, one trace', () => {
     const byId = new Map(spans.map((s) => [s.spanId, s]));
     // One tree: the only span whose parent is not in the trace is the gateway's, child of the client's span.
     const roots = spans.filter((s) => s.parentSpanId === undefined || !byId.has(s.parentSpanId));
-    expect(roots.map((s) => [s.service, s.kind, s.parentSpanId])).toEqual([['gateway', 'server', clientSpan]]);
+    expect(roots.map((s) => [s.service, s.kind, s.parentSpanId])).toEqual([
+      ['gateway', 'server', clientSpan],
+    ]);
     const ancestry = (span: SpanJson): string[] => {
       const path: string[] = [];
-      for (let at: SpanJson | undefined = span; at; at = at.parentSpanId ? byId.get(at.parentSpanId) : undefined)
+      for (
+        let at: SpanJson | undefined = span;
+        at;
+        at = at.parentSpanId ? byId.get(at.parentSpanId) : undefined
+      )
         path.unshift(`${at.service}:${at.kind}`);
       return path;
     };
