@@ -46,6 +46,24 @@ function groupKey(labels: Labels, grouping: readonly string[], without: boolean)
   return key;
 }
 
+/**
+ * The group of a label set: its key and the output labels (`grouping` sorted, as {@link aggregate} sorts it).
+ */
+export function aggregationGroup(
+  labels: Labels,
+  grouping: readonly string[],
+  without: boolean,
+): { key: string; labels: Labels } {
+  return {
+    key: groupKey(labels, grouping, without),
+    labels: without
+      ? pickLabels(labels, [...grouping, METRIC_NAME_LABEL], false)
+      : grouping.length > 0
+        ? pickLabels(labels, grouping, true)
+        : {},
+  };
+}
+
 /** Aggregates `input` (one step of an instant vector); `cache` memoises grouping across steps. */
 export function aggregate(spec: AggregationSpec, input: readonly Sample[], cache?: GroupCache): Sample[] {
   const { op, without } = spec;
@@ -76,14 +94,8 @@ export function aggregate(spec: AggregationSpec, input: readonly Sample[], cache
     }
     return found;
   };
-  const groupFor = (labels: Labels): { key: string; labels: Labels } => ({
-    key: groupKey(labels, grouping, without),
-    labels: without
-      ? pickLabels(labels, [...grouping, METRIC_NAME_LABEL], false)
-      : grouping.length > 0
-        ? pickLabels(labels, grouping, true)
-        : {},
-  });
+  const groupFor = (labels: Labels): { key: string; labels: Labels } =>
+    aggregationGroup(labels, grouping, without);
   const groups = new Map<string, Group>();
   for (const sample of input) {
     const grouped = groupOf(sample, cache);

@@ -3,12 +3,14 @@
  * Prometheus 2.42 semantics. Results use Prometheus's four result types (see result.ts).
  */
 import type { SeriesQuerier } from '../model/series-store.js';
-import { documentedType, exprType, type Expr } from './ast.js';
+import { documentedType, exprType, type Expr, type VectorSelector } from './ast.js';
 import { PromqlExecutionError } from './errors.js';
 import { Evaluator, type EvalBudget } from './evaluator.js';
 import { compareLabels, keyOf } from './label-sets.js';
 import { parsePromql } from './parse.js';
 import { fetchSelectors, selectorRanges } from './prefetch.js';
+import { evaluateRange, rangeEvaluable } from './range-eval.js';
+import type { SeriesData } from './selectors.js';
 import type { MatrixResultSeries, QueryResult } from './result.js';
 
 /** Options of {@link createPromqlEngine}. */
@@ -27,6 +29,11 @@ export interface PromqlEngineOptions {
   readonly noStepSubqueryIntervalMs?: number;
   /** Clock for timeouts (ms); default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Evaluate range queries step by step even where the whole-range evaluator (range-eval.ts) applies; the
+   * answers are the same, only slower. Default false; tests compare the two.
+   */
+  readonly stepwiseOnly?: boolean;
 }
 
 /** Per-query options. */
@@ -59,6 +66,7 @@ export function createPromqlEngine(options: PromqlEngineOptions): PromqlEngine {
     leftOpenRanges: options.leftOpenRanges ?? false,
     subqueryStepMs: options.noStepSubqueryIntervalMs ?? 60_000,
     now: options.now ?? Date.now,
+    stepwiseOnly: options.stepwiseOnly ?? false,
   };
   return {
     instantQuery: async (query, timeMs, opts) => run(settings, parsePromql(query), timeMs, timeMs, 0, opts),
@@ -172,6 +180,10 @@ async function run(
       }
     }
   }
+  if (type === 'vector' && !s.stepwiseOnly && rangeEvaluable(expr)) {
+    const result = wholeRange(expr, budget, { data, startMs, endMs, stepMs, settings: s });
+    if (result !== undefined) return result;
+  }
   const series = new Map<string, MatrixResultSeries>();
   const push = (metric: MatrixResultSeries['metric'], ts: number, value: number): void => {
     const key = keyOf(metric);
@@ -200,5 +212,56 @@ async function run(
     }
   }
   const result = [...series.values()].sort((a, b) => compareLabels(a.metric, b.metric));
+  return { resultType: 'matrix', result };
+}
+
+/** Inputs of {@link wholeRange}. */
+interface WholeRangeInput {
+  readonly data: ReadonlyMap<VectorSelector, readonly SeriesData[]>;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly stepMs: number;
+  readonly settings: Settings;
+}
+
+/**
+ * A range query evaluated over every step at once (range-eval.ts), with the step loop's sample accounting
+ * replayed step by step so limits fail exactly where they would; undefined when the step loop must run.
+ */
+function wholeRange(expr: Expr, budget: Budget, input: WholeRangeInput): QueryResult | undefined {
+  const times: number[] = [];
+  // The same repeated addition as the step loop, so fractional steps give the same timestamps.
+  for (let ts = input.startMs; ts <= input.endMs; ts += input.stepMs) times.push(ts);
+  const steps = Float64Array.from(times);
+  const touched = new Float64Array(steps.length);
+  const output = evaluateRange(expr, {
+    data: input.data,
+    steps,
+    startMs: input.startMs,
+    endMs: input.endMs,
+    lookbackMs: input.settings.lookbackMs,
+    leftOpenRanges: input.settings.leftOpenRanges,
+    budget,
+    touched,
+  });
+  if (output === undefined) return undefined;
+  const kept = new Float64Array(steps.length);
+  for (const s of output) for (let i = 0; i < steps.length; i++) kept[i]! += s.present[i]!;
+  for (let i = 0; i < steps.length; i++) {
+    budget.touch(touched[i]!);
+    budget.endStep(kept[i]!);
+  }
+  const result: MatrixResultSeries[] = [];
+  for (const s of output) {
+    const timestampsMs: number[] = [];
+    const values: number[] = [];
+    for (let i = 0; i < steps.length; i++) {
+      if (s.present[i] === 0) continue;
+      timestampsMs.push(steps[i]!);
+      values.push(s.values[i]!);
+    }
+    if (values.length > 0) result.push({ metric: s.labels, timestampsMs, values });
+  }
+  result.sort((a, b) => compareLabels(a.metric, b.metric));
   return { resultType: 'matrix', result };
 }

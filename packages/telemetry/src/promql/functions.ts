@@ -66,22 +66,31 @@ function sortByValue(a: InstantCallArgs, descending: boolean): Sample[] {
   });
 }
 
+/**
+ * The histogram a bucket series belongs to in `histogram_quantile`: group key, output labels and its `le`;
+ * undefined when `le` is missing or malformed (not a bucket, skipped like Prometheus does).
+ */
+export function histogramBucketOf(labels: Labels): { key: string; labels: Labels; le: number } | undefined {
+  const le = parseGoFloat(labels['le'] ?? '');
+  if (le === undefined) return undefined;
+  const withoutLe = pickLabels(labels, ['le'], false);
+  // The metric name is part of the group key so two histograms never merge (Prometheus #9910).
+  const key = `${keyOf(dropMetricName(withoutLe))}${labels['__name__'] ?? ''}`;
+  return { key, labels: dropMetricName(withoutLe), le };
+}
+
 function histogramQuantileFunction(a: InstantCallArgs): Sample[] {
   const q = a.scalars[0]!;
   const groups = new Map<string, { labels: Labels; buckets: CumulativeBucket[] }>();
   for (const s of a.vector) {
-    const le = parseGoFloat(s.labels['le'] ?? '');
-    // No or malformed `le`: not a bucket, skipped like Prometheus does.
-    if (le === undefined) continue;
-    const withoutLe = pickLabels(s.labels, ['le'], false);
-    // The metric name is part of the group key so two histograms never merge (Prometheus #9910).
-    const key = `${keyOf(dropMetricName(withoutLe))}${s.labels['__name__'] ?? ''}`;
-    let group = groups.get(key);
+    const bucket = histogramBucketOf(s.labels);
+    if (bucket === undefined) continue;
+    let group = groups.get(bucket.key);
     if (group === undefined) {
-      group = { labels: dropMetricName(withoutLe), buckets: [] };
-      groups.set(key, group);
+      group = { labels: bucket.labels, buckets: [] };
+      groups.set(bucket.key, group);
     }
-    group.buckets.push({ le, count: s.value });
+    group.buckets.push({ le: bucket.le, count: s.value });
   }
   return [...groups.values()].map((g) => ({ labels: g.labels, value: histogramQuantile(q, g.buckets) }));
 }

@@ -27,6 +27,22 @@ describe('Go float formatting', () => {
     expect(formatFloatF(42)).toBe('42');
   });
 
+  it('prints plain-range values exactly as formatFloatF does (property)', () => {
+    const plain = fc.oneof(
+      fc.double({ min: 1e-6, max: 1e21, noNaN: true }),
+      fc.double({ min: -1e21, max: -1e-6, noNaN: true }),
+      fc.integer().map((i) => i / 1000),
+      fc.constantFrom(1e-6, -1e-6, 1e21 - 65536, 0.1 + 0.2, 123456789.123),
+    );
+    fc.assert(
+      fc.property(plain, (x) => {
+        fc.pre(Math.abs(x) >= 1e-6 && Math.abs(x) < 1e21);
+        expect(formatApiValue(x)).toBe(formatFloatF(x));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it('round-trips every double through the API format (property)', () => {
     fc.assert(
       fc.property(fc.double(), (x) => {

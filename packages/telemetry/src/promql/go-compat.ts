@@ -30,7 +30,10 @@ export function formatApiValue(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
   const abs = Math.abs(value);
-  if (abs === 0 || (abs >= 1e-6 && abs < 1e21)) return formatFloatF(value);
+  // JS prints this range in plain notation with the same shortest round-tripping digits as Go's 'f', -1
+  // (formatFloatF's own digits come from toExponential): the fast path of every result sample.
+  if (abs >= 1e-6 && abs < 1e21) return String(value);
+  if (abs === 0) return formatFloatF(value);
   const [mantissa, exponent] = value.toExponential().split('e') as [string, string];
   const sign = exponent.startsWith('-') ? '-' : '+';
   const digits = exponent.replace(/^[+-]/, '');

@@ -22,6 +22,7 @@ import {
   parseTimeParam,
   type ApiParams,
 } from './http-params.js';
+import { encodeQuerySuccess } from './json-encode.js';
 import { compareLabels, keyOf } from './label-sets.js';
 import { parseSeriesSelector } from './parse.js';
 import type { QueryResult } from './result.js';
@@ -95,6 +96,11 @@ export function problemBody(error: PromqlError, strictProblem = true): Record<st
   };
 }
 
+/** A whole success body already encoded as JSON text (query results: see json-encode.ts). */
+class EncodedBody {
+  constructor(readonly text: string) {}
+}
+
 /** The Prometheus API plugin; see the module comment. */
 export function prometheusApiPlugin(options: PrometheusApiOptions): FastifyPluginAsync {
   const { engine, querier } = options;
@@ -132,8 +138,11 @@ export function prometheusApiPlugin(options: PrometheusApiOptions): FastifyPlugi
       path: string,
       handler: (p: ApiParams, request: FastifyRequest) => Promise<unknown>,
     ): void => {
-      const run = async (request: FastifyRequest, reply: FastifyReply) =>
-        reply.send(success(await handler(params(request), request)));
+      const run = async (request: FastifyRequest, reply: FastifyReply) => {
+        const data = await handler(params(request), request);
+        if (data instanceof EncodedBody) return reply.type('application/json; charset=utf-8').send(data.text);
+        return reply.send(success(data));
+      };
       app.get(path, run);
       app.post(path, run);
     };
@@ -144,7 +153,7 @@ export function prometheusApiPlugin(options: PrometheusApiOptions): FastifyPlugi
       const result = await queryOrBadParam(() =>
         engine.instantQuery(first(p, 'query') ?? '', time, timeoutMs === undefined ? {} : { timeoutMs }),
       );
-      return formatQueryResult(result);
+      return new EncodedBody(encodeQuerySuccess(result));
     });
 
     route('/api/v1/query_range', async (p) => {
@@ -171,7 +180,7 @@ export function prometheusApiPlugin(options: PrometheusApiOptions): FastifyPlugi
       const result = await queryOrBadParam(() =>
         engine.rangeQuery(query, start, end, step, timeoutMs === undefined ? {} : { timeoutMs }),
       );
-      return formatQueryResult(result);
+      return new EncodedBody(encodeQuerySuccess(result));
     });
 
     route('/api/v1/series', async (p) => {

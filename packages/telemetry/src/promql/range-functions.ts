@@ -18,11 +18,16 @@ export interface RangeCallContext {
 /** A range-vector function. */
 export type RangeFunction = (s: RangeSeries, ctx: RangeCallContext) => number | undefined;
 
-function extrapolatedRate(
+/**
+ * Prometheus's extrapolatedRate (rate, increase, delta). `noResets` says the caller knows the window holds no
+ * counter reset and does not start below zero, so the reset scan would add nothing (not even a +0).
+ */
+export function extrapolatedRate(
   s: RangeSeries,
   window: RangeWindow,
   isCounter: boolean,
   isRate: boolean,
+  noResets = false,
 ): number | undefined {
   const { t, v, lo, hi } = s;
   if (hi - lo < 2) return undefined;
@@ -30,7 +35,7 @@ function extrapolatedRate(
   const rangeEnd = window.endMs;
   const first = v[lo]!;
   let result = v[hi - 1]! - first;
-  if (isCounter) {
+  if (isCounter && !noResets) {
     let last = 0;
     for (let i = lo; i < hi; i++) {
       const value = v[i]!;

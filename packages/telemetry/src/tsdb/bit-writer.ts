@@ -28,15 +28,32 @@ export class BitWriter {
   /** Appends the low `count` bits (0–32) of `value`, most significant first. */
   writeBits(value: number, count: number): void {
     let remaining = count;
-    while (remaining > 0) {
-      if (this.#bitsInLastByte === 0) this.#pushByte();
-      const free = 8 - this.#bitsInLastByte;
+    if (remaining <= 0) return;
+    let used = this.#bitsInLastByte;
+    if (used !== 0) {
+      // Top up the partly filled last byte first.
+      const free = 8 - used;
       const take = free < remaining ? free : remaining;
-      const chunk = (value >>> (remaining - take)) & ((1 << take) - 1);
-      this.#bytes[this.#length - 1]! |= chunk << (free - take);
       remaining -= take;
-      this.#bitsInLastByte = (this.#bitsInLastByte + take) & 7;
+      this.#bytes[this.#length - 1]! |= ((value >>> remaining) & ((1 << take) - 1)) << (free - take);
+      used = (used + take) & 7;
+      if (remaining === 0) {
+        this.#bitsInLastByte = used;
+        return;
+      }
     }
+    // Then whole bytes, and a last partial one; room is made once for all of them.
+    const needed = this.#length + ((remaining + 7) >>> 3);
+    if (needed > this.#bytes.length) this.#grow(needed);
+    const bytes = this.#bytes;
+    let length = this.#length;
+    while (remaining >= 8) {
+      remaining -= 8;
+      bytes[length++] = (value >>> remaining) & 0xff;
+    }
+    if (remaining > 0) bytes[length++] = (value << (8 - remaining)) & 0xff;
+    this.#length = length;
+    this.#bitsInLastByte = remaining;
   }
 
   /** Appends the low `count` bits (0–64) of the 64-bit value `hi:lo`, most significant first. */
@@ -65,11 +82,14 @@ export class BitWriter {
   }
 
   #pushByte(): void {
-    if (this.#length === this.#bytes.length) {
-      const grown = new Uint8Array(this.#bytes.length * 2);
-      grown.set(this.#bytes);
-      this.#bytes = grown;
-    }
+    if (this.#length === this.#bytes.length) this.#grow(this.#length + 1);
     this.#bytes[this.#length++] = 0;
+  }
+
+  /** Grows the buffer (at least doubling it) to hold `minBytes`. */
+  #grow(minBytes: number): void {
+    const grown = new Uint8Array(Math.max(minBytes, this.#bytes.length * 2));
+    grown.set(this.#bytes.subarray(0, this.#length));
+    this.#bytes = grown;
   }
 }

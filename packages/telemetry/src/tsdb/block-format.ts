@@ -1,6 +1,7 @@
 /**
  * The on-disk layout of a block: a directory `blocks/<minTime>-<maxTime>/` holding
- *   - `chunks`: a magic header then the XOR chunks back to back (chunk refs are byte offsets in this file);
+ *   - `chunks`: a magic header then the chunks back to back (chunk refs are byte offsets in this file); a
+ *     chunk's first byte gives its encoding (0: XOR, 1: packed, see packed-chunk.ts);
  *   - `index.json`: the series (labels, and per chunk `[offset, length, minT, maxT, samples]`) sorted by
  *     labelsKey — a series' position is its id — and the postings (name → value → ids);
  *   - `meta.json`: {@link BlockMeta}.
@@ -9,11 +10,22 @@
 import type { Labels } from '../model/labels.js';
 import type { PostingsData } from './postings.js';
 
-/** Version of the block format written. */
-export const BLOCK_VERSION = 1;
+/**
+ * Version of the block format written. 2: chunks may be packed as well as XOR (version 1 held XOR chunks
+ * only, so a reader of version 1 must not take a version 2 block for one it understands).
+ */
+export const BLOCK_VERSION = 2;
 
-/** First bytes of a `chunks` file: "OLCK" and the format version. */
-export const CHUNKS_MAGIC = Uint8Array.of(0x4f, 0x4c, 0x43, 0x4b, 0, 0, 0, BLOCK_VERSION);
+/** Versions this code reads: version 1 blocks are version 2 blocks whose chunks all happen to be XOR. */
+export const READABLE_BLOCK_VERSIONS: readonly number[] = [1, 2];
+
+/** First bytes of a `chunks` file of a given version: "OLCK" and the format version (32-bit big-endian). */
+export function chunksMagic(version: number): Uint8Array {
+  return Uint8Array.of(0x4f, 0x4c, 0x43, 0x4b, 0, 0, 0, version);
+}
+
+/** First bytes of a `chunks` file written now. */
+export const CHUNKS_MAGIC = chunksMagic(BLOCK_VERSION);
 
 /** Suffix of a block directory being written. */
 export const TMP_SUFFIX = '.tmp';

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LabelMatcher, Labels } from '../model/labels.js';
 import { labelsKey } from '../model/labels.js';
-import { BLOCK_VERSION, CHUNKS_MAGIC } from './block-format.js';
+import { CHUNKS_MAGIC, READABLE_BLOCK_VERSIONS, chunksMagic } from './block-format.js';
 import type { BlockIndexFile, BlockMeta } from './block-format.js';
 import type { SeriesChunks } from './head.js';
 import type { ChunkSource } from './head-series.js';
@@ -63,7 +63,9 @@ export class Block {
     } catch (error) {
       return fail(`unreadable (${(error as Error).message})`);
     }
-    if (meta.version !== BLOCK_VERSION || index.version !== BLOCK_VERSION) fail('unknown format version');
+    if (!READABLE_BLOCK_VERSIONS.includes(meta.version) || index.version !== meta.version) {
+      fail('unknown format version');
+    }
     if (!isFiniteInteger(meta.minTime) || !isFiniteInteger(meta.maxTime) || meta.maxTime <= meta.minTime) {
       fail('bad time range in meta.json');
     }
@@ -72,7 +74,7 @@ export class Block {
     }
     if (
       chunks.length < CHUNKS_MAGIC.length ||
-      !chunks.subarray(0, CHUNKS_MAGIC.length).equals(CHUNKS_MAGIC)
+      !chunks.subarray(0, CHUNKS_MAGIC.length).equals(chunksMagic(meta.version))
     ) {
       fail('chunks file has no magic header');
     }

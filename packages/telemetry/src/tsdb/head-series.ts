@@ -1,6 +1,7 @@
 /** One series in the head: its closed chunks, the open chunk being appended to, and its last sample. */
 import type { Labels } from '../model/labels.js';
 import { OutOfOrderSampleError } from '../model/series-store.js';
+import { recodeChunk } from './chunk-recode.js';
 import { MAX_SAMPLES_PER_CHUNK, XorChunkEncoder } from './xor-chunk.js';
 
 /** An encoded chunk with its time range (both bounds inclusive). */
@@ -76,11 +77,15 @@ export class MemSeries {
     return true;
   }
 
-  /** Moves the open chunk (if any) to the closed list, trimmed to its size. */
+  /**
+   * Moves the open chunk (if any) to the closed list, re-encoded as a packed chunk when that is smaller (the
+   * open chunk is XOR so appends stay cheap; a closed chunk no longer grows, so it is worth packing once).
+   */
   closeOpenChunk(): void {
     const open = this.#open;
     if (open === null) return;
-    this.closed.push({ bytes: open.toBytes(), minT: open.minT, maxT: open.maxT, count: open.count });
+    const bytes = recodeChunk(open.view(), open.count);
+    this.closed.push({ bytes, minT: open.minT, maxT: open.maxT, count: open.count });
     this.#open = null;
   }
 

@@ -5,45 +5,77 @@
  */
 import type { Labels } from '../model/labels.js';
 import type { SeriesSamples } from '../model/series-store.js';
-import { HI_WORD, LO_WORD } from './float-bits.js';
 import type { ChunkSource } from './head-series.js';
-import { XorChunkIterator } from './xor-chunk-iterator.js';
+import { decodeChunkInto } from './chunk-iterator.js';
 
-/** The samples of `chunks` within [minT, maxT] (inclusive), or null when there are none. */
+/**
+ * Decoding scratch, reused by every call (decoding is synchronous): each series is decoded here and copied
+ * out at its exact size. Fresh buffers sized for the whole series cost more than the decoding itself — the
+ * first write to each newly mapped page faults — and were then copied to their exact size anyway.
+ */
+let scratchT = new Float64Array(0);
+let scratchV = new Float64Array(0);
+/** Samples (per array) beyond which the scratch is not kept: 1 M samples, 8 MB. */
+const MAX_KEPT_SCRATCH = 1 << 20;
+
+/** Whether `a` holds the first `n` numbers of `b`, and no more. */
+function sameTimestamps(a: ArrayLike<number>, b: Float64Array, n: number): boolean {
+  if (a.length !== n) return false;
+  for (let i = n - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The samples of `chunks` within [minT, maxT] (inclusive), or null when there are none. When the timestamps
+ * equal `sharedTimestamps` (series scraped together: every series of a target), that array is returned
+ * instead of a copy — read-only, like every result.
+ */
 export function decodeSeries(
   labels: Labels,
   chunks: readonly ChunkSource[],
   minT: number,
   maxT: number,
+  sharedTimestamps?: ArrayLike<number>,
 ): SeriesSamples | null {
   const sorted = chunks.length > 1 ? [...chunks].sort((a, b) => a.minT - b.minT) : chunks;
   let capacity = 0;
   for (const chunk of sorted) capacity += chunk.count;
-  const timestamps = new Float64Array(capacity);
-  const values = new Float64Array(capacity);
+  if (scratchT.length < capacity) {
+    const t = new Float64Array(capacity);
+    const v = new Float64Array(capacity);
+    // Kept for the next series unless huge (a year-long series): then it is this call's alone.
+    if (capacity <= MAX_KEPT_SCRATCH) [scratchT, scratchV] = [t, v];
+    else return decodeInto(labels, sorted, minT, maxT, sharedTimestamps, t, v);
+  }
+  return decodeInto(labels, sorted, minT, maxT, sharedTimestamps, scratchT, scratchV);
+}
+
+function decodeInto(
+  labels: Labels,
+  sorted: readonly ChunkSource[],
+  minT: number,
+  maxT: number,
+  sharedTimestamps: ArrayLike<number> | undefined,
+  timestamps: Float64Array,
+  values: Float64Array,
+): SeriesSamples | null {
   const words = new Uint32Array(values.buffer);
   let n = 0;
   let ordered = true;
   for (const chunk of sorted) {
-    const it = new XorChunkIterator(chunk.bytes);
-    // The head's open chunk may have grown past `count` since it was selected: stop at `count`.
-    for (let i = 0; i < chunk.count && it.next(); i++) {
-      const t = it.t;
-      if (t < minT) continue;
-      if (t > maxT) break;
-      if (n > 0 && t <= timestamps[n - 1]!) ordered = false;
-      timestamps[n] = t;
-      words[2 * n + HI_WORD] = it.hi;
-      words[2 * n + LO_WORD] = it.lo;
-      n++;
-    }
+    const before = n;
+    n = decodeChunkInto(chunk.bytes, chunk.count, minT, maxT, timestamps, words, n);
+    // Samples inside one chunk strictly increase: only a chunk's first sample can step back.
+    if (before > 0 && n > before && timestamps[before]! <= timestamps[before - 1]!) ordered = false;
   }
   if (n === 0) return null;
   if (!ordered) return mergeOverlaps(labels, timestamps.subarray(0, n), words);
+  // Fresh memory is what a large select pays for most: sharing timestamps nearly halves it.
+  const shared = sharedTimestamps !== undefined && sameTimestamps(sharedTimestamps, timestamps, n);
   return {
     labels,
-    timestamps: n === capacity ? timestamps : timestamps.slice(0, n),
-    values: n === capacity ? values : values.slice(0, n),
+    timestamps: shared ? sharedTimestamps : timestamps.slice(0, n),
+    values: values.slice(0, n),
   };
 }
 

@@ -91,7 +91,7 @@ describe('blocks', () => {
       minTime: START + HOUR,
       maxTime: START + 3 * HOUR,
       numSeries: 50,
-      version: 1,
+      version: 2,
     });
     expect(meta.numSamples).toBe(50 * 480);
     const stats = db.stats();

@@ -4,7 +4,7 @@ import type { SeriesSamples } from '../model/series-store.js';
 import type { SeriesChunks } from './head.js';
 import type { ChunkSource } from './head-series.js';
 import { decodeSeries } from './series-merge.js';
-import { XorChunkIterator } from './xor-chunk-iterator.js';
+import { chunkIterator } from './chunk-iterator.js';
 
 /** A head or a block, as queries see it. */
 export interface ChunkSelector {
@@ -43,7 +43,8 @@ export function selectSamples(
 ): SeriesSamples[] {
   const out: SeriesSamples[] = [];
   for (const series of gather(sources, matchers, minT, maxT, false)) {
-    const samples = decodeSeries(series.labels, series.chunks, minT, maxT);
+    // Series next to each other in key order are often one target's, scraped at the same instants.
+    const samples = decodeSeries(series.labels, series.chunks, minT, maxT, out[out.length - 1]?.timestamps);
     if (samples !== null) out.push(samples);
   }
   return out;
@@ -53,7 +54,7 @@ export function selectSamples(
 function chunkHasSampleIn(chunk: ChunkSource, minT: number, maxT: number): boolean {
   if (chunk.maxT < minT || chunk.minT > maxT) return false;
   if (chunk.minT >= minT || chunk.maxT <= maxT) return true;
-  const it = new XorChunkIterator(chunk.bytes);
+  const it = chunkIterator(chunk.bytes);
   for (let i = 0; i < chunk.count && it.next(); i++) {
     if (it.t > maxT) return false;
     if (it.t >= minT) return true;

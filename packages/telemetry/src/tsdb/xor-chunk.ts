@@ -6,6 +6,8 @@
  */
 import { BitWriter } from './bit-writer.js';
 import { floatHi, floatLo } from './float-bits.js';
+import { writeDodBits } from './timestamp-bits.js';
+import { writeUvarintBits, writeVarintBits } from './varint-bits.js';
 
 /** Samples per chunk before a new one is cut (Prometheus's figure). */
 export const MAX_SAMPLES_PER_CHUNK = 120;
@@ -20,32 +22,6 @@ export const MAX_ABS_TIMESTAMP = 2 ** 51;
 export const TWO_32 = 4294967296;
 /** Bytes of the chunk header (the big-endian sample count). */
 export const CHUNK_HEADER_BYTES = 2;
-
-/** Writes a signed integer (|v| ≤ 2^52) as a zig-zag varint, one byte at a time. */
-function writeVarintBits(writer: BitWriter, value: number): void {
-  let rest = value >= 0 ? value * 2 : -value * 2 - 1;
-  while (rest >= 0x80) {
-    writer.writeBits((rest % 0x80) | 0x80, 8);
-    rest = Math.floor(rest / 0x80);
-  }
-  writer.writeBits(rest, 8);
-}
-
-/** Writes a non-negative integer (≤ 2^53) as an unsigned varint. */
-function writeUvarintBits(writer: BitWriter, value: number): void {
-  let rest = value;
-  while (rest >= 0x80) {
-    writer.writeBits((rest % 0x80) | 0x80, 8);
-    rest = Math.floor(rest / 0x80);
-  }
-  writer.writeBits(rest, 8);
-}
-
-/** Whether `x` fits Prometheus's signed bucket of `bits` bits: −(2^(bits−1) − 1) ≤ x ≤ 2^(bits−1). */
-function fitsBucket(x: number, bits: number): boolean {
-  const half = 1 << (bits - 1);
-  return x >= -(half - 1) && x <= half;
-}
 
 /** Number of leading zero bits of the 64-bit value hi:lo. */
 function leadingZeros64(hi: number, lo: number): number {
@@ -122,7 +98,7 @@ export class XorChunkEncoder {
       this.#writeValue(hi, lo);
     } else {
       const tDelta = t - this.#t;
-      this.#writeDeltaOfDelta(tDelta - this.#tDelta);
+      writeDodBits(this.#writer, tDelta - this.#tDelta);
       this.#tDelta = tDelta;
       this.#writeValue(hi, lo);
     }
@@ -142,27 +118,6 @@ export class XorChunkEncoder {
   /** A copy of the chunk bytes, sized exactly: what a closed chunk keeps. */
   toBytes(): Uint8Array {
     return this.#writer.toBytes();
-  }
-
-  #writeDeltaOfDelta(dod: number): void {
-    const writer = this.#writer;
-    if (dod === 0) {
-      writer.writeBit(0);
-    } else if (fitsBucket(dod, 14)) {
-      writer.writeBits(0b10, 2);
-      writer.writeBits(dod, 14);
-    } else if (fitsBucket(dod, 17)) {
-      writer.writeBits(0b110, 3);
-      writer.writeBits(dod, 17);
-    } else if (fitsBucket(dod, 20)) {
-      writer.writeBits(0b1110, 4);
-      writer.writeBits(dod, 20);
-    } else {
-      writer.writeBits(0b1111, 4);
-      // Two's complement halves; `>>> 0` reduces an integer modulo 2^32 exactly.
-      writer.writeBits(Math.floor(dod / TWO_32) >>> 0, 32);
-      writer.writeBits(dod >>> 0, 32);
-    }
   }
 
   #writeValue(hi: number, lo: number): void {
