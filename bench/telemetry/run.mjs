@@ -8,10 +8,10 @@
 //    sample of what a scrape really produces (the issue's "bytesPerSample").
 // 3. query_range over the 24 h × 1 000 series: the same PromQL queries through the Prometheus HTTP API of our
 //    backend and of a real Prometheus (remote-written the identical samples), p99 of BENCH_QUERY_RUNS runs each.
-// The overhead figures (shop throughput and p99 with telemetry on vs off) need the services' tracing and are
-// written as null until measured.
+// 4. Overhead: the shop's throughput and p99 with telemetry on vs off at the same load (overhead.mjs says how).
 //
-// Env: BENCH_PROMETHEUS_BIN (prometheus on PATH), BENCH_QUERY_RUNS (20). Loopback only.
+// Env: BENCH_PROMETHEUS_BIN (prometheus on PATH), BENCH_QUERY_RUNS (20), BENCH_OVERHEAD (1; 0 skips part 4
+// and writes its fields as null), and overhead.mjs's. Loopback only.
 import { execSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -28,6 +28,7 @@ import {
   prometheusApiPlugin,
 } from '../../packages/telemetry/dist/index.js';
 import { appendScrape } from '../../packages/telemetry/dist/scrape/scrape-once.js';
+import { measureOverhead } from './overhead.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const runs = Number(process.env.BENCH_QUERY_RUNS ?? 20);
@@ -196,14 +197,16 @@ try {
   await app.close();
   await tsdb.close();
 
+  const overhead = process.env.BENCH_OVERHEAD === '0' ? undefined : await measureOverhead();
+
   const commit = execSync('git rev-parse --short HEAD', { cwd: root }).toString().trim();
   const result = {
     ingestSamplesPerSecond: Math.round(ingest.samplesPerSecond),
     bytesPerSample: round(scraped.bytesPerSample),
     queryRangeP99Ms: round(oursP99),
     prometheusQueryRangeP99Ms: round(theirsP99),
-    throughputLossPct: null,
-    p99IncreasePct: null,
+    throughputLossPct: overhead?.throughputLossPct ?? null,
+    p99IncreasePct: overhead?.p99IncreasePct ?? null,
     details: {
       date: new Date().toISOString(),
       commit,
@@ -218,7 +221,7 @@ try {
       scraped: { series: scraped.numSeries, samples: scraped.numSamples, bytesOnDisk: scraped.bytesOnDisk },
       queries: QUERIES,
       queryRuns: runs,
-      overhead: "not measured yet (needs the services' tracing; issue 6 continues)",
+      overhead: overhead?.details ?? 'not measured (BENCH_OVERHEAD=0)',
     },
   };
   writeFileSync(join(root, 'bench/results/telemetry.json'), `${JSON.stringify(result, null, 2)}\n`);
@@ -228,6 +231,8 @@ try {
       `ingest (samples/s)              ${String(result.ingestSamplesPerSecond).padEnd(12)} -`,
       `bytes per sample (scraped)      ${String(result.bytesPerSample).padEnd(12)} ~1.3 (published)`,
       `query_range p99 (ms)            ${String(result.queryRangeP99Ms).padEnd(12)} ${result.prometheusQueryRangeP99Ms ?? '-'}`,
+      `shop throughput loss (%)        ${result.throughputLossPct ?? '-'}`,
+      `shop p99 increase (%)           ${result.p99IncreasePct ?? '-'}`,
     ].join('\n'),
   );
 } finally {

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { systemClock, ProblemError, type Clock, type Logger } from '@opsloop/kit';
+import { systemClock, ProblemError, traceHeaders, type Clock, type Logger } from '@opsloop/kit';
 import { answerHeaders, RETRY_AFTER_SECONDS, sagaPath } from './answers.js';
 import { sagaIds, uuidv7 } from './ids.js';
 import {
@@ -216,6 +216,7 @@ export function createCheckout(options: CheckoutOptions): Checkout {
               orderId: ids.orderId,
               reservationId: ids.reservationId,
               step: FIRST_STEP,
+              traceparent: traceHeaders().traceparent ?? null,
             },
             lease,
             supersedes,

@@ -73,4 +73,10 @@ export const checkoutMigrations: Record<string, Migration> = {
         )`.execute(db);
     },
   },
+  '0002_checkout_saga_traceparent': {
+    async up(db) {
+      // A saga resumed after a crash continues the trace of the checkout that started it.
+      await sql`alter table checkout_saga add column traceparent text`.execute(db);
+    },
+  },
 };

@@ -1,6 +1,54 @@
-import { systemClock, type Clock, type Logger, type TimerHandle } from '@opsloop/kit';
-import type { SagaRepository } from './saga-repository.js';
-import type { SagaRunner } from './saga-runner.js';
+import {
+  context,
+  contextFromHeaders,
+  SpanKind,
+  SpanStatusCode,
+  systemClock,
+  trace,
+  type Clock,
+  type Logger,
+  type TimerHandle,
+} from '@opsloop/kit';
+import type { Lease, SagaRecord, SagaRepository } from './saga-repository.js';
+import type { RunResult, SagaRunner } from './saga-runner.js';
+
+/**
+ * Runs a recovered saga in an INTERNAL span `checkout saga resume` whose parent is the request that started
+ * the saga (its stored `traceparent`): the checkout stays one trace across a crash, and the resumed steps'
+ * calls appear under it. A saga stored without one (started outside any trace) resumes in a new trace.
+ */
+function runInOriginalTrace(runner: SagaRunner, saga: SagaRecord, lease: Lease): Promise<RunResult> {
+  const parent = contextFromHeaders(
+    saga.traceparent === null ? undefined : { traceparent: saga.traceparent },
+  );
+  const span = trace.getTracer('@opsloop/checkout').startSpan(
+    'checkout saga resume',
+    {
+      kind: SpanKind.INTERNAL,
+      attributes: {
+        'saga.id': saga.id,
+        'saga.state': saga.state,
+        'saga.step': saga.step,
+        'saga.attempts': saga.attempts,
+      },
+    },
+    parent,
+  );
+  return context
+    .with(trace.setSpan(parent, span), () => runner.run(saga, lease))
+    .then(
+      (result) => {
+        span.setAttribute('saga.run_result', result);
+        return result;
+      },
+      (error: unknown) => {
+        span.recordException(error instanceof Error ? error : String(error));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      },
+    )
+    .finally(() => span.end());
+}
 
 /** Options of {@link createRecoveryLoop}. */
 export interface RecoveryLoopOptions {
@@ -73,7 +121,7 @@ export function createRecoveryLoop(options: RecoveryLoopOptions): RecoveryLoop {
         },
         'saga recovered',
       );
-      const run = runner.run(saga, lease).finally(() => {
+      const run = runInOriginalTrace(runner, saga, lease).finally(() => {
         inFlight.delete(run);
         // A full batch may mean a backlog (after an outage): look again soon rather than a period later.
         if (claimed.length === capacity && running && timer !== undefined) {

@@ -36,6 +36,8 @@ export interface SagaRecord {
   createdAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
+  /** The W3C `traceparent` of the request that started the saga: a resumed run continues that trace. */
+  traceparent: string | null;
 }
 
 /** The HTTP answer of a saga, stored once decided and replayed for the same Idempotency-Key. */
@@ -60,6 +62,8 @@ export interface NewSaga {
   orderId: string;
   reservationId: string;
   step: SagaStep;
+  /** The W3C `traceparent` of the request (none outside a trace). */
+  traceparent?: string | null;
 }
 
 /** A change to a saga, written with one step-log entry. Omitted fields stay as they are. */
@@ -198,6 +202,7 @@ function toRecord(row: Row): SagaRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,
+    traceparent: row.traceparent,
   };
 }
 
@@ -278,6 +283,7 @@ export function createSagaRepository(options: SagaRepositoryOptions): SagaReposi
               created_at: at,
               updated_at: at,
               finished_at: null,
+              traceparent: saga.traceparent ?? null,
             })
             .onConflict((oc) =>
               oc.columns(['user_id', 'idempotency_key']).where('key_active', '=', true).doNothing(),

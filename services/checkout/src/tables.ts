@@ -58,6 +58,8 @@ export interface CheckoutTables extends OutboxTables {
     version: number;
     created_at: Timestamp;
     updated_at: Timestamp;
+    /** The W3C `traceparent` of the request that started the saga (migration 0002). */
+    traceparent: string | null;
     finished_at: Timestamp | null;
   };
   /** One row per step outcome of a saga: its audit trail. */

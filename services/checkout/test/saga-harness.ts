@@ -116,7 +116,7 @@ export async function insertSaga(
   process: SagaProcess,
   shop: FakeShop,
   lines: Line[],
-  options: { source?: 'cart' | 'lines'; userId?: string; cartVersion?: number } = {},
+  options: { source?: 'cart' | 'lines'; userId?: string; cartVersion?: number; traceparent?: string } = {},
 ) {
   const priced = await shop.participants.cart.price('u', lines);
   const id = uuidv7();
@@ -138,6 +138,7 @@ export async function insertSaga(
       orderId: ids.orderId,
       reservationId: ids.reservationId,
       step: FIRST_STEP,
+      traceparent: options.traceparent ?? null,
     },
     lease,
   );

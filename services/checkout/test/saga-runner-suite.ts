@@ -1,3 +1,4 @@
+import { createTestTracing } from '@opsloop/kit';
 import type { Database } from '@opsloop/store';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CRASH_POINTS, type CrashPoint } from '../src/crash-points.js';
@@ -321,6 +322,35 @@ export function describeSagaRunner(name: string, options: SagaSuiteOptions): voi
         for (const [i, claimer] of claimers.entries())
           for (const { saga, lease } of claims[i]!) await claimer.runner.run(saga, lease);
         for (const id of ids) expect((await owner.repository.get(id))?.state).toBe('completed');
+      });
+
+      it('resumes a crashed saga in the trace of the checkout that started it', async () => {
+        const tracing = createTestTracing('checkout');
+        try {
+          const traceId = '0af7651916cd43dd8448eb211c80319c';
+          const requestSpanId = 'b7ad6b7169203331';
+          const dead = startProcess({ database, shop, clock, takeover, crashAt: 'after:authorize' });
+          const product = addProduct(shop, 5);
+          const { saga, lease } = await insertSaga(dead, shop, [{ productId: product, quantity: 1 }], {
+            traceparent: `00-${traceId}-${requestSpanId}-01`,
+          });
+          expect((await dead.repository.get(saga.id))?.traceparent).toBe(`00-${traceId}-${requestSpanId}-01`);
+          await dead.runner.run(saga, lease);
+          clock.shift(1);
+          const restarted = startProcess({ database, shop, clock, takeover, instance: dead.instance });
+          await restarted.recovery.scan();
+          await restarted.recovery.idle();
+          const resumed = tracing
+            .spansNamed('checkout saga resume')
+            .filter((span) => span.attributes['saga.id'] === saga.id);
+          expect(resumed).toHaveLength(1);
+          expect(resumed[0]?.spanContext().traceId).toBe(traceId);
+          expect(resumed[0]?.parentSpanContext?.spanId).toBe(requestSpanId);
+          expect(resumed[0]?.attributes['saga.run_result']).toBe('finished');
+          expect((await restarted.repository.get(saga.id))?.state).toBe('completed');
+        } finally {
+          await tracing.shutdown();
+        }
       });
 
       it('takes over at start-up the sagas of a dead process without waiting for their leases', async () => {
