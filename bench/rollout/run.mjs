@@ -27,7 +27,7 @@
 // BENCH_CANARY_MIN_REQUESTS (100), BENCH_BG_AUTO_PROMOTION_SECONDS (unset: `opsloop rollout promote` as
 // soon as the preview is ready), BENCH_BG_SCALE_DOWN_DELAY_SECONDS (5), BENCH_TIMEOUT_SECONDS (1200: the
 // whole run). Loopback only.
-import { execFile, execSync, spawn } from 'node:child_process';
+import { execFile, execSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, request } from 'undici';
 import { parse, stringify } from 'yaml';
 import { LatencyHistogram } from '../../packages/loadgen/dist/index.js';
+import { spawnUp } from '../shop/shop-harness.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const cli = join(root, 'packages/cli/dist/main.js');
@@ -110,48 +111,27 @@ function writeSpec(dir) {
 async function startStack() {
   const dir = mkdtempSync(join(tmpdir(), 'opsloop-bench-rollout-'));
   const specPath = writeSpec(dir);
-  const child = spawn(process.execPath, [cli, 'up', '-f', specPath, '--no-logs'], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  stack = { dir, specPath, child, exited };
-  let out = '';
-  child.stdout.on('data', (chunk) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk) => (out += chunk.toString()));
-  const deadline = Date.now() + 180_000;
-  while (!/is ready in/.test(out)) {
-    if (child.exitCode !== null) throw new Error(`opsloop up exited ${child.exitCode}:\n${out}`);
-    if (Date.now() > deadline) throw new Error(`the stack was not ready within 180 s:\n${out}`);
-    await sleep(100);
-  }
-  stack.gateway = /^gateway: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1];
-  stack.control = /^control: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1];
-  if (!stack.gateway || !stack.control) throw new Error(`no gateway or control address in:\n${out}`);
+  stack = { dir, specPath };
+  const up = await spawnUp(dir, specPath);
+  Object.assign(stack, { child: up.child, stop: up.stop, gateway: up.gateway, control: up.control });
+  if (!stack.gateway || !stack.control) throw new Error(`no gateway or control address in:\n${up.output()}`);
   stack.token = JSON.parse(readFileSync(join(dir, '.opsloop', 'runtime.json'), 'utf8')).token;
   return stack;
 }
 
-/** Stops `opsloop up` (it stops its replicas), SIGKILL after 30 s, and removes the temp dir. Idempotent. */
+/** Stops `opsloop up` (it stops its replicas) and removes the temp dir. Idempotent. */
 async function stopStack() {
   const s = stack;
   stack = undefined;
   if (s === undefined) return;
-  if (s.child.exitCode === null && s.child.signalCode === null) {
-    s.child.kill('SIGTERM');
-    const killed = await Promise.race([s.exited.then(() => false), sleep(30_000).then(() => true)]);
-    if (killed) {
-      s.child.kill('SIGKILL');
-      await s.exited;
-    }
-  }
+  await s.stop?.();
   rmSync(s.dir, { recursive: true, force: true });
 }
 
 // Last resort if this process is going away without the async cleanup having run.
 process.on('exit', () => {
   if (stack === undefined) return;
-  if (stack.child.exitCode === null) stack.child.kill('SIGTERM');
+  if (stack.child?.exitCode === null) stack.child.kill('SIGTERM');
   rmSync(stack.dir, { recursive: true, force: true });
 });
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -83,28 +83,57 @@ function writeSpec(dir, { mode, databaseUrl, natsUrl, telemetry = true }) {
   return path;
 }
 
-/** Starts the shop; resolves once `opsloop up` says it is ready (180 s at most). */
-export async function startStack(options) {
-  const dir = mkdtempSync(join(tmpdir(), `opsloop-bench-shop-${options.mode}-`));
-  const specPath = writeSpec(dir, options);
+/**
+ * Runs `opsloop up -f <specPath> --no-logs` in `dir` and resolves once it says it is ready (180 s at most):
+ * its output so far, the gateway and control addresses it printed, and `stop()` (SIGTERM, SIGKILL after 30 s;
+ * idempotent).
+ */
+export async function spawnUp(dir, specPath) {
   const child = spawn(
     process.execPath,
     [join(root, 'packages/cli/dist/main.js'), 'up', '-f', specPath, '--no-logs'],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk.toString()));
   child.stderr.on('data', (chunk) => (out += chunk.toString()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const killed = await Promise.race([exited.then(() => false), sleep(30_000).then(() => true)]);
+      if (killed) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+  };
   const deadline = Date.now() + 180_000;
   while (!/is ready in/.test(out)) {
     if (child.exitCode !== null) throw new Error(`opsloop up exited ${child.exitCode}:\n${out}`);
     if (Date.now() > deadline) {
-      child.kill('SIGTERM');
-      throw new Error(`the shop was not ready within 180 s:\n${out}`);
+      await stop();
+      throw new Error(`opsloop up was not ready within 180 s:\n${out}`);
     }
     await sleep(100);
   }
-  const gateway = /^gateway: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1];
+  return {
+    child,
+    output: () => out,
+    gateway: /^gateway: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1],
+    control: /^control: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1],
+    stop,
+  };
+}
+
+/** Starts the shop (see `writeSpec`); `stop()` stops it and removes its directory. */
+export async function startStack(options) {
+  const dir = mkdtempSync(join(tmpdir(), `opsloop-bench-shop-${options.mode}-`));
+  const specPath = writeSpec(dir, options);
+  const up = await spawnUp(dir, specPath);
   const status = JSON.parse(
     execSync(`node ${join(root, 'packages/cli/dist/main.js')} status -o json -f ${specPath}`, {
       encoding: 'utf8',
@@ -113,13 +142,11 @@ export async function startStack(options) {
   const urlOf = (name) => status.services.find((s) => s.name === name)?.replicas.find((r) => r.ready)?.url;
   return {
     dir,
-    pid: child.pid,
-    gateway,
+    pid: up.child.pid,
+    gateway: up.gateway,
     inventory: urlOf('inventory'),
     async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      await up.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
