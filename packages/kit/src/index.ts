@@ -2,6 +2,9 @@ export { baseConfigSchema, loadConfig, ConfigError, EXIT_CONFIG, type BaseConfig
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export { createMetrics, HTTP_DURATION_BUCKETS, type MetricsOptions, type ServiceMetrics } from './metrics.js';
 export { histogramOn, counterOn, gaugeOn, type HistogramSpec, type MetricSpec } from './metric-factories.js';
+export { OPENMETRICS_CONTENT_TYPE, renderOpenMetrics } from './openmetrics-text.js';
+export { prefersOpenMetrics } from './metrics-format.js';
+export { sampledSpanExemplar } from './tracing/exemplar-labels.js';
 export { createReadiness, type Readiness, type ReadinessCheck, type CheckResult } from './health.js';
 export { ProblemError, PROBLEM_CONTENT_TYPE, type ProblemErrorOptions } from './problem.js';
 export { toProblemError, sendProblem, installProblemHandlers, instancePath } from './error-handler.js';

@@ -1,4 +1,6 @@
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Histogram, Registry, type ObserveDataWithExemplar } from 'prom-client';
+
+type LabelValues<L extends string> = Partial<Record<L, string | number>>;
 
 /** Buckets of the HTTP duration histogram: OpenTelemetry's advice for `http.server.request.duration`. */
 export const HTTP_DURATION_BUCKETS = [
@@ -17,7 +19,11 @@ export interface MetricsOptions {
 /** The metrics of one service process. */
 export interface ServiceMetrics {
   readonly registry: Registry;
-  /** RED histogram: `http_server_request_duration_seconds{service,route,method,status}`. */
+  /**
+   * RED histogram: `http_server_request_duration_seconds{service,route,method,status}`. Exemplars are
+   * enabled: `observe({ labels, value, exemplarLabels: { trace_id, span_id } })`; `observe(labels, value)`
+   * still works and records no exemplar.
+   */
   readonly httpDuration: Histogram<'route' | 'method' | 'status'>;
   /** Requests being served right now. */
   readonly httpInFlight: Gauge<'method'>;
@@ -35,13 +41,19 @@ export function createMetrics(options: MetricsOptions): ServiceMetrics {
     instance: options.instance,
   });
   if (options.runtimeMetrics ?? true) collectDefaultMetrics({ register: registry });
+  // prom-client refuses exemplars on a metric constructed for a Prometheus-typed registry, though that
+  // registry renders it fine (without exemplars): register it by hand. OpenMetrics output, exemplars
+  // included, comes from renderOpenMetrics().
   const httpDuration = new Histogram({
     name: 'http_server_request_duration_seconds',
     help: 'Duration of HTTP requests served, by route template, method and status code.',
     labelNames: ['route', 'method', 'status'] as const,
     buckets: HTTP_DURATION_BUCKETS,
-    registers: [registry],
+    enableExemplars: true,
+    registers: [],
   });
+  registry.registerMetric(httpDuration);
+  acceptPlainObserve(httpDuration);
   const httpInFlight = new Gauge({
     name: 'http_server_active_requests',
     help: 'HTTP requests currently being served.',
@@ -49,4 +61,17 @@ export function createMetrics(options: MetricsOptions): ServiceMetrics {
     registers: [registry],
   });
   return { registry, httpDuration, httpInFlight };
+}
+
+/**
+ * With exemplars on, prom-client replaces `observe` by a one-argument form and `observe(labels, value)`
+ * throws: keep the plain forms the `Histogram` type still offers working (without an exemplar).
+ */
+function acceptPlainObserve<L extends string>(histogram: Histogram<L>): void {
+  const observe = histogram.observe.bind(histogram) as (data: ObserveDataWithExemplar<L>) => void;
+  histogram.observe = (first: LabelValues<L> | number | ObserveDataWithExemplar<L>, second?: number) => {
+    if (typeof first === 'number') observe({ value: first });
+    else if (second !== undefined) observe({ labels: first as LabelValues<L>, value: second });
+    else observe(first as ObserveDataWithExemplar<L>);
+  };
 }

@@ -13,10 +13,13 @@ import { createHttp2Tls, type Http2Tls } from './http2-tls.js';
 import { watchIdentityFromConfig } from './identity/identity-from-config.js';
 import type { IdentitySource } from './identity/identity-watcher.js';
 import { createLogger, type Logger } from './logger.js';
+import { prefersOpenMetrics } from './metrics-format.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
+import { OPENMETRICS_CONTENT_TYPE, renderOpenMetrics } from './openmetrics-text.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
 import { currentTracing } from './tracing/create-tracing.js';
-import { installHttpServerTracing } from './tracing/http-server.js';
+import { sampledSpanExemplar } from './tracing/exemplar-labels.js';
+import { installHttpServerTracing, requestTraceContext } from './tracing/http-server.js';
 import { tracingFromConfig } from './tracing/tracing-from-config.js';
 
 /** What a service's setup function receives: everything it needs, injected in one place. */
@@ -178,14 +181,16 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
     const internal = (request.routeOptions.config as { internal?: boolean } | undefined)?.internal === true;
     const seconds = reply.elapsedTime / 1000;
     if (!internal) {
-      metrics.httpDuration.observe(
-        {
+      const exemplar = sampledSpanExemplar(requestTraceContext(request));
+      metrics.httpDuration.observe({
+        labels: {
           route: request.routeOptions.url ?? 'unmatched',
           method: request.method,
           status: String(reply.statusCode),
         },
-        seconds,
-      );
+        value: seconds,
+        ...(exemplar ? { exemplarLabels: exemplar } : {}),
+      });
     }
     const line = {
       method: request.method,
@@ -204,9 +209,13 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
     const { ready, checks } = await readiness.evaluate();
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
-  app.get('/metrics', { config: INTERNAL_ROUTE }, async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
+  // Prometheus asks for OpenMetrics (the format with exemplars); other scrapers (the runtime's) keep 0.0.4.
+  app.get('/metrics', { config: INTERNAL_ROUTE }, async (request, reply) => {
+    void reply.header('vary', 'accept');
+    if (prefersOpenMetrics(request.headers.accept))
+      return reply.type(OPENMETRICS_CONTENT_TYPE).send(await renderOpenMetrics(metrics.registry));
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
 
   try {
     await options.setup({

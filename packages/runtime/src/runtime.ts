@@ -37,14 +37,13 @@ import { defaultSecretStorePath, openSecretStore, type SecretStore } from './sec
 import { ApplyError, describeChange, diffSpecs, type ServiceChange } from './reconcile/spec-diff.js';
 import { trafficSampleOf, type TrafficSample } from './analysis/traffic-sample.js';
 import {
-  createAlertNotifier,
   createTelemetryBackend,
-  type AlertNotifier,
   goldenSignalRecordingRules,
   parsePrometheusText,
   serviceHealthRules,
   sloRuleGroups,
   TELEMETRY_INGEST_ROUTES,
+  TELEMETRY_OPERATOR_ROUTES,
 } from '@opsloop/telemetry';
 import type { ProgressEvent } from './reconcile/progressive-rollout.js';
 import { PREVIEW_SUFFIX } from './registry/registry.js';
@@ -197,7 +196,6 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let telemetry: TelemetryHost | undefined;
   let telemetryRoutes: Parameters<typeof createControlApi>[0]['telemetry'];
   /** Delivers alerts to the spec's webhook receivers (when `runtime.telemetry.notifications` is set). */
-  let notifier: AlertNotifier | undefined;
   /** The service of each replica that ever ran, for its log lines' labels. */
   const serviceOfReplica = new Map<string, string>();
 
@@ -792,18 +790,6 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       }
       if (spec.runtime.telemetry.enabled) {
         const settings = spec.runtime.telemetry;
-        if (settings.notifications !== undefined) {
-          notifier = createAlertNotifier({
-            config: settings.notifications,
-            clock,
-            onDeliveryError: (failure) =>
-              report({
-                type: 'telemetry-warning',
-                message: `alert webhook ${failure.receiver} failed after ${failure.attempts} attempts: ${failure.error}`,
-              }),
-          });
-        }
-        const alertNotifier = notifier;
         const backend = await createTelemetryBackend({
           dir: join(stateDir, 'telemetry'),
           clock,
@@ -816,7 +802,18 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           onWarning: (message) => report({ type: 'telemetry-warning', message }),
           // Every service's golden signals are recorded, and a service whose every replica fails its scrapes
           // for a minute raises ServiceDown (docs/observability.md).
-          ...(alertNotifier ? { notify: (alerts) => alertNotifier.receive(alerts) } : {}),
+          ...(settings.notifications === undefined
+            ? {}
+            : {
+                notifications: {
+                  config: settings.notifications,
+                  onDeliveryError: (failure) =>
+                    report({
+                      type: 'telemetry-warning',
+                      message: `alert webhook ${failure.receiver} failed after ${failure.attempts} attempts: ${failure.error}`,
+                    }),
+                },
+              }),
           // Each SLO adds its error-ratio recordings and burn-rate alerts.
           rules: [
             goldenSignalRecordingRules(),
@@ -844,6 +841,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         telemetryRoutes = {
           registerRoutes: (app) => backend.registerRoutes(app),
           ingestRoutes: TELEMETRY_INGEST_ROUTES,
+          operatorRoutes: TELEMETRY_OPERATOR_ROUTES,
         };
       }
       controlApi = await createControlApi({
@@ -997,7 +995,6 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         for (const name of order) await controllers.get(name)?.stop();
         // After the replicas: their last lines are kept, and their series end with staleness markers.
         await telemetry?.close().catch(() => undefined);
-        await notifier?.stop().catch(() => undefined);
         await Promise.all([...balancers.values()].map((b) => b.close()));
         if (controlApi) await controlApi.shutdown('runtime stopping');
         await audit?.close();

@@ -80,6 +80,46 @@ services:
     );
   });
 
+  it('serves silences to readers and lets only operators create or expire them', async () => {
+    const admin = live.runtime.adminToken;
+    const send = async (method: 'POST' | 'DELETE', path: string, bearer: string, body?: unknown) => {
+      const response = await request(`${url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        headersTimeout: 10_000,
+        bodyTimeout: 10_000,
+      });
+      const text = await response.body.text();
+      return {
+        status: response.statusCode,
+        body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
+      };
+    };
+    const created = await send('POST', '/v1/tokens', admin, { name: 'silence-reader', role: 'viewer' });
+    expect(created.status).toBe(201);
+    const viewer = String(created.body.token);
+    const silence = {
+      matchers: [{ name: 'alertname', value: 'ServiceDown', isRegex: false, isEqual: true }],
+      startsAt: new Date(Date.now()).toISOString(),
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      createdBy: 'test',
+      comment: 'maintenance',
+    };
+    expect((await send('POST', '/api/v2/silences', viewer, silence)).status).toBe(403);
+    const made = await send('POST', '/api/v2/silences', admin, silence);
+    expect(made.status, JSON.stringify(made.body)).toBe(200);
+    const id = String(made.body.silenceID);
+    const listed = await get('/api/v2/silences', viewer);
+    expect(listed.status).toBe(200);
+    expect(JSON.stringify(listed.body)).toContain(id);
+    expect((await send('DELETE', `/api/v2/silence/${id}`, viewer)).status).toBe(403);
+    expect((await send('DELETE', `/api/v2/silence/${id}`, admin)).status).toBe(200);
+  });
+
   it('refuses telemetry ingest without a replica or operator token', async () => {
     const response = await request(`${url}/v1/traces`, {
       method: 'POST',

@@ -27,7 +27,21 @@ export {
   type MetricFamily,
   type MetricType,
   type Sample,
+  type SampleExemplar,
 } from './exposition/prometheus-text.js';
+export { OpenMetricsTextError, parseOpenMetricsText } from './exposition/openmetrics-text.js';
+export { parseExposition } from './exposition/parse-exposition.js';
+export {
+  DEFAULT_MAX_EXEMPLARS,
+  createExemplarStore,
+  type ExemplarAppendResult,
+  type ExemplarAppender,
+  type ExemplarQuerier,
+  type ExemplarStore,
+  type ExemplarStoreOptions,
+} from './exemplars/exemplar-store.js';
+export type { Exemplar, ExemplarSeries } from './exemplars/exemplar.js';
+export { queryExemplars } from './exemplars/query-exemplars.js';
 export {
   MetricsQueryError,
   type InstantSample,
@@ -51,8 +65,12 @@ export {
   type ScrapeManager,
   type ScrapeManagerOptions,
 } from './scrape/scrape-manager.js';
-export { createHttpScrapeFetch, type HttpScrapeFetchOptions } from './scrape/http-scrape-fetch.js';
-export type { ScrapeFetch, ScrapeTarget, TargetHealth } from './scrape/scrape-target.js';
+export {
+  SCRAPE_ACCEPT,
+  createHttpScrapeFetch,
+  type HttpScrapeFetchOptions,
+} from './scrape/http-scrape-fetch.js';
+export type { ScrapeBody, ScrapeFetch, ScrapeTarget, TargetHealth } from './scrape/scrape-target.js';
 export { createTsdb } from './tsdb/tsdb.js';
 export {
   TsdbClosedError,
@@ -124,6 +142,13 @@ export { InvalidTimestampError, parseTimestampNs } from './logs/log-time.js';
 export { parseLogql, parseStreamSelector } from './logs/logql-parser.js';
 export { LogqlParseError, type SourceSpan } from './logs/logql-parse-error.js';
 export { LogQueryLimitError } from './logs/logql-engine.js';
+export { createLokiLogSource, type LokiLogSourceOptions } from './logs/adapters/loki-log-source.js';
+export type { LokiFetch, LokiHttpOptions } from './logs/adapters/loki-http.js';
+export {
+  LogSourceUnavailableError,
+  LokiRequestError,
+  LokiResponseError,
+} from './logs/adapters/loki-errors.js';
 export type { LogqlExpr, LogQueryExpr, MetricExpr, PipelineStage, LabelFilter } from './logs/logql-ast.js';
 export {
   LOKI_BAD_PUSH_TYPE,
@@ -172,7 +197,27 @@ export {
   type NotifierConfig,
   type NotifierConfigInput,
 } from './alerting/notifier-config.js';
-export { SilenceError, type Silence, type SilenceInput, type SilenceStore } from './alerting/silences.js';
+export {
+  SilenceError,
+  SilenceExpiredError,
+  SilenceNotFoundError,
+  SILENCE_RETENTION_MS,
+  type Silence,
+  type SilenceInput,
+  type SilenceStore,
+  type StoredSilence,
+} from './alerting/silences.js';
+export {
+  createPersistentSilenceStore,
+  SilenceFileError,
+  type PersistentSilenceStoreOptions,
+} from './alerting/silence-file.js';
+export { silencesApiPlugin, type SilencesApiOptions } from './alerting/silences-api.js';
+export {
+  FOR_GRACE_PERIOD_MS,
+  FOR_OUTAGE_TOLERANCE_MS,
+  type ForStateRestoreOptions,
+} from './alerting/for-state-restore.js';
 export type { WebhookAlert, WebhookPayload } from './alerting/webhook-payload.js';
 export {
   observabilityInputSchema,
@@ -241,6 +286,7 @@ export {
 export { TraceBackendError, type BackendHttpOptions, type FetchFn } from './traces/adapters/http-json.js';
 export {
   TELEMETRY_INGEST_ROUTES,
+  TELEMETRY_OPERATOR_ROUTES,
   createTelemetryBackend,
   type TelemetryBackend,
   type TelemetryBackendOptions,

@@ -77,6 +77,7 @@ describe('deploy/observability', () => {
     expect(Object.keys(generated).sort()).toEqual([
       'grafana/checkout-saga.json',
       'grafana/golden-signals.json',
+      'grafana/shop-business.json',
       'grafana/slo-burn.json',
       'prometheus-rules.yaml',
     ]);
@@ -109,7 +110,7 @@ describe('deploy/observability', () => {
 
   describe('Grafana dashboards', () => {
     const dashboards = Object.fromEntries(
-      ['golden-signals', 'slo-burn', 'checkout-saga'].map((name) => [
+      ['golden-signals', 'slo-burn', 'checkout-saga', 'shop-business'].map((name) => [
         name,
         JSON.parse(read(`grafana/${name}.json`)) as Dashboard,
       ]),
@@ -125,7 +126,7 @@ describe('deploy/observability', () => {
           type: 'datasource',
           query: 'prometheus',
         });
-        expect(new Set(Object.values(dashboards).map((x) => x.uid)).size).toBe(3);
+        expect(new Set(Object.values(dashboards).map((x) => x.uid)).size).toBe(4);
       },
     );
 

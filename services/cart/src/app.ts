@@ -11,6 +11,7 @@ import {
 import { serveRpc } from '@opsloop/rpc';
 import type { Database } from '@opsloop/store';
 import { createCartPricing } from './cart-pricing.js';
+import { createCartMetrics } from './cart-metrics.js';
 import { createCarts } from './carts.js';
 import { cartConfigSchema, type CartConfig } from './config.js';
 import type { LoyaltyLookup } from './loyalty-lookup.js';
@@ -67,6 +68,7 @@ export function cartService(options: CartServiceOptions): ServiceOptions<typeof 
           database,
           ttlMs: config.CART_TTL_SECONDS * 1000,
           now: () => clock.now(),
+          metrics: createCartMetrics(metrics),
         });
         const products = createCachedProductLookup(dependencies.products, {
           ttlMs: config.CATALOG_CACHE_TTL_MS,

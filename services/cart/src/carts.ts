@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '@opsloop/store';
+import type { CartMetrics } from './cart-metrics.js';
 import type { CartTables } from './tables.js';
 
 /** Most distinct products in one cart. */
@@ -36,6 +37,9 @@ export type SetQuantityResult =
   /** The product is new and the cart already has {@link MAX_CART_LINES} lines: nothing changed. */
   | { outcome: 'too-many-lines'; cart: StoredCart };
 
+/** Who empties a cart with {@link Carts.clear}: the shopper, or the checkout saga once the order is paid. */
+export type ClearedBy = 'shopper' | 'checkout';
+
 /** What {@link Carts.clear} did. */
 export type ClearResult =
   /** The cart is empty now (it may have been already). */
@@ -59,9 +63,9 @@ export interface Carts {
   /**
    * Empties the cart. With `ifVersion` (not 0) only if the cart is still at that version, so a clear after
    * checkout never drops what was added while the checkout ran; a retried clear of the same version is
-   * `already-cleared`.
+   * `already-cleared`. `by` (default `shopper`) tells the metrics whether the cart was checked out.
    */
-  clear(userId: string, ifVersion?: number): Promise<ClearResult>;
+  clear(userId: string, ifVersion?: number, by?: ClearedBy): Promise<ClearResult>;
   /** Deletes up to {@link SWEEP_BATCH} expired carts; resolves with how many. */
   sweepExpired(): Promise<number>;
 }
@@ -78,6 +82,8 @@ export interface CartsOptions {
   ttlMs: number;
   /** The current time in ms since the epoch; tests inject a clock. */
   now: () => number;
+  /** Told when carts start and end, once the change committed (none by default). */
+  metrics?: CartMetrics;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -110,7 +116,7 @@ interface CartRow {
 
 /** Creates the carts over the service's database. */
 export function createCarts(options: CartsOptions): Carts {
-  const { database, ttlMs } = options;
+  const { database, ttlMs, metrics } = options;
   const isExpired = (row: CartRow, at: number) => row.updated_at.getTime() + ttlMs <= at;
 
   async function linesOf(trx: Trx, userId: string): Promise<CartEntry[]> {
@@ -178,7 +184,12 @@ export function createCarts(options: CartsOptions): Carts {
       const productId = productIdOf(productIdInput);
       const quantity = quantityOf(quantityInput);
       const at = options.now();
-      return database.transaction(async (trx): Promise<SetQuantityResult> => {
+      // Set by the last run of the transaction (a serialization failure runs it again).
+      let abandoned = false;
+      let started = false;
+      const result = await database.transaction(async (trx): Promise<SetQuantityResult> => {
+        abandoned = false;
+        started = false;
         // Creates the cart on its first change; on an existing one the no-op update takes the row lock, so
         // that the changes of one cart (and the sweeper) run one after another.
         const row = await trx
@@ -190,7 +201,10 @@ export function createCarts(options: CartsOptions): Carts {
           .returning(['version', 'updated_at', 'cleared_from_version'])
           .executeTakeFirstOrThrow();
         // An expired cart's lines are gone for the shopper: delete them before the change.
-        if (isExpired(row, at)) await trx.deleteFrom('cart_line').where('user_id', '=', userId).execute();
+        if (isExpired(row, at)) {
+          const deleted = await trx.deleteFrom('cart_line').where('user_id', '=', userId).executeTakeFirst();
+          abandoned = deleted.numDeletedRows > 0n;
+        }
         const lines = await linesOf(trx, userId);
         const existing = lines.find((line) => line.productId === productId);
         if (existing?.quantity === quantity)
@@ -202,16 +216,22 @@ export function createCarts(options: CartsOptions): Carts {
           .values({ user_id: userId, product_id: productId, quantity, added_at: new Date(at) })
           .onConflict((oc) => oc.columns(['user_id', 'product_id']).doUpdateSet({ quantity }))
           .execute();
+        started = lines.length === 0;
         const bumped = await bump(trx, userId, new Date(at));
         return { outcome: 'updated', cart: await view(trx, userId, bumped, at) };
       });
+      if (abandoned) metrics?.ended('abandoned');
+      if (started) metrics?.started();
+      return result;
     },
 
     async removeLine(userIdInput, productIdInput) {
       const userId = userIdOf(userIdInput);
       const productId = productIdOf(productIdInput);
       const at = options.now();
-      return database.transaction(async (trx) => {
+      let emptied = false;
+      const cart = await database.transaction(async (trx) => {
+        emptied = false;
         const row = await lockedRow(trx, userId);
         if (row === undefined || isExpired(row, at)) return view(trx, userId, row, at);
         const removed = await trx
@@ -221,17 +241,23 @@ export function createCarts(options: CartsOptions): Carts {
           .returning('product_id')
           .executeTakeFirst();
         if (removed === undefined) return view(trx, userId, row, at);
-        return view(trx, userId, await bump(trx, userId, new Date(at)), at);
+        const changed = await view(trx, userId, await bump(trx, userId, new Date(at)), at);
+        emptied = changed.lines.length === 0;
+        return changed;
       });
+      if (emptied) metrics?.ended('emptied');
+      return cart;
     },
 
-    async clear(userIdInput, ifVersion) {
+    async clear(userIdInput, ifVersion, by = 'shopper') {
       const userId = userIdOf(userIdInput);
       if (ifVersion !== undefined && (!Number.isSafeInteger(ifVersion) || ifVersion < 0))
         throw new InvalidCartInput('ifVersion must be a non-negative integer');
       const at = options.now();
       const conditional = ifVersion !== undefined && ifVersion !== 0;
-      return database.transaction(async (trx): Promise<ClearResult> => {
+      let ended = false;
+      const result = await database.transaction(async (trx): Promise<ClearResult> => {
+        ended = false;
         const row = await lockedRow(trx, userId);
         const version = row === undefined ? 0 : Number(row.version);
         if (conditional && version !== ifVersion) {
@@ -247,14 +273,17 @@ export function createCarts(options: CartsOptions): Carts {
           .returning('product_id')
           .execute();
         if (removed.length === 0) return { outcome: 'cleared', cart: await view(trx, userId, row, at) };
+        ended = true;
         const bumped = await bump(trx, userId, new Date(at), version);
         return { outcome: 'cleared', cart: await view(trx, userId, bumped, at) };
       });
+      if (ended) metrics?.ended(by === 'checkout' ? 'checked_out' : 'emptied');
+      return result;
     },
 
     async sweepExpired() {
       const cutoff = new Date(options.now() - ttlMs);
-      return database.transaction(async (trx) => {
+      const swept = await database.transaction(async (trx) => {
         // Carts being changed right now are skipped (locked); they are not expired after that change anyway.
         const expired = await trx
           .selectFrom('cart')
@@ -265,19 +294,25 @@ export function createCarts(options: CartsOptions): Carts {
           .forUpdate()
           .skipLocked()
           .execute();
-        if (expired.length === 0) return 0;
+        if (expired.length === 0) return { deleted: 0, withLines: 0 };
+        const ids = expired.map((row) => row.user_id);
+        // Locked above, so their lines cannot change before the delete: an expired cart with lines was
+        // abandoned (a checked-out or emptied one has none).
+        const withLines = await trx
+          .selectFrom('cart_line')
+          .select((eb) => eb.fn.count<number>('user_id').distinct().as('carts'))
+          .where('user_id', 'in', ids)
+          .executeTakeFirstOrThrow();
         const deleted = await trx
           .deleteFrom('cart')
-          .where(
-            'user_id',
-            'in',
-            expired.map((row) => row.user_id),
-          )
+          .where('user_id', 'in', ids)
           .where('updated_at', '<=', cutoff)
           .returning('user_id')
           .execute();
-        return deleted.length;
+        return { deleted: deleted.length, withLines: Number(withLines.carts) };
       });
+      metrics?.ended('abandoned', swept.withLines);
+      return swept.deleted;
     },
   };
 }

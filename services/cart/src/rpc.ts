@@ -125,7 +125,8 @@ export function createCartRpc(options: CartRpcOptions): ServiceImpl<typeof rpc.C
       const userId = checkUserId(request.userId);
       if (request.ifVersion < 0n || request.ifVersion > BigInt(Number.MAX_SAFE_INTEGER))
         throw new ConnectError('if_version must be a non-negative version', Code.InvalidArgument);
-      const result = await carts.clear(userId, Number(request.ifVersion));
+      // Only the checkout saga calls ClearCart: once the order is paid.
+      const result = await carts.clear(userId, Number(request.ifVersion), 'checkout');
       if (result.outcome === 'version-mismatch')
         throw new ConnectError(
           `the cart is at version ${result.cart.version}, not ${request.ifVersion}: it changed, nothing was removed`,

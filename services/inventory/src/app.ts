@@ -6,8 +6,10 @@ import { storeConfigSchema, type Database } from '@opsloop/store';
 import { inventoryGrpc } from './grpc.js';
 import { createInventory } from './inventory.js';
 import { inventoryMigrations } from './migrations.js';
+import { createReservationMetrics, type ReservationMetrics } from './reservation-metrics.js';
 import { registerInventoryRoutes } from './routes.js';
 import { DEFAULT_STOCK_SEED, loadStockSeed } from './seed.js';
+import { readStockSnapshot } from './stock-snapshot.js';
 import type { InventoryTables } from './tables.js';
 
 /** The inventory's configuration: the store's variables plus its own. */
@@ -25,6 +27,19 @@ export const inventoryConfigSchema = storeConfigSchema.extend({
 
 /** The inventory's settings. */
 export type InventoryConfig = z.infer<typeof inventoryConfigSchema>;
+
+/** Sets the stock gauges from the database; a failure keeps the previous values (logged, not thrown). */
+async function refreshGauges(
+  database: Database<InventoryTables>,
+  metrics: ReservationMetrics,
+  log: Logger,
+): Promise<void> {
+  try {
+    metrics.snapshot(await readStockSnapshot(database));
+  } catch (error) {
+    log.warn({ err: error }, 'cannot read the stock figures for the gauges');
+  }
+}
 
 /** Options of {@link inventoryService}. */
 export interface InventoryServiceOptions {
@@ -45,9 +60,14 @@ export function inventoryService(
     configSchema: inventoryConfigSchema,
     ...(options.env ? { env: options.env } : {}),
     async setup(context) {
-      const { app, config, log, readiness, onShutdown } = context;
+      const { app, config, log, readiness, metrics, onShutdown } = context;
       const database = await options.createDatabase(config, log);
-      const inventory = createInventory({ database, ...(options.now ? { now: options.now } : {}) });
+      const reservationMetrics = createReservationMetrics(metrics);
+      const inventory = createInventory({
+        database,
+        metrics: reservationMetrics,
+        ...(options.now ? { now: options.now } : {}),
+      });
       try {
         await database.migrate(inventoryMigrations);
         if (config.INVENTORY_SEED === 'catalog') {
@@ -74,8 +94,11 @@ export function inventoryService(
             },
             (error: unknown) => log.error({ err: error }, 'reservation sweep failed'),
           )
+          .then(() => refreshGauges(database, reservationMetrics, log))
           .finally(() => (sweeping = undefined));
       };
+      // The gauges start from the database, not from zero, before the first sweep.
+      sweeping = refreshGauges(database, reservationMetrics, log).finally(() => (sweeping = undefined));
       const timer = setInterval(sweep, config.RESERVATION_SWEEP_MS);
       timer.unref();
       onShutdown(async () => {

@@ -1,5 +1,6 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '@opsloop/store';
+import type { ReservationMetrics, ReservationOutcome } from './reservation-metrics.js';
 import type { InventoryTables, ReservationState } from './tables.js';
 
 /** Largest stock a product may have, so that sums stay far inside PostgreSQL's `integer`. */
@@ -92,6 +93,8 @@ export interface InventoryOptions {
   database: Database<InventoryTables>;
   /** The current time in milliseconds since the epoch (`Date.now` by default); tests inject a clock. */
   now?: () => number;
+  /** Told what each reservation operation did, once its transaction committed (none by default). */
+  metrics?: ReservationMetrics;
 }
 
 /**
@@ -234,16 +237,136 @@ async function changeState(
   return { ...reservation, state, [`${state}At`]: now };
 }
 
+/** The metric outcome of each reserve result. */
+const RESERVE_OUTCOMES = {
+  held: 'reserved',
+  replayed: 'duplicate',
+  conflict: 'conflict',
+  'out-of-stock': 'rejected_insufficient',
+} as const satisfies Record<ReserveResult['outcome'], ReservationOutcome>;
+
+/** The metric outcome of a commit result; `expiredNow`: this commit found it past its time and expired it. */
+function commitOutcome(result: CommitResult, expiredNow: boolean): ReservationOutcome {
+  if (result.outcome === 'committed') return result.replayed ? 'duplicate' : 'committed';
+  if (result.outcome === 'not-found') return 'not_found';
+  return expiredNow ? 'expired' : 'not_held';
+}
+
+/** The metric outcome of a release result. */
+function releaseOutcome(result: ReleaseResult): ReservationOutcome {
+  if (result.outcome === 'released') return result.replayed ? 'duplicate' : 'released';
+  return result.outcome === 'not-found' ? 'not_found' : 'not_held';
+}
+
 /** Creates the inventory domain over the service's database. */
 export function createInventory(options: InventoryOptions): Inventory {
   const { database } = options;
   const clock = options.now ?? Date.now;
   const now = () => new Date(clock());
+  const metrics = options.metrics;
 
   /** Marks a held reservation expired and returns its stock. */
   async function expire(trx: Trx, reservation: Reservation, at: Date): Promise<Reservation> {
     await returnStock(trx, reservation.lines, at);
     return changeState(trx, reservation, 'expired', at);
+  }
+
+  /** The transaction of {@link Inventory.reserve}: all lines held, or none. */
+  async function reserveIn(
+    reservationId: string,
+    lines: ReservationLine[],
+    at: Date,
+    expiresAt: Date,
+  ): Promise<ReserveResult> {
+    try {
+      return await database.transaction(async (trx): Promise<ReserveResult> => {
+        // Claims the id first: a concurrent reserve with the same id waits here until this one ends, then
+        // finds it (replay) — or, if this one rolled back, claims it itself.
+        // The reservation and its lines in one statement; its conflict target is the primary key.
+        const lineRows = sql.join(lines.map((line) => sql`(${line.productId}::uuid, ${line.quantity}::int)`));
+        const claimed = await sql<{ id: string }>`
+          with r as (
+            insert into reservation (id, state, created_at, expires_at)
+            values (${reservationId}, 'held', ${at}, ${expiresAt})
+            on conflict (id) do nothing
+            returning id
+          ), l as (
+            insert into reservation_line (reservation_id, product_id, quantity)
+            select r.id, v.product_id, v.quantity from r
+            cross join (values ${lineRows}) as v(product_id, quantity)
+          )
+          select id from r`.execute(trx);
+        if (claimed.rows.length === 0) {
+          const existing = await loadReservation(trx, reservationId);
+          if (existing === undefined) throw new Error(`reservation ${reservationId} vanished`);
+          return sameLines(existing.lines, lines)
+            ? { outcome: 'replayed', reservation: existing }
+            : { outcome: 'conflict', reservation: existing };
+        }
+
+        if (lines.length > 1) {
+          // Several rows: lock them in product-id order (ORDER BY before FOR UPDATE) so that two
+          // reservations of the same products never deadlock, and report every shortage at once.
+          const rows = await trx
+            .selectFrom('stock')
+            .select(['product_id', 'on_hand', 'reserved'])
+            .where(
+              'product_id',
+              'in',
+              lines.map((line) => line.productId),
+            )
+            .orderBy('product_id')
+            .forUpdate()
+            .execute();
+          const available = new Map(rows.map((row) => [row.product_id, row.on_hand - row.reserved]));
+          const shortages = lines
+            .map((line) => ({
+              productId: line.productId,
+              requested: line.quantity,
+              available: available.get(line.productId) ?? 0,
+            }))
+            .filter((line) => line.available < line.requested);
+          if (shortages.length > 0) throw new OutOfStock(shortages);
+        }
+
+        for (const line of lines) {
+          // Conditional: the database, not this code, is the last word on stock (and, for one line, the
+          // only check).
+          const updated = await trx
+            .updateTable('stock')
+            .set((eb) => ({ reserved: eb('reserved', '+', line.quantity), updated_at: at }))
+            .where('product_id', '=', line.productId)
+            .where(sql<number>`on_hand - reserved`, '>=', line.quantity)
+            .returning('product_id')
+            .executeTakeFirst();
+          if (updated === undefined) {
+            const row = await trx
+              .selectFrom('stock')
+              .select(['on_hand', 'reserved'])
+              .where('product_id', '=', line.productId)
+              .executeTakeFirst();
+            const available = row === undefined ? 0 : Math.max(0, row.on_hand - row.reserved);
+            throw new OutOfStock([{ productId: line.productId, requested: line.quantity, available }]);
+          }
+        }
+        return {
+          outcome: 'held',
+          reservation: {
+            reservationId,
+            state: 'held',
+            lines,
+            createdAt: at,
+            expiresAt,
+            committedAt: null,
+            releasedAt: null,
+            expiredAt: null,
+          },
+        };
+      });
+    } catch (error) {
+      if (error instanceof OutOfStock) return { outcome: 'out-of-stock', shortages: error.shortages };
+      throw error;
+    }
   }
 
   return {
@@ -288,110 +411,27 @@ export function createInventory(options: InventoryOptions): Inventory {
       integerIn(input.ttlMs, 1, MAX_RESERVATION_TTL_MS, 'ttlMs');
       const at = now();
       const expiresAt = new Date(at.getTime() + input.ttlMs);
-      try {
-        return await database.transaction(async (trx): Promise<ReserveResult> => {
-          // Claims the id first: a concurrent reserve with the same id waits here until this one ends, then
-          // finds it (replay) — or, if this one rolled back, claims it itself.
-          // The reservation and its lines in one statement; its conflict target is the primary key.
-          const lineRows = sql.join(
-            lines.map((line) => sql`(${line.productId}::uuid, ${line.quantity}::int)`),
-          );
-          const claimed = await sql<{ id: string }>`
-            with r as (
-              insert into reservation (id, state, created_at, expires_at)
-              values (${reservationId}, 'held', ${at}, ${expiresAt})
-              on conflict (id) do nothing
-              returning id
-            ), l as (
-              insert into reservation_line (reservation_id, product_id, quantity)
-              select r.id, v.product_id, v.quantity from r
-              cross join (values ${lineRows}) as v(product_id, quantity)
-            )
-            select id from r`.execute(trx);
-          if (claimed.rows.length === 0) {
-            const existing = await loadReservation(trx, reservationId);
-            if (existing === undefined) throw new Error(`reservation ${reservationId} vanished`);
-            return sameLines(existing.lines, lines)
-              ? { outcome: 'replayed', reservation: existing }
-              : { outcome: 'conflict', reservation: existing };
-          }
-
-          if (lines.length > 1) {
-            // Several rows: lock them in product-id order (ORDER BY before FOR UPDATE) so that two
-            // reservations of the same products never deadlock, and report every shortage at once.
-            const rows = await trx
-              .selectFrom('stock')
-              .select(['product_id', 'on_hand', 'reserved'])
-              .where(
-                'product_id',
-                'in',
-                lines.map((line) => line.productId),
-              )
-              .orderBy('product_id')
-              .forUpdate()
-              .execute();
-            const available = new Map(rows.map((row) => [row.product_id, row.on_hand - row.reserved]));
-            const shortages = lines
-              .map((line) => ({
-                productId: line.productId,
-                requested: line.quantity,
-                available: available.get(line.productId) ?? 0,
-              }))
-              .filter((line) => line.available < line.requested);
-            if (shortages.length > 0) throw new OutOfStock(shortages);
-          }
-
-          for (const line of lines) {
-            // Conditional: the database, not this code, is the last word on stock (and, for one line, the
-            // only check).
-            const updated = await trx
-              .updateTable('stock')
-              .set((eb) => ({ reserved: eb('reserved', '+', line.quantity), updated_at: at }))
-              .where('product_id', '=', line.productId)
-              .where(sql<number>`on_hand - reserved`, '>=', line.quantity)
-              .returning('product_id')
-              .executeTakeFirst();
-            if (updated === undefined) {
-              const row = await trx
-                .selectFrom('stock')
-                .select(['on_hand', 'reserved'])
-                .where('product_id', '=', line.productId)
-                .executeTakeFirst();
-              const available = row === undefined ? 0 : Math.max(0, row.on_hand - row.reserved);
-              throw new OutOfStock([{ productId: line.productId, requested: line.quantity, available }]);
-            }
-          }
-          return {
-            outcome: 'held',
-            reservation: {
-              reservationId,
-              state: 'held',
-              lines,
-              createdAt: at,
-              expiresAt,
-              committedAt: null,
-              releasedAt: null,
-              expiredAt: null,
-            },
-          };
-        });
-      } catch (error) {
-        if (error instanceof OutOfStock) return { outcome: 'out-of-stock', shortages: error.shortages };
-        throw error;
-      }
+      const result = await reserveIn(reservationId, lines, at, expiresAt);
+      metrics?.counted('reserve', RESERVE_OUTCOMES[result.outcome]);
+      return result;
     },
 
     async commit(reservationIdInput) {
       const reservationId = uuid(reservationIdInput, 'reservationId');
       const at = now();
-      return database.transaction(async (trx): Promise<CommitResult> => {
+      // Set by the last run of the transaction (a serialization failure runs it again).
+      let expiredNow = false;
+      const result = await database.transaction(async (trx): Promise<CommitResult> => {
+        expiredNow = false;
         const reservation = await loadReservation(trx, reservationId, true);
         if (reservation === undefined) return { outcome: 'not-found' };
         if (reservation.state === 'committed') return { outcome: 'committed', reservation, replayed: true };
         if (reservation.state !== 'held') return { outcome: 'not-held', reservation };
         // Its time is up but the sweeper has not run yet: expire it now; it cannot be committed.
-        if (reservation.expiresAt.getTime() <= at.getTime())
+        if (reservation.expiresAt.getTime() <= at.getTime()) {
+          expiredNow = true;
           return { outcome: 'not-held', reservation: await expire(trx, reservation, at) };
+        }
         for (const line of reservation.lines) {
           await trx
             .updateTable('stock')
@@ -409,12 +449,14 @@ export function createInventory(options: InventoryOptions): Inventory {
           replayed: false,
         };
       });
+      metrics?.counted('commit', commitOutcome(result, expiredNow));
+      return result;
     },
 
     async release(reservationIdInput) {
       const reservationId = uuid(reservationIdInput, 'reservationId');
       const at = now();
-      return database.transaction(async (trx): Promise<ReleaseResult> => {
+      const result = await database.transaction(async (trx): Promise<ReleaseResult> => {
         const reservation = await loadReservation(trx, reservationId, true);
         if (reservation === undefined) return { outcome: 'not-found' };
         if (reservation.state === 'committed') return { outcome: 'not-held', reservation };
@@ -426,8 +468,9 @@ export function createInventory(options: InventoryOptions): Inventory {
           replayed: false,
         };
       });
+      metrics?.counted('release', releaseOutcome(result));
+      return result;
     },
-
     async getReservation(reservationId) {
       return database.transaction((trx) => loadReservation(trx, uuid(reservationId, 'reservationId')));
     },
@@ -452,7 +495,10 @@ export function createInventory(options: InventoryOptions): Inventory {
             await expire(trx, reservation, at);
             return true;
           });
-          if (done) expired++;
+          if (done) {
+            expired++;
+            metrics?.counted('expire', 'expired');
+          }
         }
         if (due.length < EXPIRE_BATCH) break;
       }

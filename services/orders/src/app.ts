@@ -5,6 +5,7 @@ import { serveRpc } from '@opsloop/rpc';
 import { storeConfigSchema, type Database } from '@opsloop/store';
 import { ordersGrpc } from './grpc.js';
 import { ordersMigrations } from './migrations.js';
+import { createOrderMetrics } from './order-metrics.js';
 import { createOrders } from './orders.js';
 import { registerOrdersRoutes } from './routes.js';
 import type { OrdersTables } from './tables.js';
@@ -32,7 +33,7 @@ export function ordersService(options: OrdersServiceOptions): ServiceOptions<typ
     configSchema: ordersConfigSchema,
     ...(options.env ? { env: options.env } : {}),
     async setup(context) {
-      const { app, config, log, readiness, onShutdown } = context;
+      const { app, config, log, readiness, metrics, onShutdown } = context;
       const database = await options.createDatabase(config, log);
       try {
         await database.migrate(ordersMigrations);
@@ -42,7 +43,11 @@ export function ordersService(options: OrdersServiceOptions): ServiceOptions<typ
       }
       onShutdown(() => database.close());
       readiness.register('database', () => database.ping());
-      const orders = createOrders({ database, ...(options.now ? { now: options.now } : {}) });
+      const orders = createOrders({
+        database,
+        metrics: createOrderMetrics(metrics),
+        ...(options.now ? { now: options.now } : {}),
+      });
       registerOrdersRoutes(app, orders);
       serveRpc(context, (router) => router.service(rpc.OrdersService, ordersGrpc(orders)));
     },

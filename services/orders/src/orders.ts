@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '@opsloop/store';
+import type { OrderMetrics } from './order-metrics.js';
 import type { OrderState, OrdersTables } from './tables.js';
 
 /** Most lines one order may have. */
@@ -147,6 +148,8 @@ export interface OrdersOptions {
   database: Database<OrdersTables>;
   /** The current time in milliseconds since the epoch (`Date.now` by default); tests inject a clock. */
   now?: () => number;
+  /** Told every state change, once committed (none by default). */
+  metrics?: OrderMetrics;
 }
 
 /**
@@ -333,6 +336,7 @@ export function createOrders(options: OrdersOptions): Orders {
   const { database } = options;
   const clock = options.now ?? Date.now;
   const now = () => new Date(clock());
+  const metrics = options.metrics;
 
   return {
     async create(input) {
@@ -371,6 +375,8 @@ export function createOrders(options: OrdersOptions): Orders {
         const same = existing.userId === userId && sameLines(existing.lines, lines);
         return { outcome: same ? 'replayed' : 'conflict', order: existing };
       }
+      // The statement above committed on its own (no transaction around it).
+      metrics?.entered('pending');
       return {
         outcome: 'created',
         order: {
@@ -421,6 +427,7 @@ export function createOrders(options: OrdersOptions): Orders {
           if (attempt < MAX_TRANSITION_ATTEMPTS) continue;
           throw new Error('the order changed concurrently');
         }
+        metrics?.entered(to);
         return {
           outcome: 'applied',
           order: {

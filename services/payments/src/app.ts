@@ -4,6 +4,7 @@ import { rpc } from '@opsloop/contracts';
 import { serveRpc } from '@opsloop/rpc';
 import { storeConfigSchema, type Database } from '@opsloop/store';
 import { paymentsGrpc } from './grpc.js';
+import { createPaymentMetrics } from './payment-metrics.js';
 import { createPayments } from './payments.js';
 import { paymentsMigrations } from './migrations.js';
 import { createSimulatedProvider, MAX_PROVIDER_LATENCY_MS, type SimulatedProvider } from './provider.js';
@@ -58,7 +59,7 @@ export function paymentsService(
     configSchema: paymentsConfigSchema,
     ...(options.env ? { env: options.env } : {}),
     async setup(context) {
-      const { app, config, log, readiness, onShutdown } = context;
+      const { app, config, log, readiness, metrics, onShutdown } = context;
       const provider =
         options.provider ??
         createSimulatedProvider({
@@ -78,6 +79,7 @@ export function paymentsService(
       const payments = createPayments({
         database,
         provider,
+        metrics: createPaymentMetrics(metrics),
         ...(options.now ? { now: options.now } : {}),
         ...(options.waitForAnswerMs === undefined ? {} : { waitForAnswerMs: options.waitForAnswerMs }),
         // Only a name the runtime gives (stable across restarts) identifies a dead predecessor's claims.

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Database } from '@opsloop/store';
+import type { PaymentMetrics } from './payment-metrics.js';
 import type { CardProvider, Money } from './provider.js';
 import type { PaymentOperation, PaymentStatus, PaymentsTables } from './tables.js';
 
@@ -70,6 +71,8 @@ export interface PaymentsOptions {
    * name can release them ({@link Payments.releaseClaimsOfDeadPredecessor}).
    */
   instance?: string;
+  /** Told how every operation ended, once its effect is committed (none by default). */
+  metrics?: PaymentMetrics;
 }
 
 /**
@@ -181,6 +184,7 @@ export function createPayments(options: PaymentsOptions): Payments {
   const waitForAnswerMs = options.waitForAnswerMs ?? 30_000;
   const staleClaimMs = options.staleClaimMs ?? 120_000;
   const instance = options.instance ?? null;
+  const metrics = options.metrics;
 
   /**
    * Claims `key` for a request, or finds the answer of an earlier one. The claim is a committed row of its
@@ -264,8 +268,27 @@ export function createPayments(options: PaymentsOptions): Payments {
       .execute();
   }
 
-  /** Runs `work` under a fresh claim; drops the claim when `work` throws or answers without an effect. */
+  /** {@link claimed}, reporting how the operation ended to the metrics. */
   async function idempotent(
+    key: string,
+    operation: PaymentOperation,
+    hash: string,
+    work: (claim: Claim) => Promise<PaymentResult>,
+  ): Promise<PaymentResult> {
+    let result: PaymentResult;
+    try {
+      result = await claimed(key, operation, hash, work);
+    } catch (error) {
+      metrics?.threw(operation, error);
+      throw error;
+    }
+    // Here, not in `work`: an `ok` answer means its statement committed, and a replay is told apart.
+    metrics?.answered(operation, result);
+    return result;
+  }
+
+  /** Runs `work` under a fresh claim; drops the claim when `work` throws or answers without an effect. */
+  async function claimed(
     key: string,
     operation: PaymentOperation,
     hash: string,

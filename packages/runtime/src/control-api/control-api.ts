@@ -76,7 +76,13 @@ export interface ControlApiOptions {
    * The embedded telemetry backend's routes (Prometheus, Loki and OTLP APIs): queries for readers, ingest
    * (`ingestRoutes`) for operators and replicas (their discovery token).
    */
-  telemetry?: { registerRoutes(app: FastifyInstance): Promise<void>; ingestRoutes: readonly string[] };
+  telemetry?: {
+    registerRoutes(app: FastifyInstance): Promise<void>;
+    /** Paths that ingest (OTLP, Loki push): operators and replicas (discovery tokens). */
+    ingestRoutes: readonly string[];
+    /** `METHOD path` of routes that change state (silences): operators only. */
+    operatorRoutes?: readonly string[];
+  };
 }
 
 /** Thrown by {@link ControlApiOptions.scale} for an unknown service or a count it refuses. */
@@ -198,8 +204,14 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
         void app.register(async (scope) => {
           // Every telemetry route gets its roles here: the plugins are shared with other hosts and know none.
           scope.addHook('onRoute', (route) => {
-            const ingest = telemetry.ingestRoutes.includes(route.url ?? '');
-            route.config = { ...route.config, roles: ingest ? [...OPERATORS, 'discovery'] : READERS };
+            const url = route.url ?? '';
+            const methods = Array.isArray(route.method) ? route.method : [route.method];
+            const ingest = telemetry.ingestRoutes.includes(url);
+            const operate = methods.some((m) => telemetry.operatorRoutes?.includes(`${m} ${url}`));
+            route.config = {
+              ...route.config,
+              roles: ingest ? [...OPERATORS, 'discovery'] : operate ? OPERATORS : READERS,
+            };
           });
           await telemetry.registerRoutes(scope);
         });

@@ -22,8 +22,10 @@ export interface AlertNotifierOptions {
     error: string;
     attempts: number;
   }) => void;
-  /** Silence ids (tests); random UUIDs by default. */
+  /** Silence ids (tests); random UUIDs by default. Ignored when `silences` is given. */
   newSilenceId?: () => string;
+  /** The silence store (e.g. `createPersistentSilenceStore`); an in-memory one on `clock` by default. */
+  silences?: SilenceStore;
   /** First retry delay of webhook deliveries; 1 s. */
   initialBackoffMs?: number;
 }
@@ -35,6 +37,8 @@ export interface NotifierAlert {
   readonly annotations: Labels;
   readonly startsAtMs: number;
   readonly endsAtMs: number;
+  /** When the alert was last received. */
+  readonly updatedAtMs: number;
   readonly generatorURL: string;
   readonly receivers: readonly string[];
   readonly status: {

@@ -77,10 +77,12 @@ export function createAlertNotifier(options: AlertNotifierOptions): AlertNotifie
     targetMatchers: r.targetMatchers.map(parseMatcher),
     equal: r.equal,
   }));
-  const silences = createSilenceStore({
-    now: () => clock.now(),
-    ...(options.newSilenceId ? { newId: options.newSilenceId } : {}),
-  });
+  const silences =
+    options.silences ??
+    createSilenceStore({
+      now: () => clock.now(),
+      ...(options.newSilenceId ? { newId: options.newSilenceId } : {}),
+    });
   const store = new Map<string, StoredAlert>();
   const groups = new Map<string, Group>();
   const inFlight = new Set<Promise<void>>();
@@ -271,6 +273,7 @@ export function createAlertNotifier(options: AlertNotifierOptions): AlertNotifie
             annotations: a.annotations,
             startsAtMs: a.startsAtMs,
             endsAtMs: a.endsAtMs,
+            updatedAtMs: a.updatedAtMs,
             generatorURL: a.generatorURL,
             receivers: [...new Set(matchRoutes(tree, a.labels).map((r) => r.receiver))],
             status: {

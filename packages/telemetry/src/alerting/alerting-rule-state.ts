@@ -39,8 +39,13 @@ export interface AlertingRuleState {
    * Applies one evaluation's result at `tsMs`: new series become pending, pending ones older than `for`
    * fire, vanished ones resolve (after `keep_firing_for` when firing). Returns the `ALERTS` and
    * `ALERTS_FOR_STATE` samples of the pending and firing alerts. Throws when two samples map to one alert.
+   * `restoredActiveAt` gives new alerts the activeAt they had before a restart (see for-state-restore.ts).
    */
-  apply(samples: readonly RuleSample[], tsMs: number): RuleSample[];
+  apply(
+    samples: readonly RuleSample[],
+    tsMs: number,
+    restoredActiveAt?: (labels: Labels) => number | undefined,
+  ): RuleSample[];
   /** The pending, firing and recently resolved alerts. */
   alerts(): RuleAlert[];
   /**
@@ -86,7 +91,7 @@ export function createAlertingRuleState(
   };
 
   return {
-    apply(samples, tsMs) {
+    apply(samples, tsMs, restoredActiveAt) {
       const seen = new Map<string, { labels: Labels; annotations: Labels; value: number }>();
       for (const sample of samples) {
         const built = build(sample);
@@ -103,7 +108,7 @@ export function createAlertingRuleState(
           alert.labels = next.labels;
           continue;
         }
-        active.set(key, { ...next, state: 'pending', activeAtMs: tsMs });
+        active.set(key, { ...next, state: 'pending', activeAtMs: restoredActiveAt?.(next.labels) ?? tsMs });
       }
       const out: RuleSample[] = [];
       for (const [key, alert] of active) {

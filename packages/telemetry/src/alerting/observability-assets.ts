@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { shopBusinessDashboard } from './business-dashboard.js';
 import { checkoutSagaDashboard, goldenSignalsDashboard, sloBurnDashboard } from './dashboards.js';
 import { goldenSignalRecordingRules, serviceHealthRules } from './golden-signals.js';
 import { renderRuleFile, validateRuleGroups } from './rule-file.js';
@@ -37,7 +38,8 @@ const HEADER = [
 /**
  * The files of deploy/observability/, by path relative to it: `prometheus-rules.yaml` (golden-signal
  * recording rules, ServiceDown, SLO recording and burn-rate alert rules) and the Grafana dashboards
- * `grafana/golden-signals.json`, `grafana/slo-burn.json`, `grafana/checkout-saga.json`. Throws when the
+ * `grafana/golden-signals.json`, `grafana/slo-burn.json`, `grafana/checkout-saga.json`,
+ * `grafana/shop-business.json`. Throws when the
  * input is invalid or a generated rule would not load.
  */
 export function renderObservabilityAssets(input: ObservabilityInput): Record<string, string> {
@@ -50,5 +52,6 @@ export function renderObservabilityAssets(input: ObservabilityInput): Record<str
     'grafana/golden-signals.json': json(goldenSignalsDashboard()),
     'grafana/slo-burn.json': json(sloBurnDashboard()),
     'grafana/checkout-saga.json': json(checkoutSagaDashboard()),
+    'grafana/shop-business.json': json(shopBusinessDashboard()),
   };
 }

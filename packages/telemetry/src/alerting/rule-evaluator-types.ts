@@ -3,6 +3,7 @@ import type { Labels } from '../model/labels.js';
 import type { MetricsSource } from '../metrics/metrics-source.js';
 import type { SampleAppender } from '../model/series-store.js';
 import type { PostableAlert, RuleAlert } from './alert-types.js';
+import type { ForStateRestoreOptions } from './for-state-restore.js';
 import type { RuleGroup } from './rule-types.js';
 
 /** Options of {@link createRuleEvaluator}. */
@@ -27,6 +28,11 @@ export interface RuleEvaluatorOptions {
   resendDelay?: string;
   /** A query slower than this fails the rule with a `timeout` error; the group's interval by default. */
   queryTimeoutMs?: number;
+  /**
+   * Restores pending alerts' `for` state after a restart from `ALERTS_FOR_STATE` (Prometheus's
+   * `--rules.alert.for-outage-tolerance` / `for-grace-period`); on by default, `false` turns it off.
+   */
+  restoreForState?: false | ForStateRestoreOptions;
   /** Called with every rule failure (for logs); evaluation goes on. */
   onError?: (group: string, rule: string, error: Error) => void;
 }

@@ -1,10 +1,12 @@
 import type { TimerHandle } from '@opsloop/kit';
-import { METRIC_NAME_LABEL, labelsKey, normalizeLabels, type Labels } from '../model/labels.js';
+import { METRIC_NAME_LABEL, labelsKey, type Labels } from '../model/labels.js';
 import { MetricsQueryError, type QueryResult } from '../metrics/metrics-source.js';
 import { OutOfOrderSampleError } from '../model/series-store.js';
 import { STALE_NAN } from '../model/stale-nan.js';
 import { createAlertingRuleState, type AlertingRuleState, type RuleSample } from './alerting-rule-state.js';
+import { createForStateRestorer, needsRestore } from './for-state-restore.js';
 import { parseDuration } from './prom-duration.js';
+import { hash, recorded, samplesOf } from './rule-output.js';
 import type { RuleEvaluator, RuleEvaluatorOptions, RuleHealth } from './rule-evaluator-types.js';
 import { isAlertingRule, type Rule, type RuleGroup } from './rule-types.js';
 
@@ -16,6 +18,8 @@ interface RuleRuntime {
   lastEvaluationMs?: number;
   evaluationDurationMs?: number;
   previous: Map<string, Labels>;
+  /** Whether the first evaluation is still to come, which restores the alerts' `for` state. */
+  restorePending: boolean;
 }
 
 interface GroupRuntime {
@@ -28,31 +32,6 @@ interface GroupRuntime {
   lastEvaluationMs?: number;
   missed: number;
   lastStoreError?: string;
-}
-
-function hash(text: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
-  return h;
-}
-
-function samplesOf(result: QueryResult): RuleSample[] {
-  if (result.type === 'vector') return result.samples.map((s) => ({ labels: s.labels, value: s.value }));
-  if (result.type === 'scalar') return [{ labels: {}, value: result.value }];
-  throw new MetricsQueryError('bad_data', `rule result is a ${result.type}, not an instant vector or scalar`);
-}
-
-function recorded(record: string, extra: Labels | undefined, samples: readonly RuleSample[]): RuleSample[] {
-  const seen = new Set<string>();
-  return samples.map((s) => {
-    const labels: Record<string, string> = { ...s.labels, ...extra, [METRIC_NAME_LABEL]: record };
-    const normalized = normalizeLabels(labels); // an empty rule label value removes the label
-    const key = labelsKey(normalized);
-    if (seen.has(key))
-      throw new Error('vector contains metrics with the same labelset after applying rule labels');
-    seen.add(key);
-    return { labels: normalized, value: s.value };
-  });
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -68,6 +47,7 @@ export function createRuleEvaluator(options: RuleEvaluatorOptions): RuleEvaluato
   const defaultIntervalMs = parseDuration(options.evaluationInterval ?? '1m');
   const resendDelayMs = parseDuration(options.resendDelay ?? '1m');
   const writeAlertSeries = options.writeAlertSeries ?? true;
+  const restoreOptions = options.restoreForState === false ? undefined : (options.restoreForState ?? {});
   const groups = new Map<string, GroupRuntime>();
   let started = false;
   let stopped = false;
@@ -82,6 +62,8 @@ export function createRuleEvaluator(options: RuleEvaluatorOptions): RuleEvaluato
       state: isAlertingRule(rule) ? createAlertingRuleState(rule, options) : null,
       health: 'unknown' as const,
       previous: new Map<string, Labels>(),
+      restorePending:
+        restoreOptions !== undefined && isAlertingRule(rule) && needsRestore(rule, restoreOptions),
     }));
     groups.set(group.name, {
       group,
@@ -128,13 +110,34 @@ export function createRuleEvaluator(options: RuleEvaluatorOptions): RuleEvaluato
     rt.previous = current;
   };
 
+  /** The previous process's `for` state of an alerting rule, read at its first evaluation. */
+  const restorer = async (g: GroupRuntime, rt: RuleRuntime, tsMs: number) => {
+    if (!rt.restorePending || restoreOptions === undefined || !isAlertingRule(rt.rule)) return undefined;
+    rt.restorePending = false;
+    try {
+      return await createForStateRestorer({
+        alertname: rt.rule.alert,
+        holdMs: parseDuration(rt.rule.for ?? '0s'),
+        nowMs: tsMs,
+        options: restoreOptions,
+        query: (expr, atMs) => query(expr, atMs, options.queryTimeoutMs ?? g.intervalMs),
+      });
+    } catch (error) {
+      // As Prometheus: the alerts then simply wait their whole `for` again.
+      options.onError?.(g.group.name, rt.rule.alert, new Error(`restoring 'for' state: ${message(error)}`));
+      return undefined;
+    }
+  };
+
   const evaluateRule = async (g: GroupRuntime, rt: RuleRuntime, tsMs: number) => {
     const started = clock.now();
     const name = isAlertingRule(rt.rule) ? rt.rule.alert : rt.rule.record;
+    // Only a rule that restores waits here: the others reach their query in the same tick as before.
+    const restore = rt.restorePending ? await restorer(g, rt, tsMs) : undefined;
     try {
       const samples = samplesOf(await query(rt.rule.expr, tsMs, options.queryTimeoutMs ?? g.intervalMs));
       const output = isAlertingRule(rt.rule)
-        ? rt.state!.apply(samples, tsMs)
+        ? rt.state!.apply(samples, tsMs, restore)
         : recorded(rt.rule.record, rt.rule.labels, samples);
       write(rt, rt.state !== null && !writeAlertSeries ? [] : output, tsMs);
       rt.health = 'ok';
@@ -211,6 +214,8 @@ export function createRuleEvaluator(options: RuleEvaluatorOptions): RuleEvaluato
       for (const g of groups.values()) {
         for (const rt of g.rules) {
           for (const labels of rt.previous.values()) {
+            // Left unmarked (as Prometheus leaves all on shutdown) so the next start restores the alert.
+            if (restoreOptions !== undefined && labels[METRIC_NAME_LABEL] === 'ALERTS_FOR_STATE') continue;
             try {
               appender.append(labels, now, STALE_NAN);
             } catch {

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { matchesAll, matchesValue, type LabelMatcher, type Labels } from '../model/labels.js';
+import { anchoredRegex, matchesAll, matchesValue, type LabelMatcher, type Labels } from '../model/labels.js';
 
 /** Where a silence is in its life. */
 export type SilenceState = 'pending' | 'active' | 'expired';
 
-/** A silence: alerts matching every matcher are muted between `startsAtMs` and `endsAtMs`. */
-export interface Silence {
+/** A silence as stored: alerts matching every matcher are muted between `startsAtMs` and `endsAtMs`. */
+export interface StoredSilence {
   readonly id: string;
   readonly matchers: readonly LabelMatcher[];
   readonly startsAtMs: number;
@@ -13,7 +13,10 @@ export interface Silence {
   readonly createdBy: string;
   readonly comment: string;
   readonly updatedAtMs: number;
-  /** At the time of the call that returned it. */
+}
+
+/** A silence with its state at the time of the call that returned it. */
+export interface Silence extends StoredSilence {
   readonly state: SilenceState;
 }
 
@@ -27,19 +30,35 @@ export interface SilenceInput {
   readonly comment: string;
 }
 
-/** A silence Alertmanager would refuse, or an operation on an unknown/expired one. */
+/** A silence Alertmanager would refuse, or an operation on an expired one. */
 export class SilenceError extends Error {
-  override readonly name = 'SilenceError';
+  override readonly name: string = 'SilenceError';
 }
 
-/** Alertmanager's silences, in memory. */
+/** An operation on a silence id the store does not know (or no longer keeps). */
+export class SilenceNotFoundError extends SilenceError {
+  override readonly name = 'SilenceNotFoundError';
+}
+
+/** Expiring a silence that has already ended. */
+export class SilenceExpiredError extends SilenceError {
+  override readonly name = 'SilenceExpiredError';
+}
+
+/** Alertmanager's silences. */
 export interface SilenceStore {
   /** Validates and adds a silence; returns it with its id. */
   create(input: SilenceInput): Silence;
-  /** Every silence (expired ones included), newest first. */
+  /**
+   * Alertmanager's update of silence `id`: changed in place (same id) when only what its state allows
+   * changed (an active one: its end and texts; a pending one: anything but a start in the past); otherwise
+   * the old one is expired and a new one created. Throws a {@link SilenceNotFoundError} for an unknown id.
+   */
+  update(id: string, input: SilenceInput): Silence;
+  /** Every silence kept (expired ones within the retention included), newest first. */
   list(): Silence[];
   get(id: string): Silence | undefined;
-  /** Ends a pending or active silence now; throws a {@link SilenceError} when unknown or already expired. */
+  /** Ends a pending or active silence now; throws when unknown or already expired. */
   expire(id: string): Silence;
   /** Ids of the active silences muting an alert with these labels. */
   mutedBy(labels: Labels): string[];
@@ -50,45 +69,136 @@ export interface SilenceStoreOptions {
   now: () => number;
   /** Injected for deterministic tests; random UUIDs by default. */
   newId?: () => string;
+  /** Silences to start with (a loaded snapshot), kept as they are. */
+  initial?: readonly StoredSilence[];
+  /** Expired silences are dropped once expired this long; Alertmanager's 120 h by default. */
+  retentionMs?: number;
+  /** Called with every kept silence after each change (to persist them); a throw fails the change. */
+  onChange?: (silences: readonly StoredSilence[]) => void;
 }
 
-type Stored = Omit<Silence, 'state'>;
+/** Alertmanager's `--data.retention` default. */
+export const SILENCE_RETENTION_MS = 120 * 3_600_000;
 
-/** Creates an empty {@link SilenceStore} reading time from `now`. */
+const stateOf = (s: StoredSilence, now: number): SilenceState =>
+  now >= s.endsAtMs ? 'expired' : now < s.startsAtMs ? 'pending' : 'active';
+
+const sameMatchers = (a: readonly LabelMatcher[], b: readonly LabelMatcher[]) =>
+  a.length === b.length &&
+  a.every((m, i) => m.name === b[i]!.name && m.type === b[i]!.type && m.value === b[i]!.value);
+
+function validate(input: SilenceInput, now: number): void {
+  const startsAtMs = input.startsAtMs ?? now;
+  if (input.matchers.length === 0) throw new SilenceError('a silence needs at least one matcher');
+  for (const m of input.matchers) {
+    if (m.type !== '=~' && m.type !== '!~') continue;
+    try {
+      anchoredRegex(m.value);
+    } catch (error) {
+      throw new SilenceError(`bad regular expression in matcher ${m.name}: ${(error as Error).message}`);
+    }
+  }
+  // A silence whose matchers all match the empty label set would mute every alert.
+  if (input.matchers.every((m) => matchesValue(m, ''))) {
+    throw new SilenceError('at least one matcher must not match the empty string');
+  }
+  if (!(input.endsAtMs > startsAtMs)) throw new SilenceError('endsAt must be after startsAt');
+  if (input.endsAtMs <= now) throw new SilenceError('endsAt is in the past');
+  if (input.createdBy.trim() === '') throw new SilenceError('createdBy is required');
+  if (input.comment.trim() === '') throw new SilenceError('comment is required');
+}
+
+/** Alertmanager's `canUpdate`: whether `next` may replace `prev` in place at `now`. */
+function canUpdateInPlace(prev: StoredSilence, next: SilenceInput, now: number): boolean {
+  if (!sameMatchers(prev.matchers, next.matchers)) return false;
+  switch (stateOf(prev, now)) {
+    case 'active':
+      return (next.startsAtMs ?? prev.startsAtMs) === prev.startsAtMs && next.endsAtMs >= now;
+    case 'pending':
+      return (next.startsAtMs ?? now) >= now;
+    case 'expired':
+      return false;
+  }
+}
+
+/** Creates a {@link SilenceStore} reading time from `now`. */
 export function createSilenceStore(options: SilenceStoreOptions): SilenceStore {
-  const silences = new Map<string, Stored>();
+  const silences = new Map<string, StoredSilence>((options.initial ?? []).map((s) => [s.id, s]));
   const newId = options.newId ?? randomUUID;
-  const stateOf = (s: Stored, now: number): SilenceState =>
-    now >= s.endsAtMs ? 'expired' : now < s.startsAtMs ? 'pending' : 'active';
-  const view = (s: Stored): Silence => ({ ...s, state: stateOf(s, options.now()) });
+  const retentionMs = options.retentionMs ?? SILENCE_RETENTION_MS;
+  const view = (s: StoredSilence): Silence => ({ ...s, state: stateOf(s, options.now()) });
+
+  const gc = (now: number) => {
+    for (const [id, s] of silences) if (s.endsAtMs + retentionMs < now) silences.delete(id);
+  };
+  gc(options.now());
+
+  /** Applies `changes` and persists them; on a persistence failure the store is left as it was. */
+  const commit = (changes: readonly StoredSilence[]) => {
+    const before = new Map(silences);
+    for (const s of changes) silences.set(s.id, s);
+    gc(options.now());
+    try {
+      options.onChange?.([...silences.values()]);
+    } catch (error) {
+      silences.clear();
+      for (const [id, s] of before) silences.set(id, s);
+      throw error;
+    }
+  };
+
+  const fresh = (input: SilenceInput, now: number): StoredSilence => ({
+    id: newId(),
+    matchers: [...input.matchers],
+    startsAtMs: Math.max(input.startsAtMs ?? now, now),
+    endsAtMs: input.endsAtMs,
+    createdBy: input.createdBy,
+    comment: input.comment,
+    updatedAtMs: now,
+  });
+
+  const expired = (s: StoredSilence, now: number): StoredSilence => ({
+    ...s,
+    // As Alertmanager: a pending silence is moved to start and end now, an active one ends now.
+    startsAtMs: stateOf(s, now) === 'pending' ? now : s.startsAtMs,
+    endsAtMs: now,
+    updatedAtMs: now,
+  });
 
   return {
     create(input) {
       const now = options.now();
-      const startsAtMs = input.startsAtMs ?? now;
-      if (input.matchers.length === 0) throw new SilenceError('a silence needs at least one matcher');
-      // A silence whose matchers all match the empty label set would mute every alert.
-      if (input.matchers.every((m) => matchesValue(m, ''))) {
-        throw new SilenceError('at least one matcher must not match the empty string');
-      }
-      if (!(input.endsAtMs > startsAtMs)) throw new SilenceError('endsAt must be after startsAt');
-      if (input.endsAtMs <= now) throw new SilenceError('endsAt is in the past');
-      if (input.createdBy.trim() === '') throw new SilenceError('createdBy is required');
-      if (input.comment.trim() === '') throw new SilenceError('comment is required');
-      const silence: Stored = {
-        id: newId(),
-        matchers: [...input.matchers],
-        startsAtMs: Math.max(startsAtMs, now),
-        endsAtMs: input.endsAtMs,
-        createdBy: input.createdBy,
-        comment: input.comment,
-        updatedAtMs: now,
-      };
-      silences.set(silence.id, silence);
+      validate(input, now);
+      const silence = fresh(input, now);
+      commit([silence]);
       return view(silence);
     },
 
+    update(id, input) {
+      const now = options.now();
+      const prev = silences.get(id);
+      if (prev === undefined) throw new SilenceNotFoundError(`no silence ${id}`);
+      validate(input, now);
+      if (canUpdateInPlace(prev, input, now)) {
+        const next: StoredSilence = {
+          ...prev,
+          // canUpdateInPlace allowed only an unchanged start (active) or one not in the past (pending).
+          startsAtMs: input.startsAtMs ?? prev.startsAtMs,
+          endsAtMs: input.endsAtMs,
+          createdBy: input.createdBy,
+          comment: input.comment,
+          updatedAtMs: now,
+        };
+        commit([next]);
+        return view(next);
+      }
+      const replacement = fresh(input, now);
+      commit(stateOf(prev, now) === 'expired' ? [replacement] : [expired(prev, now), replacement]);
+      return view(replacement);
+    },
+
     list() {
+      gc(options.now());
       return [...silences.values()]
         .sort((a, b) => b.updatedAtMs - a.updatedAtMs || b.startsAtMs - a.startsAtMs)
         .map(view);
@@ -101,19 +211,12 @@ export function createSilenceStore(options: SilenceStoreOptions): SilenceStore {
 
     expire(id) {
       const s = silences.get(id);
-      if (s === undefined) throw new SilenceError(`no silence ${id}`);
+      if (s === undefined) throw new SilenceNotFoundError(`no silence ${id}`);
       const now = options.now();
-      const state = stateOf(s, now);
-      if (state === 'expired') throw new SilenceError(`silence ${id} already expired`);
-      // As Alertmanager: a pending silence is moved to start and end now, an active one ends now.
-      const expired: Stored = {
-        ...s,
-        startsAtMs: state === 'pending' ? now : s.startsAtMs,
-        endsAtMs: now,
-        updatedAtMs: now,
-      };
-      silences.set(id, expired);
-      return view(expired);
+      if (stateOf(s, now) === 'expired') throw new SilenceExpiredError(`silence ${id} already expired`);
+      const next = expired(s, now);
+      commit([next]);
+      return view(next);
     },
 
     mutedBy(labels) {

@@ -21,6 +21,17 @@ export interface Sample {
   value: number;
   /** Milliseconds since the epoch, when the line carries a timestamp. */
   timestampMs?: number;
+  /** The exemplar after ` # ` (OpenMetrics only; the 0.0.4 text has none). */
+  exemplar?: SampleExemplar;
+}
+
+/** An OpenMetrics exemplar: a sample of the event behind a counter or bucket, e.g. its trace id. */
+export interface SampleExemplar {
+  /** Label values, unescaped (e.g. `trace_id`, `span_id`). */
+  labels: Record<string, string>;
+  value: number;
+  /** Milliseconds since the epoch, when the exemplar carries a timestamp. */
+  timestampMs?: number;
 }
 
 /** A metric family: the samples that share a HELP/TYPE, in the order they were read. */

@@ -1,3 +1,6 @@
+import type { ExemplarQuerier } from '../exemplars/exemplar-store.js';
+import { NO_EXEMPLARS } from '../exemplars/exemplars-api.js';
+import { queryExemplars } from '../exemplars/query-exemplars.js';
 import { labelsKey, type Labels } from '../model/labels.js';
 import type { SeriesQuerier } from '../model/series-store.js';
 import type { PromqlEngine } from '../promql/engine.js';
@@ -10,11 +13,14 @@ import { MetricsQueryError, type MetricsSource, type QueryResult } from './metri
 export interface EmbeddedMetricsSourceOptions {
   engine: PromqlEngine;
   querier: SeriesQuerier;
+  /** The scraped exemplars; none when absent. */
+  exemplars?: ExemplarQuerier;
 }
 
 /** The embedded TSDB and PromQL engine behind the {@link MetricsSource} port. */
 export function createEmbeddedMetricsSource(options: EmbeddedMetricsSourceOptions): MetricsSource {
   const { engine, querier } = options;
+  const exemplars = options.exemplars ?? NO_EXEMPLARS;
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
@@ -39,6 +45,12 @@ export function createEmbeddedMetricsSource(options: EmbeddedMetricsSourceOption
       }),
     labelNames: (startMs, endMs) => guard(() => querier.labelNames([], startMs, endMs)),
     labelValues: (name, startMs, endMs) => guard(() => querier.labelValues(name, [], startMs, endMs)),
+    queryExemplars: (query, startMs, endMs) =>
+      guard(() => {
+        if (endMs < startMs)
+          throw new MetricsQueryError('bad_data', 'end timestamp must not be before start timestamp');
+        return Promise.resolve(queryExemplars(exemplars, query, startMs, endMs) ?? []);
+      }),
   };
 }
 

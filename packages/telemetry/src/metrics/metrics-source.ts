@@ -1,4 +1,7 @@
+import type { ExemplarSeries } from '../exemplars/exemplar.js';
 import type { Labels } from '../model/labels.js';
+
+export type { Exemplar, ExemplarSeries } from '../exemplars/exemplar.js';
 
 /** One sample of an instant vector. */
 export interface InstantSample {
@@ -50,4 +53,9 @@ export interface MetricsSource {
   labelNames(startMs: number, endMs: number): Promise<string[]>;
   /** Values of one label in the range, sorted. */
   labelValues(name: string, startMs: number, endMs: number): Promise<string[]>;
+  /**
+   * Exemplars (e.g. trace ids of latency buckets) in the range, of the series the selectors of the PromQL
+   * `query` match, series sorted by labels (Prometheus's `query_exemplars`); `[]` when there are none.
+   */
+  queryExemplars(query: string, startMs: number, endMs: number): Promise<ExemplarSeries[]>;
 }

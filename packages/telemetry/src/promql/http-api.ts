@@ -1,13 +1,16 @@
 /**
  * Prometheus's HTTP query API as a Fastify plugin, so Grafana and other Prometheus clients can query the
  * embedded store: `/api/v1/query`, `/api/v1/query_range`, `/api/v1/series`, `/api/v1/labels`,
- * `/api/v1/label/:name/values`, `/api/v1/status/buildinfo` and `/api/v1/metadata`, GET or POST (form
+ * `/api/v1/label/:name/values`, `/api/v1/query_exemplars`, `/api/v1/status/buildinfo` and `/api/v1/metadata`,
+ * GET or POST (form
  * body). Success bodies are exactly Prometheus's; errors are problem+json carrying Prometheus's own
  * `errorType` and `error` members as well. Register with
  * `app.register(prometheusApiPlugin({ engine, querier }), { prefix: '/prometheus' })`.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, ProblemError } from '@opsloop/kit';
+import type { ExemplarQuerier } from '../exemplars/exemplar-store.js';
+import { NO_EXEMPLARS, exemplarsApiData } from '../exemplars/exemplars-api.js';
 import type { LabelMatcher, Labels } from '../model/labels.js';
 import type { SeriesQuerier } from '../model/series-store.js';
 import type { PromqlEngine } from './engine.js';
@@ -34,6 +37,8 @@ export interface PrometheusApiOptions {
   readonly querier: SeriesQuerier;
   /** Clock for queries without `time`/`end` (ms); default `Date.now`. */
   readonly now?: () => number;
+  /** Answers `query_exemplars`; without it the answer is always `[]`. */
+  readonly exemplars?: ExemplarQuerier;
 }
 
 /** The version reported by buildinfo: Grafana enables features by it. */
@@ -214,6 +219,10 @@ export function prometheusApiPlugin(options: PrometheusApiOptions): FastifyPlugi
       }
       return [...values].sort();
     });
+
+    route('/api/v1/query_exemplars', (p) =>
+      Promise.resolve(exemplarsApiData(p, options.exemplars ?? NO_EXEMPLARS)),
+    );
 
     route('/api/v1/status/buildinfo', () =>
       Promise.resolve({

@@ -26,9 +26,12 @@ describe('createHttpScrapeFetch', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  it('asks for the text format and returns the body', async () => {
-    const text = await createHttpScrapeFetch()(`${base}/metrics`, 2000);
-    expect(text).toContain('text/plain;version=0.0.4');
+  it('asks for OpenMetrics first, the text format as fallback, and returns the body with its type', async () => {
+    const body = await createHttpScrapeFetch()(`${base}/metrics`, 2000);
+    if (typeof body === 'string') throw new Error('expected the body with its content type');
+    expect(body.text).toContain('"application/openmetrics-text;version=1.0.0,');
+    expect(body.text).toContain('text/plain;version=0.0.4;q=0.5');
+    expect(body.contentType).toBe('text/plain; version=0.0.4');
   });
 
   it('fails on a non-200 status, an oversized body and a timeout', async () => {

@@ -1,4 +1,8 @@
-import type { ScrapeFetch } from './scrape-target.js';
+import type { ScrapeBody, ScrapeFetch } from './scrape-target.js';
+
+/** Prometheus's scrape `Accept`: OpenMetrics (the format with exemplars) first, the 0.0.4 text as fallback. */
+export const SCRAPE_ACCEPT =
+  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 
 /** Options of {@link createHttpScrapeFetch}. */
 export interface HttpScrapeFetchOptions {
@@ -9,14 +13,15 @@ export interface HttpScrapeFetchOptions {
 }
 
 /**
- * Scrapes over HTTP with Node's fetch: asks for the text format 0.0.4 as Prometheus does, bounded in time
- * (one deadline for headers and body) and in size.
+ * Scrapes over HTTP with Node's fetch: asks for OpenMetrics, then the text format 0.0.4, as Prometheus does
+ * (the answer's `Content-Type` picks the parser), bounded in time (one deadline for headers and body) and
+ * in size.
  */
 export function createHttpScrapeFetch(options: HttpScrapeFetchOptions = {}): ScrapeFetch {
   const maxBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
-  return async (url, timeoutMs) => {
+  return async (url, timeoutMs): Promise<ScrapeBody> => {
     const response = await fetch(url, {
-      headers: { accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1', ...options.headers },
+      headers: { accept: SCRAPE_ACCEPT, ...options.headers },
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'error',
     });
@@ -24,7 +29,8 @@ export function createHttpScrapeFetch(options: HttpScrapeFetchOptions = {}): Scr
       await response.body?.cancel();
       throw new Error(`server returned HTTP status ${response.status}`);
     }
-    if (response.body === null) return '';
+    const contentType = response.headers.get('content-type') ?? undefined;
+    if (response.body === null) return { text: '', contentType };
     const reader = response.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
     const chunks: Uint8Array[] = [];
     let size = 0;
@@ -38,6 +44,6 @@ export function createHttpScrapeFetch(options: HttpScrapeFetchOptions = {}): Scr
       }
       chunks.push(value);
     }
-    return Buffer.concat(chunks).toString('utf8');
+    return { text: Buffer.concat(chunks).toString('utf8'), contentType };
   };
 }

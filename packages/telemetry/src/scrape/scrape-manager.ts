@@ -1,9 +1,10 @@
 import type { Clock, TimerHandle } from '@opsloop/kit';
+import type { ExemplarAppender } from '../exemplars/exemplar-store.js';
 import { METRIC_NAME_LABEL, labelsKey, type Labels } from '../model/labels.js';
 import type { SampleAppender } from '../model/series-store.js';
 import { STALE_NAN } from '../model/stale-nan.js';
 import { SYNTHETIC_SERIES, appendScrape } from './scrape-once.js';
-import type { ScrapeFetch, ScrapeTarget, TargetHealth } from './scrape-target.js';
+import type { ScrapeBody, ScrapeFetch, ScrapeTarget, TargetHealth } from './scrape-target.js';
 
 /** Options of {@link createScrapeManager}. */
 export interface ScrapeManagerOptions {
@@ -16,6 +17,8 @@ export interface ScrapeManagerOptions {
   timeoutMs?: number;
   /** Called when an append or commit throws (e.g. the disk is full); scraping goes on. */
   onStoreError?: (error: unknown) => void;
+  /** Where scraped exemplars go (OpenMetrics targets); dropped when absent. */
+  exemplars?: ExemplarAppender;
 }
 
 /** Scrapes a changing set of targets on a fixed interval. */
@@ -57,16 +60,25 @@ export function createScrapeManager(options: ScrapeManagerOptions): ScrapeManage
   const scrape = (state: TargetState): Promise<void> => {
     state.running ??= (async () => {
       const start = clock.now();
-      let result: { text: string } | { error: string };
+      let result: ScrapeBody | { error: string };
       try {
-        result = { text: await options.fetch(state.target.url, timeoutMs) };
+        const body = await options.fetch(state.target.url, timeoutMs);
+        result = typeof body === 'string' ? { text: body } : body;
       } catch (cause) {
         result = { error: cause instanceof Error ? cause.message : String(cause) };
       }
       if (state.removed || stopped) return;
       const durationMs = clock.now() - start;
       try {
-        const outcome = appendScrape(appender, state.target, start, durationMs, result, state.previous);
+        const outcome = appendScrape(
+          appender,
+          state.target,
+          start,
+          durationMs,
+          result,
+          state.previous,
+          options.exemplars,
+        );
         state.previous = outcome.seen;
         state.health = {
           ...state.health,

@@ -1,8 +1,10 @@
 import { METRIC_NAME_LABEL, labelsKey, type Labels } from '../model/labels.js';
 import { OutOfOrderSampleError, type SampleAppender } from '../model/series-store.js';
 import { STALE_NAN } from '../model/stale-nan.js';
-import { parsePrometheusText } from '../exposition/prometheus-text.js';
-import type { ScrapeTarget } from './scrape-target.js';
+import type { ExemplarAppender } from '../exemplars/exemplar-store.js';
+import { parseExposition } from '../exposition/parse-exposition.js';
+import type { MetricFamily } from '../exposition/prometheus-text.js';
+import type { ScrapeBody, ScrapeTarget } from './scrape-target.js';
 
 /** What one scrape appended, and the series it saw (for staleness next time). */
 export interface ScrapeOutcome {
@@ -19,14 +21,17 @@ export interface ScrapeOutcome {
  * (honor_labels), the scrape's start time unless a sample carries its own, a staleness marker for every
  * series the previous scrape had and this one lacks (all of them when the scrape failed), then the
  * synthetic `up`, `scrape_duration_seconds`, `scrape_samples_scraped` and `scrape_series_added` series.
+ * The page is parsed by its content type (OpenMetrics or the 0.0.4 text); exemplars go to `exemplars`
+ * under their series' labels, stamped with the sample's time when they carry none.
  */
 export function appendScrape(
   appender: SampleAppender,
   target: ScrapeTarget,
   startMs: number,
   durationMs: number,
-  result: { text: string } | { error: string },
+  result: ScrapeBody | { error: string },
   previous: ReadonlyMap<string, Labels>,
+  exemplars?: ExemplarAppender,
 ): ScrapeOutcome {
   const seen = new Map<string, Labels>();
   let samples = 0;
@@ -45,12 +50,12 @@ export function appendScrape(
     }
   };
 
-  let families: ReturnType<typeof parsePrometheusText> = [];
+  let families: MetricFamily[] = [];
   if ('text' in result) {
     // Parsed whole before anything is appended: a malformed page adds nothing (Prometheus's scrape is one
     // transaction).
     try {
-      families = parsePrometheusText(result.text);
+      families = parseExposition(result.text, result.contentType);
     } catch (cause) {
       error = cause instanceof Error ? cause.message : String(cause);
     }
@@ -64,7 +69,17 @@ export function appendScrape(
       const key = labelsKey(labels);
       if (seen.has(key)) continue; // a duplicate line: Prometheus keeps the first
       seen.set(key, labels);
-      if (add(labels, sample.timestampMs ?? startMs, sample.value)) samples += 1;
+      const ts = sample.timestampMs ?? startMs;
+      if (add(labels, ts, sample.value)) samples += 1;
+      const exemplar = sample.exemplar;
+      if (exemplar !== undefined && exemplars !== undefined) {
+        // Repeated and out-of-order exemplars are dropped by the store, as Prometheus drops them silently.
+        exemplars.append(labels, {
+          labels: exemplar.labels,
+          value: exemplar.value,
+          timestampMs: exemplar.timestampMs ?? ts,
+        });
+      }
     }
   }
 

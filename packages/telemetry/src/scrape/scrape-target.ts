@@ -21,5 +21,15 @@ export interface TargetHealth {
   readonly samples: number;
 }
 
-/** Fetches a target's exposition text within `timeoutMs`; rejects on any failure or non-200 status. */
-export type ScrapeFetch = (url: string, timeoutMs: number) => Promise<string>;
+/** A scraped page and the `Content-Type` it came with (which picks the parser). */
+export interface ScrapeBody {
+  readonly text: string;
+  /** OpenMetrics when it is `application/openmetrics-text…`; the 0.0.4 text otherwise or when absent. */
+  readonly contentType?: string | undefined;
+}
+
+/**
+ * Fetches a target's exposition within `timeoutMs`; rejects on any failure or non-200 status. A plain
+ * string is read as the 0.0.4 text.
+ */
+export type ScrapeFetch = (url: string, timeoutMs: number) => Promise<string | ScrapeBody>;

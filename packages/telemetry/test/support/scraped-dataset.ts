@@ -111,9 +111,10 @@ export async function scrapeDataset(appender: SampleAppender, startMs: number): 
         const labels = { job, instance: name };
         const url =
           step === 150 && name === 'orders-1' ? `${base}/broken/metrics` : `${base}/${name}/metrics`;
-        let result: { text: string } | { error: string };
+        let result: { text: string; contentType?: string } | { error: string };
         try {
-          result = { text: await fetchText(url, 5_000) };
+          const body = await fetchText(url, 5_000);
+          result = typeof body === 'string' ? { text: body } : body;
         } catch (cause) {
           result = { error: cause instanceof Error ? cause.message : String(cause) };
         }

@@ -22,6 +22,7 @@ export function fakeMetricsSource(
     series: unused,
     labelNames: unused,
     labelValues: unused,
+    queryExemplars: unused,
   };
 }
 

@@ -33,6 +33,14 @@ const dataSchema = z.discriminatedUnion('resultType', [
   z.object({ resultType: z.literal('scalar'), result: pointSchema }),
   z.object({ resultType: z.literal('string'), result: z.tuple([z.number(), z.string()]) }),
 ]);
+const exemplarsSchema = z
+  .array(
+    z.object({
+      seriesLabels: labelsSchema,
+      exemplars: z.array(z.object({ labels: labelsSchema, value: z.string(), timestamp: z.number() })),
+    }),
+  )
+  .nullable();
 const envelopeSchema = z.object({
   status: z.enum(['success', 'error']),
   data: z.unknown().optional(),
@@ -112,6 +120,22 @@ export function createPrometheusMetricsSource(options: PrometheusMetricsSourceOp
         ['end', seconds(endMs)],
       ]);
       return parseData(z.array(z.string()), data).sort();
+    },
+    async queryExemplars(query, startMs, endMs) {
+      // Prometheus serves exemplars when started with --enable-feature=exemplar-storage (`[]` otherwise).
+      const data = await call('/api/v1/query_exemplars', [
+        ['query', query],
+        ['start', seconds(startMs)],
+        ['end', seconds(endMs)],
+      ]);
+      return (parseData(exemplarsSchema, data) ?? []).map((s) => ({
+        seriesLabels: s.seriesLabels,
+        exemplars: s.exemplars.map((e) => ({
+          labels: e.labels,
+          value: float(e.value),
+          timestampMs: Math.round(e.timestamp * 1000),
+        })),
+      }));
     },
     async labelValues(name, startMs, endMs) {
       // Label values are only offered as GET, with the name in the path.
