@@ -69,14 +69,28 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
+/** What {@link startPrometheus} scrapes and enables besides the remote-write receiver. */
+export interface PrometheusSetup {
+  /** `host:port` targets scraped every second under job `test` (none by default). */
+  scrapeTargets?: readonly string[];
+  /** `--enable-feature` values, e.g. `exemplar-storage`. */
+  features?: readonly string[];
+}
+
 /**
- * Starts Prometheus on 127.0.0.1 with an empty scrape config and the remote-write receiver on, storing in
- * `dir`: tests load it with exactly the samples the embedded store holds.
+ * Starts Prometheus on 127.0.0.1 with the remote-write receiver on, storing in `dir`: tests load it with
+ * exactly the samples the embedded store holds (and, with `scrapeTargets`, it scrapes loopback targets).
  */
-export async function startPrometheus(dir: string): Promise<RealServer> {
+export async function startPrometheus(dir: string, setup: PrometheusSetup = {}): Promise<RealServer> {
   mkdirSync(join(dir, 'data'), { recursive: true });
   const config = join(dir, 'prometheus.yml');
-  writeFileSync(config, 'global:\n  scrape_interval: 15s\nscrape_configs: []\n');
+  const targets = setup.scrapeTargets ?? [];
+  writeFileSync(
+    config,
+    targets.length === 0
+      ? 'global:\n  scrape_interval: 15s\nscrape_configs: []\n'
+      : `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: test\n    static_configs:\n      - targets: ${JSON.stringify(targets)}\n`,
+  );
   const port = await freePort();
   const { child, output } = launch(PROMETHEUS_BIN, [
     `--config.file=${config}`,
@@ -85,6 +99,7 @@ export async function startPrometheus(dir: string): Promise<RealServer> {
     '--web.enable-remote-write-receiver',
     '--storage.tsdb.retention.time=3650d',
     '--log.level=warn',
+    ...(setup.features ?? []).map((feature) => `--enable-feature=${feature}`),
   ]);
   const url = `http://127.0.0.1:${port}`;
   const stop = stopper(child);
