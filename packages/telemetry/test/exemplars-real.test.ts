@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createService, createTestTracing, type Service, type TestTracing } from '@opsloop/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTracedShop, type TracedShop } from '../src/exemplars/testing/traced-shop.js';
 import { createPrometheusMetricsSource } from '../src/metrics/adapters/prometheus-metrics-source.js';
 import { PROMETHEUS_BIN, startPrometheus, type RealServer } from './support/real-servers.js';
 
@@ -12,34 +12,22 @@ import { PROMETHEUS_BIN, startPrometheus, type RealServer } from './support/real
 // backend does (src/exemplars/exemplars-end-to-end.test.ts).
 describe.skipIf(PROMETHEUS_BIN === '')('exemplars through a real Prometheus', () => {
   const dir = mkdtempSync(join(tmpdir(), 'opsloop-exemplars-real-'));
-  let tracing: TestTracing;
-  let service: Service;
+  let shop: TracedShop;
   let prometheus: RealServer;
-  let baseUrl: string;
 
   beforeAll(async () => {
-    tracing = createTestTracing('shop');
-    service = await createService({
-      name: 'shop',
-      version: '1.2.3',
-      env: { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', OPSLOOP_INSTANCE: 'shop-1' },
-      setup({ app }) {
-        app.get('/checkout', () => ({ ok: true }));
-      },
-    });
-    baseUrl = await service.listen();
-    const url = new URL(baseUrl);
+    shop = await startTracedShop();
+    const url = new URL(shop.baseUrl);
     prometheus = await startPrometheus(dir, { scrapeTargets: [url.host], features: ['exemplar-storage'] });
   }, 60_000);
   afterAll(async () => {
     await prometheus?.stop();
-    await service?.shutdown('test');
-    await tracing?.shutdown();
+    await shop?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('returns the trace and span ids of a request for its latency bucket', async () => {
-    const response = await fetch(`${baseUrl}/checkout`);
+    const response = await fetch(`${shop.baseUrl}/checkout`);
     expect(response.status).toBe(200);
     const source = createPrometheusMetricsSource({ baseUrl: prometheus.url, timeoutMs: 5_000 });
     const deadline = Date.now() + 30_000;
@@ -52,7 +40,7 @@ describe.skipIf(PROMETHEUS_BIN === '')('exemplars through a real Prometheus', ()
       );
       if (found.length === 0) await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    const span = tracing.spansNamed('GET /checkout')[0];
+    const span = shop.tracing.spansNamed('GET /checkout')[0];
     expect(span).toBeDefined();
     expect(found).toHaveLength(1);
     expect(found[0]?.seriesLabels).toMatchObject({

@@ -2,18 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import {
-  createManualClock,
-  createService,
-  createTestTracing,
-  type Service,
-  type TestTracing,
-} from '@opsloop/kit';
+import { createManualClock, type TestTracing } from '@opsloop/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTelemetryBackend, type TelemetryBackend } from '../backend/telemetry-backend.js';
 import { parseOpenMetricsText } from '../exposition/openmetrics-text.js';
 import { parsePrometheusText } from '../exposition/prometheus-text.js';
 import { SCRAPE_ACCEPT } from '../scrape/http-scrape-fetch.js';
+import { startTracedShop, type TracedShop } from './testing/traced-shop.js';
 
 interface ExemplarsBody {
   status: string;
@@ -36,31 +31,22 @@ async function waitFor<T>(probe: () => T | undefined): Promise<T> {
 
 describe('exemplars end to end: kit service → scrape → query_exemplars', () => {
   const dir = mkdtempSync(join(tmpdir(), 'opsloop-exemplars-'));
+  let shop: TracedShop;
   let tracing: TestTracing;
-  let service: Service;
   let baseUrl: string;
   let metricsUrl: string;
   let backend: TelemetryBackend;
 
   beforeAll(async () => {
-    tracing = createTestTracing('shop');
-    service = await createService({
-      name: 'shop',
-      version: '1.2.3',
-      env: { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', OPSLOOP_INSTANCE: 'shop-1' },
-      setup({ app }) {
-        app.get('/checkout', () => ({ ok: true }));
-      },
-    });
-    baseUrl = await service.listen();
+    shop = await startTracedShop();
+    ({ tracing, baseUrl } = shop);
     metricsUrl = `${baseUrl}/metrics`;
     // A manual clock: the scrape runs when the test says, not on the scrape timer.
     backend = await createTelemetryBackend({ dir, clock: createManualClock(Date.now()) });
   });
   afterAll(async () => {
     await backend.close();
-    await service.shutdown('test');
-    await tracing.shutdown();
+    await shop.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

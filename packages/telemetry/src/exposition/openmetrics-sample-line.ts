@@ -4,6 +4,7 @@
  * https://github.com/prometheus/OpenMetrics/blob/main/specification/OpenMetrics.md#text-format
  */
 import { parsePrometheusFloat, type Sample, type SampleExemplar } from './prometheus-text.js';
+import { readQuotedLabelValue } from './quoted-label-value.js';
 
 /** Input that is not valid OpenMetrics text; `line` is 1-based. */
 export class OpenMetricsTextError extends Error {
@@ -46,23 +47,9 @@ export function parseOpenMetricsSample(line: string, lineNo: number): Sample {
       pos++;
       if (line[pos] !== '"') fail(`expected a quoted value for label ${labelName}`);
       pos++;
-      let value = '';
-      for (;;) {
-        const ch = line[pos];
-        if (ch === undefined) fail(`unterminated value of label ${labelName}`);
-        if (ch === '"') break;
-        if (ch === '\\') {
-          const next = line[pos + 1];
-          if (next === '\\' || next === '"') value += next;
-          else if (next === 'n') value += '\n';
-          else fail(`invalid escape "\\${next ?? ''}" in label ${labelName} (only \\\\, \\" and \\n)`);
-          pos += 2;
-        } else {
-          value += ch;
-          pos++;
-        }
-      }
-      pos++; // the closing quote
+      const read = readQuotedLabelValue(line, pos, labelName, fail);
+      const value = read.value;
+      pos = read.end;
       if (Object.hasOwn(labels, labelName)) fail(`duplicate label ${labelName}`);
       labels[labelName] = value;
       if (line[pos] === ',') {

@@ -6,6 +6,7 @@
  * sample, a name gets at most one HELP and one TYPE line, and `_bucket`/`_sum`/`_count` samples belong to the
  * histogram (or summary) family they extend.
  */
+import { readQuotedLabelValue } from './quoted-label-value.js';
 
 /** The type of a metric family; families without a `# TYPE` line are `untyped`. */
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
@@ -250,23 +251,9 @@ function parseSampleLine(line: string, lineNo: number): Sample {
       skipBlanks();
       if (line[pos] !== '"') fail(`expected a quoted value for label ${labelName}`);
       pos++;
-      let value = '';
-      for (;;) {
-        const ch = line[pos];
-        if (ch === undefined) fail(`unterminated value of label ${labelName}`);
-        if (ch === '"') break;
-        if (ch === '\\') {
-          const next = line[pos + 1];
-          if (next === '\\' || next === '"') value += next;
-          else if (next === 'n') value += '\n';
-          else fail(`invalid escape "\\${next ?? ''}" in label ${labelName} (only \\\\, \\" and \\n)`);
-          pos += 2;
-        } else {
-          value += ch;
-          pos++;
-        }
-      }
-      pos++; // the closing quote
+      const read = readQuotedLabelValue(line, pos, labelName, fail);
+      const value = read.value;
+      pos = read.end;
       if (Object.hasOwn(labels, labelName)) fail(`duplicate label ${labelName}`);
       labels[labelName] = value;
       skipBlanks();
