@@ -1,5 +1,5 @@
 import { trace } from '@opentelemetry/api';
-import { AlwaysOffSampler } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMetrics } from './metrics.js';
 import { renderOpenMetrics } from './openmetrics-text.js';
@@ -73,8 +73,23 @@ describe('/metrics content negotiation and exemplars', () => {
       version: '1.0.0',
       instance: 'demo-1',
       sampler: new AlwaysOffSampler(),
+      exporter: new InMemorySpanExporter(),
     });
     tracing = unsampled;
+    const app = (await start()).app;
+    expect((await app.inject({ method: 'GET', url: '/hello' })).statusCode).toBe(200);
+    const res = await app.inject({ method: 'GET', url: '/metrics', headers: { accept: OPENMETRICS_ACCEPT } });
+    const lines = bucketLines(res.body);
+    expect(lines.some((l) => l.includes('route="/hello"'))).toBe(true);
+    expect(lines.some((l) => l.includes('trace_id'))).toBe(false);
+  });
+});
+
+describe('exemplars only for exported traces', () => {
+  it('gives none when spans are exported nowhere (ids only), sampled or not', async () => {
+    const idsOnly: Tracing = createTracing({ service: 'demo', version: '1.0.0', instance: 'demo-1' });
+    expect(idsOnly.exports).toBe(false);
+    tracing = idsOnly;
     const app = (await start()).app;
     expect((await app.inject({ method: 'GET', url: '/hello' })).statusCode).toBe(200);
     const res = await app.inject({ method: 'GET', url: '/metrics', headers: { accept: OPENMETRICS_ACCEPT } });

@@ -181,7 +181,8 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
     const internal = (request.routeOptions.config as { internal?: boolean } | undefined)?.internal === true;
     const seconds = reply.elapsedTime / 1000;
     if (!internal) {
-      const exemplar = sampledSpanExemplar(requestTraceContext(request));
+      // Only a trace that is exported somewhere is worth linking to.
+      const exemplar = tracing?.exports ? sampledSpanExemplar(requestTraceContext(request)) : undefined;
       metrics.httpDuration.observe({
         labels: {
           route: request.routeOptions.url ?? 'unmatched',

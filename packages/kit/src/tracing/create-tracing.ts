@@ -52,6 +52,8 @@ export interface Tracing {
   readonly tracer: Tracer;
   /** The SDK's provider, or the id-only provider when spans go nowhere. */
   readonly provider: TracerProvider;
+  /** Whether spans are recorded and exported (false: the id-only provider, traces are stored nowhere). */
+  readonly exports: boolean;
   /** Exports what is queued; resolves after at most `timeoutMs` (default 2000) whatever happened. */
   forceFlush(timeoutMs?: number): Promise<void>;
   /**
@@ -145,6 +147,7 @@ export function createTracing(options: TracingOptions): Tracing {
   const tracing: Tracing = {
     tracer: provider.getTracer('@opsloop/kit'),
     provider,
+    exports: sdk !== undefined,
     forceFlush: async (timeoutMs = 2000) => {
       if (sdk) await within(reported(sdk.forceFlush()), timeoutMs);
     },
