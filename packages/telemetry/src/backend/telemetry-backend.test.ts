@@ -53,7 +53,7 @@ describe('the embedded telemetry backend', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('keeps metrics, logs and traces across a restart, and answers on the standard APIs', async () => {
+  it('keeps metrics, logs, traces and silences across a restart, and answers on the standard APIs', async () => {
     const first = await createTelemetryBackend({ dir, clock: systemClock });
     first.scraper.setTargets([
       { url, labels: { job: 'orders', instance: 'orders-1' } },
@@ -65,6 +65,12 @@ describe('the embedded telemetry backend', () => {
       line: JSON.stringify({ level: 'error', msg: 'payment declined', trace_id: TRACE_ID }),
     });
     await first.logs.flush();
+    const silence = first.silences.create({
+      matchers: [{ name: 'alertname', type: '=', value: 'ServiceDown' }],
+      endsAtMs: Date.now() + 3_600_000,
+      createdBy: 'test',
+      comment: 'maintenance',
+    });
     const app = Fastify();
     await first.registerRoutes(app);
     const pushed = await app.inject({
@@ -112,6 +118,7 @@ describe('the embedded telemetry backend', () => {
       const trace = await second.traces.getTrace(TRACE_ID);
       expect(trace?.map((s) => s.name)).toEqual(['POST /api/checkout']);
       expect(await second.traces.services()).toEqual(['gateway']);
+      expect(second.silences.get(silence.id)).toMatchObject({ state: 'active', comment: 'maintenance' });
     } finally {
       await second.close();
     }
