@@ -15,6 +15,13 @@ import { logs } from './commands/logs.js';
 import { query } from './commands/query.js';
 import { trace } from './commands/trace.js';
 import { alerts } from './commands/alerts.js';
+import {
+  parseMatcherArgument,
+  silenceAdd,
+  silenceExpire,
+  silenceList,
+  type ApiMatcher,
+} from './commands/silence.js';
 import { parseDurationArgument, parseTimeArgument } from './commands/time-arguments.js';
 import { status } from './commands/status.js';
 import { up } from './commands/up.js';
@@ -351,6 +358,65 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
     .addOption(fileOption())
     .addOption(stateOption())
     .action((opts: { file: string; stateDir?: string; output: 'table' | 'json' }) => run(alerts(opts)));
+
+  const silence = program
+    .command('silence')
+    .description('mute alert notifications (Alertmanager silences, kept across restarts): add, ls, expire');
+  silence
+    .command('add')
+    .description(
+      'silence the alerts matching every matcher, from now for --duration; prints its id (operator role)',
+    )
+    .argument(
+      '<matchers...>',
+      'name=value, name!=value, name=~regex or name!~regex, e.g. alertname=ServiceDown service=orders',
+      (value: string, previous: ApiMatcher[] | undefined) => [
+        ...(previous ?? []),
+        parseMatcherArgument(value),
+      ],
+    )
+    .addOption(
+      new Option('-d, --duration <duration>', 'how long, e.g. 30m, 2h, 1d')
+        .argParser(parseDurationArgument)
+        .default(2 * 3_600_000, '2h'),
+    )
+    .addOption(new Option('-c, --comment <text>', 'why (shown to whoever looks)').makeOptionMandatory())
+    .addOption(new Option('--author <name>', 'who').default(process.env.USER ?? 'opsloop'))
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action(
+      (
+        matchers: ApiMatcher[],
+        opts: { file: string; stateDir?: string; duration: number; comment: string; author: string },
+      ) =>
+        run(
+          silenceAdd({
+            file: opts.file,
+            ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }),
+            matchers,
+            durationMs: opts.duration,
+            comment: opts.comment,
+            author: opts.author,
+          }),
+        ),
+    );
+  silence
+    .command('ls')
+    .description('list active and pending silences (--expired: those ended too) (viewer role)')
+    .option('--expired', 'also list expired silences')
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .addOption(outputOption())
+    .action((opts: { file: string; stateDir?: string; output: 'table' | 'json'; expired?: boolean }) =>
+      run(silenceList({ ...opts, expired: opts.expired ?? false })),
+    );
+  silence
+    .command('expire')
+    .description('end a silence now (operator role)')
+    .argument('<id>', 'the id "silence add" printed or "silence ls" shows')
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((id: string, opts: { file: string; stateDir?: string }) => run(silenceExpire({ ...opts, id })));
 
   program
     .command('query')
