@@ -10,7 +10,7 @@ import { hasDuplicates, materialize, type StepSeries, type StepStream } from './
 import type { AtModifier, Call, Expr, VectorSelector } from './ast.js';
 import type { EvalBudget } from './evaluator.js';
 import { dropMetricName } from './label-sets.js';
-import { RANGE_FUNCTIONS, extrapolatedRate, type RangeCallContext } from './range-functions.js';
+import { RANGE_FUNCTIONS, type RangeCallContext } from './range-functions.js';
 import { isStale, type SeriesData } from './selectors.js';
 
 /** What the range evaluator needs. */
@@ -162,7 +162,7 @@ function rangeCall(e: Call, o: RangeEvalOptions): StepStream | undefined {
       const ends = new Float64Array(n);
       for (let i = 0; i < n; i++) ends[i] = refTime(sel.at, steps[i]!, o) - sel.offsetMs;
       const largest = new Float64Array(n);
-      // rate/increase scan every window for counter resets; a running count of drops answers "none" at once.
+      // rate/increase: a loop of their own (counterRange), the hottest of dashboards.
       const counterFunction = e.func === 'rate' || e.func === 'increase';
       const isRate = e.func === 'rate';
       const window = { endMs: 0, rangeMs };
@@ -173,8 +173,12 @@ function rangeCall(e: Call, o: RangeEvalOptions): StepStream | undefined {
         o.budget.check();
         const t = s.rangeT;
         const v = s.rangeV;
+        if (counterFunction) {
+          counterRange(t, v, ends, rangeMs, o.leftOpenRanges, isRate, largest, values, present);
+          each(index, values, present);
+          return;
+        }
         const current = { labels: s.labels, t, v, lo: 0, hi: 0 };
-        const drops = counterFunction ? counterDrops(v) : undefined;
         present.fill(0);
         let lo = 0;
         let hi = 0;
@@ -192,10 +196,7 @@ function rangeCall(e: Call, o: RangeEvalOptions): StepStream | undefined {
           current.hi = hi;
           window.endMs = endMs;
           (ctx as { evalTs: number }).evalTs = steps[i]!;
-          const value =
-            drops === undefined
-              ? fn(current, ctx)
-              : extrapolatedRate(current, window, true, isRate, !(v[lo]! < 0) && drops[hi - 1] === drops[lo]);
+          const value = fn(current, ctx);
           if (value === undefined) continue;
           values[i] = value;
           present[i] = 1;
@@ -205,6 +206,71 @@ function rangeCall(e: Call, o: RangeEvalOptions): StepStream | undefined {
       for (let i = 0; i < n; i++) o.touched[i]! += largest[i]!;
     },
   };
+}
+
+/**
+ * rate/increase of one series at every step, into `values`/`present`: extrapolatedRate's arithmetic, in its
+ * order, with the window slid by two indices and the reset scan answered by a running count of drops.
+ */
+function counterRange(
+  t: ArrayLike<number>,
+  v: ArrayLike<number>,
+  ends: Float64Array,
+  rangeMs: number,
+  leftOpen: boolean,
+  isRate: boolean,
+  largest: Float64Array,
+  values: Float64Array,
+  present: Uint8Array,
+): void {
+  const drops = counterDrops(v);
+  const length = t.length;
+  const rangeSeconds = rangeMs / 1000;
+  present.fill(0);
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < ends.length; i++) {
+    const rangeEnd = ends[i]!;
+    const rangeStart = rangeEnd - rangeMs;
+    if (leftOpen) while (lo < length && t[lo]! <= rangeStart) lo++;
+    else while (lo < length && t[lo]! < rangeStart) lo++;
+    if (hi < lo) hi = lo;
+    while (hi < length && t[hi]! <= rangeEnd) hi++;
+    if (hi <= lo) continue;
+    if (hi - lo > largest[i]!) largest[i] = hi - lo;
+    if (hi - lo < 2) continue;
+    const first = v[lo]!;
+    let result = v[hi - 1]! - first;
+    if (first < 0 || drops[hi - 1] !== drops[lo]) {
+      // A reset (or a negative start) in the window: Prometheus's scan, as extrapolatedRate does it.
+      let last = 0;
+      for (let j = lo; j < hi; j++) {
+        const value = v[j]!;
+        if (value < last) result += last;
+        last = value;
+      }
+    }
+    const tFirst = t[lo]!;
+    const tLast = t[hi - 1]!;
+    let durationToStart = (tFirst - rangeStart) / 1000;
+    const durationToEnd = (rangeEnd - tLast) / 1000;
+    const sampledInterval = (tLast - tFirst) / 1000;
+    const averageDurationBetweenSamples = sampledInterval / (hi - lo - 1);
+    if (result > 0 && first >= 0) {
+      const durationToZero = sampledInterval * (first / result);
+      if (durationToZero < durationToStart) durationToStart = durationToZero;
+    }
+    const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
+    let extrapolateToInterval = sampledInterval;
+    extrapolateToInterval +=
+      durationToStart < extrapolationThreshold ? durationToStart : averageDurationBetweenSamples / 2;
+    extrapolateToInterval +=
+      durationToEnd < extrapolationThreshold ? durationToEnd : averageDurationBetweenSamples / 2;
+    let factor = extrapolateToInterval / sampledInterval;
+    if (isRate) factor /= rangeSeconds;
+    values[i] = result * factor;
+    present[i] = 1;
+  }
 }
 
 let dropsScratch = new Int32Array(0);

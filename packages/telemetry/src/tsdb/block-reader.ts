@@ -85,7 +85,7 @@ export class Block {
         if (!isFiniteInteger(offset) || !isFiniteInteger(length) || offset + length > chunks.length) {
           fail('chunk reference outside the chunks file');
         }
-        return { bytes: chunks.subarray(offset, offset + length), minT, maxT, count };
+        return { bytes: chunks.subarray(offset, offset + length), minT, maxT, count, immutable: true };
       }),
     }));
     const ids = series.map((_, i) => i);

@@ -5,7 +5,7 @@
 import { PACKED_CHUNK_ENCODING } from './packed-chunk.js';
 import { decodePackedChunkInto } from './packed-chunk-decode.js';
 import { PackedChunkIterator } from './packed-chunk-iterator.js';
-import { decodeXorChunkInto, XorChunkIterator } from './xor-chunk-iterator.js';
+import { chunkSampleCount, decodeXorChunkInto, XorChunkIterator } from './xor-chunk-iterator.js';
 
 /** An iterator over a chunk's samples (`next()`, then `t`, `hi`, `lo`), whatever its encoding. */
 export type ChunkIterator = XorChunkIterator | PackedChunkIterator;
@@ -13,6 +13,12 @@ export type ChunkIterator = XorChunkIterator | PackedChunkIterator;
 /** Whether a chunk is packed (see packed-chunk.ts) rather than XOR. */
 export function isPackedChunk(bytes: Uint8Array): boolean {
   return bytes.length > 0 && bytes[0] === PACKED_CHUNK_ENCODING;
+}
+
+/** The sample count in a chunk's header, whatever its encoding (packed chunks keep it in their second byte). */
+export function chunkHeaderCount(bytes: Uint8Array): number {
+  if (!isPackedChunk(bytes)) return chunkSampleCount(bytes);
+  return bytes.length >= 2 ? bytes[1]! : 0;
 }
 
 /** An iterator over the samples of a chunk of either encoding. */

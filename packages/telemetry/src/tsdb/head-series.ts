@@ -10,6 +10,8 @@ export interface ChunkSource {
   readonly minT: number;
   readonly maxT: number;
   readonly count: number;
+  /** Whether `bytes` never change (block and closed head chunks; not the open one), so decoding can be cached. */
+  readonly immutable?: boolean;
 }
 
 /** Initial bytes of an open chunk: 120 scraped samples usually take 150–250 bytes. */
@@ -85,7 +87,7 @@ export class MemSeries {
     const open = this.#open;
     if (open === null) return;
     const bytes = recodeChunk(open.view(), open.count);
-    this.closed.push({ bytes, minT: open.minT, maxT: open.maxT, count: open.count });
+    this.closed.push({ bytes, minT: open.minT, maxT: open.maxT, count: open.count, immutable: true });
     this.#open = null;
   }
 
@@ -93,7 +95,7 @@ export class MemSeries {
   openChunk(): ChunkSource | null {
     const open = this.#open;
     if (open === null) return null;
-    return { bytes: open.view(), minT: open.minT, maxT: open.maxT, count: open.count };
+    return { bytes: open.view(), minT: open.minT, maxT: open.maxT, count: open.count, immutable: false };
   }
 
   /** Minimum time of the open chunk, or +Infinity. */

@@ -6,15 +6,16 @@
 import type { Labels } from '../model/labels.js';
 import type { SeriesSamples } from '../model/series-store.js';
 import type { ChunkSource } from './head-series.js';
-import { decodeChunkInto } from './chunk-iterator.js';
+import { chunkHeaderCount, decodeChunkInto } from './chunk-iterator.js';
+import type { CachedChunk, DecodedChunkCache } from './decoded-chunk-cache.js';
 
 /**
  * Decoding scratch, reused by every call (decoding is synchronous): each series is decoded here and copied
  * out at its exact size. Fresh buffers sized for the whole series cost more than the decoding itself — the
  * first write to each newly mapped page faults — and were then copied to their exact size anyway.
  */
-let scratchT = new Float64Array(0);
-let scratchV = new Float64Array(0);
+let scratchT: Float64Array = new Float64Array(0);
+let scratchV: Float64Array = new Float64Array(0);
 /** Samples (per array) beyond which the scratch is not kept: 1 M samples, 8 MB. */
 const MAX_KEPT_SCRATCH = 1 << 20;
 
@@ -25,10 +26,23 @@ function sameTimestamps(a: ArrayLike<number>, b: Float64Array, n: number): boole
   return true;
 }
 
+/** Shared state of the series decoded by one select, in key order. */
+export class DecodeContext {
+  /**
+   * Cached chunks of the previous series, by position in its time-ordered chunks (filled in by every call):
+   * series scraped together have chunks of the same timestamps at the same positions, kept once by the cache.
+   */
+  previous: (CachedChunk | undefined)[] = [];
+
+  /** `cache`: where immutable chunks are read from (and added to) instead of decoded, if anywhere. */
+  constructor(readonly cache: DecodedChunkCache | undefined) {}
+}
+
 /**
  * The samples of `chunks` within [minT, maxT] (inclusive), or null when there are none. When the timestamps
  * equal `sharedTimestamps` (series scraped together: every series of a target), that array is returned
- * instead of a copy — read-only, like every result.
+ * instead of a copy — read-only, like every result. With a `context` (one per select), immutable chunks are
+ * read through its cache.
  */
 export function decodeSeries(
   labels: Labels,
@@ -36,18 +50,67 @@ export function decodeSeries(
   minT: number,
   maxT: number,
   sharedTimestamps?: ArrayLike<number>,
+  context?: DecodeContext,
 ): SeriesSamples | null {
   const sorted = chunks.length > 1 ? [...chunks].sort((a, b) => a.minT - b.minT) : chunks;
   let capacity = 0;
   for (const chunk of sorted) capacity += chunk.count;
-  if (scratchT.length < capacity) {
-    const t = new Float64Array(capacity);
-    const v = new Float64Array(capacity);
-    // Kept for the next series unless huge (a year-long series): then it is this call's alone.
-    if (capacity <= MAX_KEPT_SCRATCH) [scratchT, scratchV] = [t, v];
-    else return decodeInto(labels, sorted, minT, maxT, sharedTimestamps, t, v);
+  // Scratch grown here is kept for the next series unless huge (a year-long series): then it is this call's.
+  let timestamps = scratchT;
+  if (timestamps.length < capacity) {
+    timestamps = new Float64Array(capacity);
+    if (capacity <= MAX_KEPT_SCRATCH) scratchT = timestamps;
   }
-  return decodeInto(labels, sorted, minT, maxT, sharedTimestamps, scratchT, scratchV);
+  let values = scratchV;
+  if (values.length < capacity) {
+    values = new Float64Array(capacity);
+    if (capacity <= MAX_KEPT_SCRATCH) scratchV = values;
+  }
+  return decodeInto(labels, sorted, minT, maxT, sharedTimestamps, timestamps, values, context);
+}
+
+/** A chunk's decoded samples from the cache, decoding and adding them on a miss (undefined: not cacheable). */
+function cachedChunk(
+  chunk: ChunkSource,
+  cache: DecodedChunkCache,
+  previous: (CachedChunk | undefined)[],
+  position: number,
+  seen: (CachedChunk | undefined)[],
+): CachedChunk | undefined {
+  let entry = cache.get(chunk);
+  if (entry === undefined) {
+    const capacity = Math.min(chunk.count, chunkHeaderCount(chunk.bytes));
+    entry = cache.load(
+      chunk,
+      capacity,
+      (t, words) => decodeChunkInto(chunk.bytes, capacity, -Infinity, Infinity, t, words, 0),
+      previous[position],
+    );
+  }
+  seen[position] = entry;
+  return entry;
+}
+
+/** Copies a cached chunk's samples in [minT, maxT] to `outT`/`outV` from index `n`; returns the next index. */
+function copyCached(
+  entry: CachedChunk,
+  minT: number,
+  maxT: number,
+  outT: Float64Array,
+  outV: Float64Array,
+  n: number,
+): number {
+  const data = entry.segment.data;
+  const t0 = entry.tOffset;
+  let from = 0;
+  let to = entry.n;
+  while (from < to && data[t0 + from]! < minT) from++;
+  while (to > from && data[t0 + to - 1]! > maxT) to--;
+  if (to === from) return n;
+  outT.set(data.subarray(t0 + from, t0 + to), n);
+  // A same-type copy moves the bytes: every bit is kept, NaN payloads included.
+  outV.set(data.subarray(entry.vOffset + from, entry.vOffset + to), n);
+  return n + to - from;
 }
 
 function decodeInto(
@@ -58,16 +121,25 @@ function decodeInto(
   sharedTimestamps: ArrayLike<number> | undefined,
   timestamps: Float64Array,
   values: Float64Array,
+  context: DecodeContext | undefined,
 ): SeriesSamples | null {
-  const words = new Uint32Array(values.buffer);
+  const words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
+  const cache = context?.cache !== undefined && context.cache.maxBytes > 0 ? context.cache : undefined;
+  const previous = context?.previous ?? [];
+  const seen: (CachedChunk | undefined)[] = [];
   let n = 0;
   let ordered = true;
-  for (const chunk of sorted) {
+  for (let position = 0; position < sorted.length; position++) {
+    const chunk = sorted[position]!;
     const before = n;
-    n = decodeChunkInto(chunk.bytes, chunk.count, minT, maxT, timestamps, words, n);
+    const cached = cache !== undefined && chunk.immutable === true;
+    const entry = cached ? cachedChunk(chunk, cache, previous, position, seen) : undefined;
+    if (entry !== undefined) n = copyCached(entry, minT, maxT, timestamps, values, n);
+    else n = decodeChunkInto(chunk.bytes, chunk.count, minT, maxT, timestamps, words, n);
     // Samples inside one chunk strictly increase: only a chunk's first sample can step back.
     if (before > 0 && n > before && timestamps[before]! <= timestamps[before - 1]!) ordered = false;
   }
+  if (context !== undefined) context.previous = seen;
   if (n === 0) return null;
   if (!ordered) return mergeOverlaps(labels, timestamps.subarray(0, n), words);
   // Fresh memory is what a large select pays for most: sharing timestamps nearly halves it.

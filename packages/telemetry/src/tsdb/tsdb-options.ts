@@ -1,6 +1,7 @@
 /** The public shape of the embedded time-series database: options, the Tsdb interface, stats and errors. */
 import type { Labels } from '../model/labels.js';
 import type { SampleAppender, SeriesQuerier } from '../model/series-store.js';
+import { DEFAULT_DECODED_CHUNK_CACHE_BYTES } from './decoded-chunk-cache.js';
 
 /** Options of `createTsdb`. */
 export interface TsdbOptions {
@@ -22,6 +23,11 @@ export interface TsdbOptions {
   walSegmentBytes?: number;
   /** Whether adjacent blocks are merged into 3×, 9×, … bigger ones (up to a tenth of retention). Default true. */
   compaction?: boolean;
+  /**
+   * Bytes of decoded samples of immutable chunks kept between queries (least recently used evicted first);
+   * 0 turns the cache off. Default 64 MiB, enough for the decoded blocks of a day of 1 000 scraped series.
+   */
+  decodedChunkCacheBytes?: number;
   /** Told about repairs and dropped records (a torn WAL tail, a sample of an unknown series). */
   onWarning?: (message: string) => void;
 }
@@ -37,6 +43,7 @@ export interface ResolvedTsdbOptions {
   readonly fsyncIntervalMs: number;
   readonly walSegmentBytes: number;
   readonly compaction: boolean;
+  readonly decodedChunkCacheBytes: number;
   readonly onWarning: (message: string) => void;
 }
 
@@ -46,6 +53,14 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   const resolved = value ?? fallback;
   if (!Number.isSafeInteger(resolved) || resolved <= 0) {
     throw new RangeError(`tsdb option ${name} must be a positive integer, got ${String(value)}`);
+  }
+  return resolved;
+}
+
+function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
+  const resolved = value ?? fallback;
+  if (!Number.isSafeInteger(resolved) || resolved < 0) {
+    throw new RangeError(`tsdb option ${name} must be an integer ≥ 0, got ${String(value)}`);
   }
   return resolved;
 }
@@ -69,6 +84,11 @@ export function resolveTsdbOptions(options: TsdbOptions): ResolvedTsdbOptions {
     fsyncIntervalMs,
     walSegmentBytes: positiveInteger('walSegmentBytes', options.walSegmentBytes, 32 * 1024 * 1024),
     compaction: options.compaction ?? true,
+    decodedChunkCacheBytes: nonNegativeInteger(
+      'decodedChunkCacheBytes',
+      options.decodedChunkCacheBytes,
+      DEFAULT_DECODED_CHUNK_CACHE_BYTES,
+    ),
     onWarning: options.onWarning ?? (() => undefined),
   };
 }

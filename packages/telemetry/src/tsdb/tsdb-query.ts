@@ -3,7 +3,8 @@ import type { LabelMatcher, Labels } from '../model/labels.js';
 import type { SeriesSamples } from '../model/series-store.js';
 import type { SeriesChunks } from './head.js';
 import type { ChunkSource } from './head-series.js';
-import { decodeSeries } from './series-merge.js';
+import type { DecodedChunkCache } from './decoded-chunk-cache.js';
+import { DecodeContext, decodeSeries } from './series-merge.js';
 import { chunkIterator } from './chunk-iterator.js';
 
 /** A head or a block, as queries see it. */
@@ -33,18 +34,22 @@ function gather(
 
 /**
  * The samples in [minT, maxT] of the series matching `matchers`, sorted by labelsKey. Throws
- * EmptySelectorError when every matcher matches the empty string.
+ * EmptySelectorError when every matcher matches the empty string. Immutable chunks go through `cache` when
+ * given.
  */
 export function selectSamples(
   sources: readonly ChunkSelector[],
   matchers: readonly LabelMatcher[],
   minT: number,
   maxT: number,
+  cache?: DecodedChunkCache,
 ): SeriesSamples[] {
   const out: SeriesSamples[] = [];
+  const context = new DecodeContext(cache);
   for (const series of gather(sources, matchers, minT, maxT, false)) {
     // Series next to each other in key order are often one target's, scraped at the same instants.
-    const samples = decodeSeries(series.labels, series.chunks, minT, maxT, out[out.length - 1]?.timestamps);
+    const shared = out[out.length - 1]?.timestamps;
+    const samples = decodeSeries(series.labels, series.chunks, minT, maxT, shared, context);
     if (samples !== null) out.push(samples);
   }
   return out;

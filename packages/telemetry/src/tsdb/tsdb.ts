@@ -9,9 +9,10 @@ import { tryPidLock, type PidLock } from '@opsloop/kit';
 import type { LabelMatcher, Labels } from '../model/labels.js';
 import { OutOfOrderSampleError, type SeriesSamples } from '../model/series-store.js';
 import { BlockSet } from './block-set.js';
+import { DecodedChunkCache } from './decoded-chunk-cache.js';
 import { floatHi, floatLo } from './float-bits.js';
 import { Head } from './head.js';
-import type { MemSeries } from './head-series.js';
+import type { ChunkSource, MemSeries } from './head-series.js';
 import { matchingLabelSets, selectSamples, type ChunkSelector } from './tsdb-query.js';
 import {
   resolveTsdbOptions,
@@ -37,6 +38,7 @@ class EmbeddedTsdb implements Tsdb {
   readonly #wal: Wal;
   readonly #blocks: BlockSet;
   readonly #lock: PidLock;
+  readonly #decoded: DecodedChunkCache;
   /** Block cuts, compactions and retention run one at a time, in order. */
   #maintenance: Promise<void> = Promise.resolve();
   #closed = false;
@@ -48,6 +50,7 @@ class EmbeddedTsdb implements Tsdb {
     this.#wal = wal;
     this.#blocks = blocks;
     this.#lock = lock;
+    this.#decoded = new DecodedChunkCache(options.decodedChunkCacheBytes);
   }
 
   append(labels: Labels, timestampMs: number, value: number): void {
@@ -77,7 +80,7 @@ class EmbeddedTsdb implements Tsdb {
   select(matchers: readonly LabelMatcher[], minT: number, maxT: number): Promise<SeriesSamples[]> {
     return settle(() => {
       this.#assertOpen();
-      return selectSamples(this.#sources(), matchers, minT, maxT);
+      return selectSamples(this.#sources(), matchers, minT, maxT, this.#decoded);
     });
   }
 
@@ -137,6 +140,7 @@ class EmbeddedTsdb implements Tsdb {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#decoded.clear();
     try {
       await this.#maintenance;
       await this.#wal.close();
@@ -172,6 +176,18 @@ class EmbeddedTsdb implements Tsdb {
     if (!cut) return;
     if (compaction) await this.#blocks.compact(blockDurationMs, retentionMs / 10);
     await this.#blocks.applyRetention(retentionMs, retentionBytes);
+    this.#pruneDecoded();
+  }
+
+  /** Drops cached decodings of chunks no longer in any block or in the head. */
+  #pruneDecoded(): void {
+    if (this.#decoded.size === 0) return;
+    const live = new Set<ChunkSource>();
+    for (const block of this.#blocks.blocks) {
+      for (const series of block.allSeries()) for (const chunk of series.chunks) live.add(chunk);
+    }
+    for (const series of this.#head.series()) for (const chunk of series.closed) live.add(chunk);
+    this.#decoded.prune((chunk) => live.has(chunk));
   }
 
   #sources(): ChunkSelector[] {
