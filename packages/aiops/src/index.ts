@@ -9,3 +9,48 @@ export {
   type DetectorSnapshot,
   type DetectorStats,
 } from './detectors/detector.js';
+export {
+  DEFAULT_DETECTOR,
+  DETECTORS,
+  UnknownDetectorError,
+  defaultDetector,
+  detectorByName,
+} from './detectors/registry.js';
+export { opsloopDetector, OPSLOOP_PARAMS, type EnsembleParams } from './detectors/ensemble/index.js';
+export {
+  artimeDetector,
+  createArtimeFactory,
+  type ArtimeContext,
+  type ArtimeOptions,
+} from './detectors/artime/index.js';
+export { cadOseDetector } from './detectors/cad-ose/index.js';
+export { knnCadDetector } from './detectors/knn-cad/index.js';
+export { relativeEntropyDetector } from './detectors/relative-entropy/index.js';
+export { holtWintersDetector } from './detectors/stats/holt-winters/index.js';
+export { seasonalZDetector } from './detectors/stats/seasonal-z/index.js';
+export { changePointDetector } from './detectors/stats/change-point/index.js';
+export { spectralResidualDetector } from './detectors/stats/spectral-residual/index.js';
+export { iforestDetector } from './detectors/iforest/index.js';
+export { discordDetector } from './detectors/discord/index.js';
+export { windowedGaussianDetector } from './detectors/baseline/index.js';
+// The NAB harness: corpus, NAB's scorer (pinned to the reference), results files.
+export {
+  loadNabCorpus,
+  type LoadNabCorpusOptions,
+  type NabCorpus,
+  type NabFile,
+  type NabLabelledFile,
+  type NabLabels,
+  type NabWindow,
+} from './nab/nab-corpus.js';
+export { resolveNabRoot } from './nab/nab-root.js';
+export {
+  scoreNab,
+  type NabProfileScore,
+  type NabReport,
+  type NabScores,
+  type ScoreNabOptions,
+} from './nab/nab-score.js';
+export { NAB_PROFILE_ORDER, type NabCostMatrix, type NabProfiles } from './nab/nab-profiles.js';
+export { formatResultsCsv, resultsFilePath, windowLabels } from './nab/nab-results-files.js';
+export { nabContext, runDetectorOnFile, type RunDetectorOptions } from './nab/nab-run-detector.js';

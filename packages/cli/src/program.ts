@@ -14,7 +14,9 @@ import { describeService } from './commands/describe.js';
 import { logs } from './commands/logs.js';
 import { query } from './commands/query.js';
 import { trace } from './commands/trace.js';
+import { DETECTORS, defaultDetector } from '@opsloop/aiops';
 import { alerts } from './commands/alerts.js';
+import { detect } from './commands/detect.js';
 import {
   parseMatcherArgument,
   silenceAdd,
@@ -127,6 +129,12 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
     const n = Number(value);
     if (!Number.isInteger(n) || n < min || n > max)
       throw new InvalidArgumentError(`expected ${what} from ${min} to ${max}`);
+    return n;
+  };
+  const finiteNumber = (flag: string) => (value: string) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n))
+      throw new InvalidArgumentError(`${flag} expects a number`);
     return n;
   };
   const outputOption = () =>
@@ -358,6 +366,28 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
     .addOption(fileOption())
     .addOption(stateOption())
     .action((opts: { file: string; stateDir?: string; output: 'table' | 'json' }) => run(alerts(opts)));
+
+  program
+    .command('detect')
+    .description(
+      'score a series for anomalies: reads timestamp,value CSV (ISO-8601 or epoch seconds), writes timestamp,value,anomaly_score (0–1), one point at a time as live detection would',
+    )
+    .addOption(
+      new Option('-d, --detector <name>', 'the detector')
+        .choices(DETECTORS.map((d) => d.name))
+        .default(defaultDetector().name),
+    )
+    .option('-i, --input <file>', 'the CSV to read ("-" or none: standard input)')
+    .option('-o, --output <file>', 'the CSV to write (none: standard output)')
+    .addOption(
+      new Option('--min <number>', "the series' known minimum (optional)").argParser(finiteNumber('--min')),
+    )
+    .addOption(
+      new Option('--max <number>', "the series' known maximum (optional)").argParser(finiteNumber('--max')),
+    )
+    .action((opts: { detector: string; input?: string; output?: string; min?: number; max?: number }) =>
+      run(detect({ ...opts, detectors: DETECTORS })),
+    );
 
   const silence = program
     .command('silence')

@@ -1,0 +1,1 @@
+export { windowedGaussianDetector } from './windowed-gaussian.js';
