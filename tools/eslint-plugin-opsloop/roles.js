@@ -16,7 +16,7 @@ export const PACKAGE_ROLES = Object.freeze({
   bus: Object.freeze(['contracts', 'kit']),
   outbox: Object.freeze(['contracts', 'kit', 'store', 'bus']),
   flags: Object.freeze(['contracts', 'kit']),
-  runtime: Object.freeze(['contracts', 'kit', 'store', 'bus', 'flags', 'telemetry']),
+  runtime: Object.freeze(['contracts', 'kit', 'store', 'bus', 'flags', 'telemetry', 'aiops']),
   telemetry: Object.freeze(['contracts', 'kit', 'store']),
   aiops: Object.freeze(['contracts', 'kit', 'telemetry']),
   rpc: Object.freeze(['contracts', 'kit']),

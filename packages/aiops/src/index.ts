@@ -54,3 +54,21 @@ export {
 export { NAB_PROFILE_ORDER, type NabCostMatrix, type NabProfiles } from './nab/nab-profiles.js';
 export { formatResultsCsv, resultsFilePath, windowLabels } from './nab/nab-results-files.js';
 export { nabContext, runDetectorOnFile, type RunDetectorOptions } from './nab/nab-run-detector.js';
+// Live detection: the ensemble on every service's golden signals, anomaly events and alerts.
+export type { AnomalyDirection, AnomalyEvent, LiveSeriesStatus, LiveSignal } from './live/anomaly-event.js';
+export { ANOMALY_ALERT, anomalyAlert } from './live/anomaly-alerts.js';
+export {
+  LIVE_THRESHOLD,
+  createLiveDetection,
+  type AnomalyEventFilter,
+  type LiveDetection,
+  type LiveDetectionOptions,
+} from './live/live-detection.js';
+export {
+  LiveStateError,
+  createLiveStateFile,
+  type LiveState,
+  type LiveStateStore,
+} from './live/live-state-file.js';
+export { DEFAULT_LIVE_SIGNALS, goldenLiveSignals } from './live/live-signals.js';
+export { formatSignalValue } from './live/signal-value.js';

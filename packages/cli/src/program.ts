@@ -16,6 +16,7 @@ import { query } from './commands/query.js';
 import { trace } from './commands/trace.js';
 import { DETECTORS, defaultDetector } from '@opsloop/aiops';
 import { alerts } from './commands/alerts.js';
+import { anomalies, type AnomaliesOptions } from './commands/anomalies.js';
 import { detect } from './commands/detect.js';
 import {
   parseMatcherArgument,
@@ -366,6 +367,26 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
     .addOption(fileOption())
     .addOption(stateOption())
     .action((opts: { file: string; stateDir?: string; output: 'table' | 'json' }) => run(alerts(opts)));
+
+  program
+    .command('anomalies')
+    .description(
+      "live anomaly detection on every service's golden signals: episodes newest first, or with --series the watched series (viewer role)",
+    )
+    .option('-s, --service <name>', 'only this service')
+    .option('--firing', 'only episodes still firing', false)
+    .option('--series', 'the watched series: last value, expected band, score, points learnt', false)
+    .addOption(
+      new Option('-n, --limit <count>', 'at most this many episodes')
+        .argParser(wholeNumber('a count', 1, 1000))
+        .default(50),
+    )
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'),
+    )
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((opts: AnomaliesOptions) => run(anomalies(opts)));
 
   program
     .command('detect')

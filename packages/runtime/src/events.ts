@@ -36,6 +36,19 @@ export type RuntimeEvent =
   | { type: 'autoscaled'; service: string; from: number; to: number; reason: string }
   | { type: 'autoscaling-error'; service: string; message: string }
   | { type: 'telemetry-warning'; message: string }
+  | {
+      type: 'anomaly';
+      phase: 'opened' | 'resolved';
+      /** The episode's id (`GET /v1/anomalies`). */
+      id: string;
+      service: string;
+      signal: string;
+      unit: string;
+      score: number;
+      value: number;
+      expected: number;
+    }
+  | { type: 'anomaly-detection-warning'; message: string }
   | { type: 'control-api'; url: string };
 
 /** Receives runtime events. */

@@ -12,6 +12,8 @@ import type { EventListener } from './events.js';
 import { createTcpBalancer, type TcpBalancer } from './expose/tcp-balancer.js';
 import { createFileLogSink, type LogSink, type LogStream } from './logs/log-sink.js';
 import { hostTelemetry, otlpExporterEnv, type TelemetryHost } from './observe/telemetry-host.js';
+import { startAnomalyWatch } from './observe/anomaly-watch.js';
+import type { LiveDetection } from '@opsloop/aiops';
 import { EndpointRegistry } from './registry/registry.js';
 import { isDeepStrictEqual } from 'node:util';
 import { createEventLog } from './observe/event-log.js';
@@ -195,6 +197,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   /** The embedded telemetry backend (created at start unless `runtime.telemetry.enabled` is false). */
   let telemetry: TelemetryHost | undefined;
   let telemetryRoutes: Parameters<typeof createControlApi>[0]['telemetry'];
+  /** Live anomaly detection on the golden signals (with the telemetry backend, unless turned off). */
+  let anomalyWatch: LiveDetection | undefined;
   /** Delivers alerts to the spec's webhook receivers (when `runtime.telemetry.notifications` is set). */
   /** The service of each replica that ever ran, for its log lines' labels. */
   const serviceOfReplica = new Map<string, string>();
@@ -838,6 +842,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             ),
           onError: (message) => report({ type: 'telemetry-warning', message }),
         });
+        if (spec.runtime.aiops.detection.enabled) {
+          anomalyWatch = await startAnomalyWatch({
+            backend,
+            clock,
+            settings: spec.runtime.aiops.detection,
+            stateDir,
+            report,
+          });
+        }
         telemetryRoutes = {
           registerRoutes: (app) => backend.registerRoutes(app),
           ingestRoutes: TELEMETRY_INGEST_ROUTES,
@@ -858,6 +871,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         apply,
         flags: flagStore,
         autoscalingHistory: (service) => autoscaling?.history(service),
+        ...(anomalyWatch ? { anomalies: anomalyWatch } : {}),
         rollout: { status: rolloutStatus, action: rolloutAction },
         releases: releaseStatuses,
         describe: (name) => {
@@ -986,6 +1000,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     stop() {
       stopping ??= (async () => {
         autoscaling?.stop();
+        // First, and its detector states saved: replicas going away now is not an anomaly.
+        await anomalyWatch?.stop().catch(() => undefined);
         eventLog.close();
         registry.closeWatches();
         // Long-polls of flags end at once, like the registry's watches.

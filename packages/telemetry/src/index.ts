@@ -157,12 +157,17 @@ export {
   type LokiApiOptions,
 } from './logs/loki-api.js';
 export {
+  GOLDEN_SIGNAL_NAMES,
+  goldenSignalFleetQueries,
   goldenSignalQueries,
   goldenSignalQuery,
   goldenSignalRecordingRules,
   serviceHealthRules,
+  type FleetQueryOptions,
   type GoldenSignalName,
   type GoldenSignalQuery,
+  type SignalKind,
+  type SignalUnit,
 } from './alerting/golden-signals.js';
 export { sloSchema, slosSchema, type Slo, type SloInput } from './alerting/slo-schema.js';
 export { sloRuleGroup, sloRuleGroups, sloErrorBudget } from './alerting/slo-rules.js';

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { AlreadyRunningError, createRuntime, loadSpec, SpecError, type RuntimeEvent } from '@opsloop/runtime';
 import { CliError } from '../cli-error.js';
 import { stateDirFor } from '../control-client.js';
+import { formatSignalValue } from '@opsloop/aiops';
 import { formatLogLine } from '../format.js';
 import { startBackgroundLoad, type BackgroundLoad } from '../background-load.js';
 
@@ -64,6 +65,13 @@ function describe(event: RuntimeEvent): string | undefined {
       return `release ${event.group}: ${event.phase}: ${event.message}`;
     case 'service-scaled':
       return `${event.service} scaled from ${event.from} to ${event.to} replicas`;
+    case 'anomaly':
+      return event.phase === 'opened'
+        ? `${event.service}: anomaly in ${event.signal}: ${formatSignalValue(event.value, event.unit)} ` +
+            `(expected ${formatSignalValue(event.expected, event.unit)}), score ${event.score.toFixed(2)}`
+        : `${event.service}: anomaly in ${event.signal} resolved`;
+    case 'anomaly-detection-warning':
+      return `anomaly detection: ${event.message}`;
     case 'service-exposed':
     case 'control-api':
       return undefined;

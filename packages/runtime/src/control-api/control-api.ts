@@ -9,6 +9,7 @@ import {
   UnknownFlagError,
   type FlagStore,
 } from '@opsloop/flags';
+import type { AnomalyEventFilter, AnomalyEvent, LiveSeriesStatus } from '@opsloop/aiops';
 import type { Decision } from '../autoscale/autoscaler.js';
 import type { RolloutActionName, RolloutStatus } from '../reconcile/rollout-status.js';
 import type { ReleaseStatus } from '../reconcile/release-run.js';
@@ -65,6 +66,11 @@ export interface ControlApiOptions {
   rollout?: {
     status(service: string): RolloutStatus;
     action(service: string, action: RolloutActionName, toRevision?: string): Promise<RolloutStatus>;
+  };
+  /** Live anomaly detection on the golden signals (`GET /v1/anomalies`); absent when it is off. */
+  anomalies?: {
+    events(filter: AnomalyEventFilter): AnomalyEvent[];
+    series(): LiveSeriesStatus[];
   };
   /** The autoscaler's decisions of a service (undefined when it is not autoscaled). */
   autoscalingHistory?: (service: string) => Decision[] | undefined;
@@ -532,6 +538,42 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
           },
         );
       }
+
+      const anomalies = () => {
+        if (options.anomalies === undefined)
+          throw new ProblemError('resourceNotFound', {
+            detail:
+              'live anomaly detection is off (runtime.aiops.detection.enabled or runtime.telemetry.enabled)',
+          });
+        return options.anomalies;
+      };
+      app.get('/v1/anomalies', { config: { roles: READERS } }, (request) => {
+        const query = parseInput(
+          z.strictObject({
+            service: z.string().min(1).max(63).optional(),
+            state: z.enum(['firing', 'resolved'], { error: 'expected firing or resolved' }).optional(),
+            limit: z.coerce.number().int().min(1).max(1000).default(100),
+          }),
+          request.query,
+          'query',
+        );
+        return {
+          anomalies: anomalies().events({
+            limit: query.limit,
+            ...(query.service === undefined ? {} : { service: query.service }),
+            ...(query.state === undefined ? {} : { state: query.state }),
+          }),
+        };
+      });
+      app.get('/v1/anomalies/series', { config: { roles: READERS } }, (request) => {
+        const { service } = parseInput(
+          z.strictObject({ service: z.string().min(1).max(63).optional() }),
+          request.query,
+          'query',
+        );
+        const series = anomalies().series();
+        return { series: service === undefined ? series : series.filter((s) => s.service === service) };
+      });
 
       app.get('/v1/services/:service/autoscaling', { config: { roles: READERS } }, (request) => {
         const { service } = parseInput(serviceParams, request.params, 'path');

@@ -24,6 +24,33 @@ function specError(text: string, file = 'test.yaml'): SpecError {
   throw new Error('expected a SpecError, but the spec is valid');
 }
 
+describe('runtime.aiops', () => {
+  it.each([
+    ['threshold: 2', 'expected a score from 0 to 1'],
+    ['signals: [latency_p42]', 'expected one of latency_p50'],
+    ['signals: []', 'expected at least one signal'],
+    ['intervalSeconds: 0', 'expected seconds from 1 to 3600'],
+  ])('refuses detection %s', (line, message) => {
+    const text =
+      'apiVersion: opsloop.dev/v1alpha1\nkind: System\nmetadata: { name: t }\n' +
+      `runtime:\n  aiops:\n    detection:\n      ${line}\n` +
+      'services:\n  a: { command: [node, a.js] }\n';
+    expect(() => parseSpec(text, '/x/opsloop.yaml')).toThrow(message);
+  });
+
+  it('takes a chosen set of signals and can be turned off', () => {
+    const text =
+      'apiVersion: opsloop.dev/v1alpha1\nkind: System\nmetadata: { name: t }\n' +
+      'runtime:\n  aiops:\n    detection: { enabled: false, signals: [latency_p99, in_flight] }\n' +
+      'services:\n  a: { command: [node, a.js] }\n';
+    expect(parseSpec(text, '/x/opsloop.yaml').runtime.aiops.detection).toMatchObject({
+      enabled: false,
+      signals: ['latency_p99', 'in_flight'],
+      intervalSeconds: 15,
+    });
+  });
+});
+
 describe("the repository's opsloop.yaml", () => {
   it('is valid, with defaults filled in', async () => {
     const loaded = await loadSpec(REPO_SPEC);
@@ -39,6 +66,23 @@ describe("the repository's opsloop.yaml", () => {
         enabled: true,
         scrapeIntervalSeconds: 5,
         retention: { metricsHours: 360, logsHours: 168, tracesHours: 72 },
+      },
+      aiops: {
+        detection: {
+          enabled: true,
+          intervalSeconds: 15,
+          threshold: 0.84,
+          warmupPoints: 240,
+          signals: [
+            'traffic',
+            'errors',
+            'latency_p95',
+            'rpc_traffic',
+            'rpc_errors',
+            'rpc_latency_p95',
+            'cpu',
+          ],
+        },
       },
     });
     expect(Object.keys(spec.services)).toEqual([

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { notifierConfigSchema, slosSchema } from '@opsloop/telemetry';
+import { DEFAULT_LIVE_SIGNALS } from '@opsloop/aiops';
+import {
+  GOLDEN_SIGNAL_NAMES,
+  notifierConfigSchema,
+  slosSchema,
+  type GoldenSignalName,
+} from '@opsloop/telemetry';
 import { serviceNameSchema } from '@opsloop/contracts';
 import { FlagDefinitionError, parseFlagDefinitions } from '@opsloop/flags';
 import { autoscalingSpecSchema } from '../autoscale/autoscaling-spec.js';
@@ -252,6 +258,45 @@ const telemetrySpecSchema = z
   })
   .default(TELEMETRY_DEFAULTS);
 
+const DETECTION_DEFAULTS = {
+  enabled: true,
+  intervalSeconds: 15,
+  threshold: 0.84,
+  warmupPoints: 240,
+  signals: [...DEFAULT_LIVE_SIGNALS],
+};
+
+/** Live anomaly detection on every service's golden signals (docs/aiops.md, "Live detection"). */
+const aiopsSpecSchema = z
+  .strictObject({
+    detection: z
+      .strictObject({
+        /** Off with the telemetry backend too (it reads the embedded store). */
+        enabled: z.boolean().default(true),
+        /** Seconds between two evaluations of every signal. */
+        intervalSeconds: positiveInt('seconds', 1, 3600).default(15),
+        /** Score at or above which a point out of its expected band opens an anomaly (NAB live-mode threshold). */
+        threshold: z
+          .number({ error: 'expected a score from 0 to 1' })
+          .min(0, 'expected a score from 0 to 1')
+          .max(1, 'expected a score from 0 to 1')
+          .default(0.84),
+        /** Points each series is scored on before its anomalies are reported (its detector learns). */
+        warmupPoints: positiveInt('points', 0, 100_000).default(240),
+        /** Which golden signals are watched, for every service. */
+        signals: z
+          .array(
+            z.enum(GOLDEN_SIGNAL_NAMES as [GoldenSignalName, ...GoldenSignalName[]], {
+              error: `expected one of ${GOLDEN_SIGNAL_NAMES.join(', ')}`,
+            }),
+          )
+          .min(1, 'expected at least one signal')
+          .default(DETECTION_DEFAULTS.signals),
+      })
+      .default(DETECTION_DEFAULTS),
+  })
+  .default({ detection: DETECTION_DEFAULTS });
+
 /** The desired state of a whole system (`opsloop.yaml`). */
 export const systemSpecSchema = z
   .strictObject({
@@ -282,12 +327,18 @@ export const systemSpecSchema = z
          * (docs/observability.md). Retention is per signal, in hours.
          */
         telemetry: telemetrySpecSchema,
+        /**
+         * The AIOps layer on the embedded telemetry: live anomaly detection on every service's golden signals
+         * (events at `GET /v1/anomalies`, `opsloop anomalies`, alerts to the notifier).
+         */
+        aiops: aiopsSpecSchema,
       })
       .default({
         controlPort: 0,
         bus: 'embedded',
         mtls: { enabled: true, certTtlSeconds: 3600 },
         telemetry: TELEMETRY_DEFAULTS,
+        aiops: { detection: DETECTION_DEFAULTS },
       }),
     services: z
       .record(serviceNameSchema, serviceSpecSchema)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  goldenSignalFleetQueries,
   goldenSignalQueries,
   goldenSignalQuery,
   goldenSignalRecordingRules,
@@ -20,6 +21,7 @@ describe('golden signals', () => {
       'errors',
       'rpc_traffic',
       'rpc_errors',
+      'rpc_latency_p95',
       'in_flight',
       'cpu',
       'event_loop_lag_p99',
@@ -48,6 +50,20 @@ describe('golden signals', () => {
     expect(goldenSignalQuery('orders', 'traffic', { recorded: true }).expr).toBe(
       'service:http_requests:rate5m{service="orders"}',
     );
+  });
+
+  it('gives fleet-wide queries, one series per service, over the window asked for', () => {
+    const queries = goldenSignalFleetQueries({ names: ['errors', 'latency_p95'], window: '1m' });
+    expect(queries.map((q) => q.name)).toEqual(['latency_p95', 'errors']);
+    expect(queries[0]!.expr).toBe(
+      'histogram_quantile(0.95, sum by (service, le) (rate(http_server_request_duration_seconds_bucket[1m])))',
+    );
+    for (const q of queries) {
+      expect(promqlSyntaxError(q.expr), q.expr).toBeUndefined();
+      expect(q.expr).not.toContain('5m');
+      expect(q.expr).not.toContain('service=');
+    }
+    expect(goldenSignalFleetQueries()).toHaveLength(goldenSignalQueries('x').length);
   });
 
   it('escapes the service name into a PromQL string', () => {

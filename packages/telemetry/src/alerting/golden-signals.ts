@@ -18,6 +18,7 @@ export type GoldenSignalName =
   | 'errors'
   | 'rpc_traffic'
   | 'rpc_errors'
+  | 'rpc_latency_p95'
   | 'in_flight'
   | 'cpu'
   | 'event_loop_lag_p99'
@@ -45,8 +46,11 @@ interface SignalDef {
   unit: SignalUnit;
   /** Recording rule name (`level:metric:operations`). */
   record: string;
-  /** The expression aggregated `by (<by>)`, restricted by `filter` (matchers without braces, may be ''). */
-  expr: (by: string, filter: string) => string;
+  /**
+   * The expression aggregated `by (<by>)`, restricted by `filter` (matchers without braces, may be ''), rates
+   * over `window` (a PromQL duration).
+   */
+  expr: (by: string, filter: string, window: string) => string;
 }
 
 const sel = (metric: string, f: string) => (f === '' ? metric : `${metric}{${f}}`);
@@ -57,11 +61,13 @@ const rpcCount = (f: string, extra = '') =>
 
 // A ratio that is 0 (not absent) when there are requests but no errors: dashboards then show 0 %, and
 // alerts on the ratio keep a series to compare.
-const ratio = (by: string, errors: string, total: string) =>
-  `(sum by (${by}) (rate(${errors}[5m])) or 0 * sum by (${by}) (rate(${total}[5m]))) / sum by (${by}) (rate(${total}[5m]))`;
+const ratio = (by: string, errors: string, total: string, w: string) =>
+  `(sum by (${by}) (rate(${errors}[${w}])) or 0 * sum by (${by}) (rate(${total}[${w}]))) / sum by (${by}) (rate(${total}[${w}]))`;
 
-const quantile = (q: string) => (by: string, f: string) =>
-  `histogram_quantile(${q}, sum by (${by}, le) (rate(${sel(`${HTTP_SERVER_DURATION}_bucket`, f)}[5m])))`;
+const quantile =
+  (q: string, histogram = HTTP_SERVER_DURATION) =>
+  (by: string, f: string, w: string) =>
+    `histogram_quantile(${q}, sum by (${by}, le) (rate(${sel(`${histogram}_bucket`, f)}[${w}])))`;
 
 const SIGNALS: readonly SignalDef[] = [
   {
@@ -94,7 +100,7 @@ const SIGNALS: readonly SignalDef[] = [
     title: 'HTTP requests/s',
     unit: 'requests/s',
     record: 'http_requests:rate5m',
-    expr: (by, f) => `sum by (${by}) (rate(${count(f)}[5m]))`,
+    expr: (by, f, w) => `sum by (${by}) (rate(${count(f)}[${w}]))`,
   },
   {
     name: 'errors',
@@ -102,7 +108,7 @@ const SIGNALS: readonly SignalDef[] = [
     title: 'HTTP 5xx ratio',
     unit: 'ratio',
     record: 'http_errors:ratio_rate5m',
-    expr: (by, f) => ratio(by, count(f, 'status=~"5.."'), count(f)),
+    expr: (by, f, w) => ratio(by, count(f, 'status=~"5.."'), count(f), w),
   },
   {
     name: 'rpc_traffic',
@@ -110,7 +116,7 @@ const SIGNALS: readonly SignalDef[] = [
     title: 'gRPC calls/s',
     unit: 'requests/s',
     record: 'rpc_requests:rate5m',
-    expr: (by, f) => `sum by (${by}) (rate(${rpcCount(f)}[5m]))`,
+    expr: (by, f, w) => `sum by (${by}) (rate(${rpcCount(f)}[${w}]))`,
   },
   {
     name: 'rpc_errors',
@@ -118,7 +124,15 @@ const SIGNALS: readonly SignalDef[] = [
     title: 'gRPC non-OK ratio',
     unit: 'ratio',
     record: 'rpc_errors:ratio_rate5m',
-    expr: (by, f) => ratio(by, rpcCount(f, 'code!="OK"'), rpcCount(f)),
+    expr: (by, f, w) => ratio(by, rpcCount(f, 'code!="OK"'), rpcCount(f), w),
+  },
+  {
+    name: 'rpc_latency_p95',
+    kind: 'latency',
+    title: 'gRPC latency p95',
+    unit: 'seconds',
+    record: 'rpc_latency_seconds:p95_5m',
+    expr: quantile('0.95', RPC_SERVER_DURATION),
   },
   {
     name: 'in_flight',
@@ -134,7 +148,7 @@ const SIGNALS: readonly SignalDef[] = [
     title: 'CPU (cores)',
     unit: 'cores',
     record: 'process_cpu_seconds:rate5m',
-    expr: (by, f) => `sum by (${by}) (rate(${sel('process_cpu_seconds_total', f)}[5m]))`,
+    expr: (by, f, w) => `sum by (${by}) (rate(${sel('process_cpu_seconds_total', f)}[${w}]))`,
   },
   {
     name: 'event_loop_lag_p99',
@@ -186,7 +200,7 @@ export function goldenSignalQueries(
     kind: s.kind,
     title: s.title,
     unit: s.unit,
-    expr: options.recorded ? `service:${s.record}{${filter}}` : s.expr('service', filter),
+    expr: options.recorded ? `service:${s.record}{${filter}}` : s.expr('service', filter, '5m'),
   }));
 }
 
@@ -201,6 +215,32 @@ export function goldenSignalQuery(
   return query;
 }
 
+/** The names of every golden signal, in their display order. */
+export const GOLDEN_SIGNAL_NAMES: readonly GoldenSignalName[] = SIGNALS.map((s) => s.name);
+
+/** Options of {@link goldenSignalFleetQueries}. */
+export interface FleetQueryOptions {
+  /** Which signals (all by default). */
+  names?: readonly GoldenSignalName[];
+  /** Rate window of the rate-based signals (a PromQL duration); `5m` by default. */
+  window?: string;
+}
+
+/**
+ * Golden signals of every service at once: each query returns one series per service (label `service`),
+ * so one query per signal covers the whole fleet (what live anomaly detection evaluates at every step).
+ */
+export function goldenSignalFleetQueries(options: FleetQueryOptions = {}): GoldenSignalQuery[] {
+  const names = options.names ?? GOLDEN_SIGNAL_NAMES;
+  return SIGNALS.filter((s) => names.includes(s.name)).map((s) => ({
+    name: s.name,
+    kind: s.kind,
+    title: s.title,
+    unit: s.unit,
+    expr: s.expr('service', '', options.window ?? '5m'),
+  }));
+}
+
 /** The per-route signals also recorded (`service_route:*`), for route-level dashboards and localisation. */
 const ROUTE_SIGNALS: readonly GoldenSignalName[] = ['traffic', 'errors', 'latency_p99'];
 
@@ -212,10 +252,10 @@ const ROUTE_SIGNALS: readonly GoldenSignalName[] = ['traffic', 'errors', 'latenc
 export function goldenSignalRecordingRules(interval = '30s'): RuleGroup {
   const rules: RecordingRule[] = SIGNALS.map((s) => ({
     record: `service:${s.record}`,
-    expr: s.expr('service', ''),
+    expr: s.expr('service', '', '5m'),
   }));
   for (const s of SIGNALS.filter((x) => ROUTE_SIGNALS.includes(x.name))) {
-    rules.push({ record: `service_route:${s.record}`, expr: s.expr('service, route', '') });
+    rules.push({ record: `service_route:${s.record}`, expr: s.expr('service, route', '', '5m') });
   }
   return { name: 'opsloop-golden-signals', interval, rules };
 }

@@ -71,6 +71,12 @@ export interface TelemetryBackend {
   /** The notifier, when notifications are configured. */
   readonly notifier: AlertNotifier | undefined;
   /**
+   * Hands alerts from outside the rules (live anomaly detection) to the same pipeline as the rules' alerts:
+   * the notifier (grouping, silences, inhibition, webhooks) and `notify`. Senders refresh firing alerts
+   * before their `endsAtMs` and send them once more, resolved, when they end.
+   */
+  postAlerts(alerts: readonly PostableAlert[]): void;
+  /**
    * Registers Prometheus's query API (`/api/v1/…`), Loki's push and query API (`/loki/api/v1/…`) and the
    * OTLP/HTTP receiver with the trace query API (`/v1/traces`, `/api/traces…`) on `app`, each in its own
    * encapsulated scope (they parse bodies differently).
@@ -193,6 +199,9 @@ export async function createTelemetryBackend(options: TelemetryBackendOptions): 
     rules,
     silences,
     notifier,
+    postAlerts(alerts) {
+      if (alerts.length > 0) notify?.(alerts);
+    },
     async registerRoutes(app) {
       await app.register(prometheusApiPlugin({ engine, querier: tsdb, now, exemplars }));
       await app.register(rulesApiPlugin({ evaluator: rules }));

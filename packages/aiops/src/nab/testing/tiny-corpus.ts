@@ -2,24 +2,13 @@
 // ties in the scores, windows near file edges and inside probation, several windows per file.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-/** A deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createSeededRandom } from '@opsloop/kit';
 
 const stamp = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
 /** Writes `<root>/{data,labels,config}` and `<root>/results/<detector>/...`; returns the results folder. */
 export function writeTinyCorpus(root: string, seed: number, detector: string): string {
-  const random = prng(seed);
+  const random = createSeededRandom(seed);
   const labels: Record<string, [string, string][]> = {};
   const results = join(root, 'results', detector);
   const files = 2 + Math.floor(random() * 4);

@@ -1,4 +1,5 @@
 // Synthetic series with one known anomaly each, for the detectors' unit tests (seeded: same series every run).
+import { createSeededRandom } from '@opsloop/kit';
 
 /** The kinds of anomaly the issue asks every detector to find. */
 export type AnomalyKind =
@@ -29,25 +30,13 @@ export interface SyntheticOptions {
   readonly noise?: number;
 }
 
-/** mulberry32: tiny and seedable, enough for test data. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A noisy daily-like sine (level 100, amplitude 10) with `kind` injected at `anomalyStart`. */
 export function syntheticSeries(kind: AnomalyKind, options: SyntheticOptions = {}): SyntheticSeries {
   const length = options.length ?? 3000;
   const start = options.anomalyStart ?? 2000;
   const period = options.period ?? 100;
   const noise = options.noise ?? 1;
-  const random = rng(options.seed ?? 7);
+  const random = createSeededRandom(options.seed ?? 7);
   const gauss = (): number => {
     const u = Math.max(random(), 1e-12);
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());

@@ -1,0 +1,202 @@
+import type { Detector, DetectorFactory, DetectorSnapshot } from '../detectors/detector.js';
+import type { AnomalyEvent, LiveSeriesStatus, LiveSignal } from './anomaly-event.js';
+import { ExpectedBand, type ExpectedBandSnapshot } from './expected-band.js';
+
+/** How a series turns scores into episodes. */
+export interface EpisodeRules {
+  /** A point at or above this score is anomalous. */
+  readonly threshold: number;
+  /** Points a series must have been scored on before its anomalies are reported (its detector learns). */
+  readonly warmupPoints: number;
+  /** Consecutive points back in the expected band that resolve an episode. */
+  readonly clearAfter: number;
+  /** Consecutive points scored below the threshold that resolve an episode (the level is the new normal). */
+  readonly quietAfter: number;
+}
+
+/** One series' state as plain JSON (for the snapshot file). */
+export interface LiveSeriesSnapshot {
+  readonly service: string;
+  readonly signal: string;
+  readonly labels: Record<string, string>;
+  readonly detector: DetectorSnapshot;
+  readonly band: ExpectedBandSnapshot;
+  readonly lastAtMs: number | null;
+  readonly lastValue: number | null;
+  readonly lastScore: number | null;
+  readonly episode: AnomalyEvent | null;
+  readonly inBand: number;
+  readonly quiet: number;
+}
+
+/** What one point did to the series' episode. */
+export type EpisodeChange =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'opened' | 'updated' | 'resolved'; readonly event: AnomalyEvent };
+
+/** One watched series: its detector, its expectation band and its episode in progress. */
+export class LiveSeries {
+  private readonly detector: Detector;
+  private readonly band: ExpectedBand;
+  private lastAtMs: number | null;
+  private lastValue: number | null;
+  private lastScore: number | null;
+  private episode: AnomalyEvent | null;
+  private inBand: number;
+  private quiet: number;
+
+  constructor(
+    readonly signal: LiveSignal,
+    readonly service: string,
+    readonly labels: Record<string, string>,
+    private readonly factory: DetectorFactory,
+    private readonly rules: EpisodeRules,
+    snapshot?: LiveSeriesSnapshot,
+  ) {
+    this.detector = snapshot ? factory.restore(snapshot.detector) : factory.create();
+    this.band = new ExpectedBand(
+      {
+        minAbsolute: signal.minDeviation ?? 0,
+        ...(signal.lowerBound === undefined ? {} : { lowerBound: signal.lowerBound }),
+      },
+      snapshot?.band,
+    );
+    this.lastAtMs = snapshot?.lastAtMs ?? null;
+    this.lastValue = snapshot?.lastValue ?? null;
+    this.lastScore = snapshot?.lastScore ?? null;
+    this.episode = snapshot?.episode ?? null;
+    this.inBand = snapshot?.inBand ?? 0;
+    this.quiet = snapshot?.quiet ?? 0;
+  }
+
+  /** The series' key: one per service and signal. */
+  get key(): string {
+    return `${this.service}/${this.signal.name}`;
+  }
+
+  /** Time of the newest point seen. */
+  get lastAt(): number | null {
+    return this.lastAtMs;
+  }
+
+  /** Feeds a point without reporting (catching up on history after a start); older points are ignored. */
+  learn(atMs: number, value: number): void {
+    if (this.lastAtMs !== null && atMs <= this.lastAtMs) return;
+    this.score(atMs, value);
+  }
+
+  /**
+   * Scores a point and moves the episode; points not newer than the last are ignored. A point opens an
+   * episode when its score reaches the threshold and its value is out of the expected band. The episode
+   * keeps the band it opened with as "expected" (what was normal before it), and resolves when the value
+   * is back in that band for `clearAfter` points, or when the detector has scored `quietAfter` points in a
+   * row below the threshold (it has learnt the new level: the new normal).
+   */
+  observe(atMs: number, value: number): EpisodeChange {
+    if (this.lastAtMs !== null && atMs <= this.lastAtMs) return { kind: 'none' };
+    const expectation = this.band.expectation();
+    const outside = this.band.outside(value);
+    const score = this.score(atMs, value);
+    if (score === null) return { kind: 'none' };
+    const high = score >= this.rules.threshold;
+    if (this.episode === null) {
+      const warm = this.detector.stats().points > this.rules.warmupPoints;
+      if (!high || !warm || !outside || expectation === undefined) return { kind: 'none' };
+      this.inBand = 0;
+      this.quiet = 0;
+      this.episode = {
+        id: `${this.key}@${atMs}`,
+        service: this.service,
+        signal: this.signal.name,
+        kind: this.signal.kind,
+        unit: this.signal.unit,
+        labels: this.labels,
+        query: this.signal.query,
+        state: 'firing',
+        startsAtMs: atMs,
+        lastAnomalousAtMs: atMs,
+        detector: this.factory.name,
+        score,
+        atMs,
+        value,
+        expected: expectation.expected,
+        expectedLow: expectation.low,
+        expectedHigh: expectation.high,
+        direction: value >= expectation.expected ? 'above' : 'below',
+      };
+      return { kind: 'opened', event: this.episode };
+    }
+    const episode = this.episode;
+    const backInBand = value >= episode.expectedLow && value <= episode.expectedHigh;
+    this.inBand = backInBand ? this.inBand + 1 : 0;
+    this.quiet = high ? 0 : this.quiet + 1;
+    if (this.inBand >= this.rules.clearAfter || this.quiet >= this.rules.quietAfter) {
+      const resolved: AnomalyEvent = { ...episode, state: 'resolved', endsAtMs: atMs };
+      this.episode = null;
+      return { kind: 'resolved', event: resolved };
+    }
+    if (!high || backInBand) return { kind: 'none' };
+    this.episode = {
+      ...episode,
+      lastAnomalousAtMs: atMs,
+      ...(score > episode.score
+        ? { score, atMs, value, direction: value >= episode.expected ? 'above' : 'below' }
+        : {}),
+    };
+    return { kind: 'updated', event: this.episode };
+  }
+
+  /** The episode in progress. */
+  firing(): AnomalyEvent | null {
+    return this.episode;
+  }
+
+  status(): LiveSeriesStatus {
+    const stats = this.detector.stats();
+    const e = this.band.expectation();
+    return {
+      service: this.service,
+      signal: this.signal.name,
+      kind: this.signal.kind,
+      unit: this.signal.unit,
+      labels: this.labels,
+      points: stats.points,
+      skipped: stats.skipped,
+      warmingUp: stats.points <= this.rules.warmupPoints,
+      lastAtMs: this.lastAtMs,
+      lastValue: this.lastValue,
+      lastScore: this.lastScore,
+      expected: e?.expected ?? null,
+      expectedLow: e?.low ?? null,
+      expectedHigh: e?.high ?? null,
+      firing: this.episode?.id ?? null,
+    };
+  }
+
+  snapshot(): LiveSeriesSnapshot {
+    return {
+      service: this.service,
+      signal: this.signal.name,
+      labels: this.labels,
+      detector: this.detector.snapshot(),
+      band: this.band.snapshot(),
+      lastAtMs: this.lastAtMs,
+      lastValue: this.lastValue,
+      lastScore: this.lastScore,
+      episode: this.episode,
+      inBand: this.inBand,
+      quiet: this.quiet,
+    };
+  }
+
+  /** The point's score, or null when the value is not finite (skipped by the detector, counted). */
+  private score(atMs: number, value: number): number | null {
+    const score = this.detector.update(atMs, value);
+    this.lastAtMs = atMs;
+    if (!Number.isFinite(value)) return null;
+    this.band.push(value);
+    this.lastValue = value;
+    this.lastScore = score;
+    return score;
+  }
+}

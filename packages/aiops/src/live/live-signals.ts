@@ -1,0 +1,38 @@
+import { goldenSignalFleetQueries, type GoldenSignalName } from '@opsloop/telemetry';
+import type { LiveSignal } from './anomaly-event.js';
+
+/**
+ * The golden signals watched by default: request rate, error ratio and p95 latency of HTTP and of gRPC
+ * (internal services mostly speak gRPC), and CPU (saturation).
+ */
+export const DEFAULT_LIVE_SIGNALS: readonly GoldenSignalName[] = [
+  'traffic',
+  'errors',
+  'latency_p95',
+  'rpc_traffic',
+  'rpc_errors',
+  'rpc_latency_p95',
+  'cpu',
+];
+
+/**
+ * Every service's golden signals as live signals (one query each, one series per service), rates over
+ * `window` (1 minute by default: short enough to show a change within a minute, long enough for several
+ * scrapes).
+ */
+export function goldenLiveSignals(
+  names: readonly GoldenSignalName[] = DEFAULT_LIVE_SIGNALS,
+  window = '1m',
+): LiveSignal[] {
+  return goldenSignalFleetQueries({ names, window }).map((q) => ({
+    name: q.name,
+    kind: q.kind,
+    unit: q.unit,
+    title: q.title,
+    query: q.expr,
+    // Every golden signal is a rate, ratio, duration or amount: never below zero.
+    lowerBound: 0,
+    // Error ratios move in steps of one request: half a percentage point is the least worth a page.
+    ...(q.unit === 'ratio' ? { minDeviation: 0.005 } : {}),
+  }));
+}

@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import {
+  createLiveDetection,
+  createLiveStateFile,
+  goldenLiveSignals,
+  type LiveDetection,
+} from '@opsloop/aiops';
+import type { Clock } from '@opsloop/kit';
+import type { TelemetryBackend } from '@opsloop/telemetry';
+import type { EventListener } from '../events.js';
+import type { SystemSpec } from '../spec/schema.js';
+
+/** Options of {@link startAnomalyWatch}. */
+export interface AnomalyWatchOptions {
+  backend: TelemetryBackend;
+  clock: Clock;
+  settings: SystemSpec['runtime']['aiops']['detection'];
+  /** The runtime's state directory: detector states live in `aiops/live-detection.json.gz`. */
+  stateDir: string;
+  report: EventListener;
+}
+
+/**
+ * Live anomaly detection on the embedded telemetry: the ensemble on every service's golden signals, its
+ * episodes reported as runtime events and as `MetricAnomaly` alerts through the telemetry backend's alert
+ * pipeline, its detectors' states saved every minute and at stop, restored at the next start.
+ */
+export async function startAnomalyWatch(options: AnomalyWatchOptions): Promise<LiveDetection> {
+  const { settings, report } = options;
+  const detection = createLiveDetection({
+    source: options.backend.metrics,
+    clock: options.clock,
+    signals: goldenLiveSignals(settings.signals),
+    intervalMs: settings.intervalSeconds * 1000,
+    threshold: settings.threshold,
+    warmupPoints: settings.warmupPoints,
+    store: createLiveStateFile(join(options.stateDir, 'aiops', 'live-detection.json.gz')),
+    onEvent: ({ kind, event }) =>
+      report({
+        type: 'anomaly',
+        phase: kind,
+        id: event.id,
+        service: event.service,
+        signal: event.signal,
+        unit: event.unit,
+        score: event.score,
+        value: event.value,
+        expected: event.expected,
+      }),
+    onAlerts: (alerts) => options.backend.postAlerts(alerts),
+    onError: (message) => report({ type: 'anomaly-detection-warning', message }),
+  });
+  await detection.start();
+  return detection;
+}
