@@ -53,6 +53,7 @@ async function runDetector(name, live) {
   const state = { failed: false };
   const scores = new Map();
   let cpuNs = 0;
+  const snapshots = [];
   try {
     await Promise.all(
       filesBySize.map(async (file) => {
@@ -65,6 +66,7 @@ async function runDetector(name, live) {
         if (result.skipped) return;
         scores.set(file.path, result.scores);
         cpuNs += result.cpuNs;
+        snapshots.push(result.snapshotBytes);
       }),
     );
   } catch (error) {
@@ -74,13 +76,18 @@ async function runDetector(name, live) {
   const report = scoreNab(corpus, scores, { detector: runName });
   const pointsPerSecond = Math.round(rows / (cpuNs / 1e9));
   log(`${runName}: standard ${round(report.profiles.standard.normalized)}, ${pointsPerSecond} points/s`);
-  return { name: runName, detector: name, dir, report, pointsPerSecond };
+  const snapshotBytes = {
+    max: Math.max(...snapshots),
+    mean: Math.round(snapshots.reduce((a, b) => a + b, 0) / snapshots.length),
+  };
+  return { name: runName, detector: name, dir, report, pointsPerSecond, snapshotBytes };
 }
 
 function summary(run) {
   const entry = {};
   for (const p of PROFILES) entry[p] = round(run.report.profiles[p].normalized, 3);
   entry.pointsPerSecond = run.pointsPerSecond;
+  entry.snapshotBytes = run.snapshotBytes;
   entry.thresholds = Object.fromEntries(PROFILES.map((p) => [p, run.report.profiles[p].threshold]));
   entry.windowsDetected = Object.fromEntries(
     PROFILES.map((p) => [p, run.report.profiles[p].windowsDetected]),
@@ -127,6 +134,7 @@ const result = {
     corpus: { files: corpus.files.length, rows, windows: corpus.windowCount },
     scoring: 'TypeScript port of NAB v1.1 scorer (--optimize --score --normalize), corpus-wide thresholds',
     pointsPerSecond: `rows / ${clockKind} of the update calls, one worker thread`,
+    snapshotBytes: 'JSON.stringify(detector.snapshot()) at the end of each file: max and mean over the files',
     workers: workerCount,
     referenceCheck,
     failed: Object.fromEntries(failed.map((r) => [r.name, r.error.split('\n')[0]])),
@@ -138,11 +146,12 @@ writeFileSync(join(out, 'nab.json'), `${JSON.stringify(result, null, 2)}\n`);
 
 const cell = (x, w) => String(x).padStart(w);
 const lines = [
-  `${'detector'.padEnd(28)}${cell('standard', 10)}${cell('low FP', 10)}${cell('low FN', 10)}${cell('points/s', 12)}`,
+  `${'detector'.padEnd(28)}${cell('standard', 10)}${cell('low FP', 10)}${cell('low FN', 10)}${cell('points/s', 12)}${cell('state KB', 10)}`,
 ];
 const line = (label, e) =>
   `${label.padEnd(28)}${cell(e.standard.toFixed(1), 10)}${cell(e.reward_low_FP_rate.toFixed(1), 10)}` +
-  `${cell(e.reward_low_FN_rate.toFixed(1), 10)}${cell(e.pointsPerSecond, 12)}`;
+  `${cell(e.reward_low_FN_rate.toFixed(1), 10)}${cell(e.pointsPerSecond, 12)}` +
+  `${cell((e.snapshotBytes.max / 1000).toFixed(1), 10)}`;
 for (const [name, e] of Object.entries(result.detectors)) lines.push(line(name, e));
 if (result.live) lines.push(line(`${result.live.detector} (live)`, result.live));
 for (const r of failed) lines.push(`${r.name.padEnd(28)} FAILED: ${r.error.split('\n')[0]}`);

@@ -1,5 +1,6 @@
 // A bench worker: loads the corpus once, then runs (detector, file) jobs: one fresh detector per file fed
-// row by row, its results file written in NAB's layout, its scores and the CPU time of the update calls sent back.
+// row by row, its results file written in NAB's layout, its scores, the CPU time of the update calls and the
+// size of its final snapshot (JSON) sent back.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -21,6 +22,8 @@ function run(job) {
   const t0 = threadCpuNs();
   for (let i = 0; i < scores.length; i += 1) scores[i] = detector.update(timesMs[i], values[i]);
   const cpuNs = Number(threadCpuNs() - t0);
+  // The state a live series would carry at this point (the issue's memory goal), outside the timed loop.
+  const snapshotBytes = Buffer.byteLength(JSON.stringify(detector.snapshot()));
   for (let i = 0; i < scores.length; i += 1) {
     if (!(scores[i] >= 0 && scores[i] <= 1)) {
       throw new Error(`${job.detector}: ${file.path} row ${i + 1}: score ${scores[i]} is outside [0, 1]`);
@@ -29,13 +32,13 @@ function run(job) {
   const path = join(job.dir, resultsFilePath(job.runName, file));
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, formatResultsCsv(file, scores));
-  return { scores, cpuNs };
+  return { scores, cpuNs, snapshotBytes };
 }
 
 parentPort.on('message', (job) => {
   try {
-    const { scores, cpuNs } = run(job);
-    parentPort.postMessage({ id: job.id, scores, cpuNs }, [scores.buffer]);
+    const { scores, cpuNs, snapshotBytes } = run(job);
+    parentPort.postMessage({ id: job.id, scores, cpuNs, snapshotBytes }, [scores.buffer]);
   } catch (error) {
     parentPort.postMessage({ id: job.id, error: error instanceof Error ? error.stack : String(error) });
   }

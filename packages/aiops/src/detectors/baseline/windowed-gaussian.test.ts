@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DetectorSnapshotError, type Detector } from '../detector.js';
 import { ANOMALY_KINDS, anomalyMargin, scoreSeries, syntheticSeries } from '../testing/index.js';
 import { windowedGaussianDetector } from './windowed-gaussian.js';
-import { erfc } from './gaussian-tail.js';
+import { erfc } from '../math/erfc.js';
 
 const WARM_UP = 30;
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { logErfc, tailScore } from './tail-score.js';
+import { logErfc } from '../../math/erfc.js';
+import { tailScore } from './tail-score.js';
 
 describe('tail score', () => {
   it('computes ln erfc accurately, also deep in the tail', () => {
