@@ -13,6 +13,7 @@ import {
   createLiveDetection,
   createLiveStateFile,
   goldenLiveSignals,
+  windowedGaussianDetector,
   type AnomalyEvent,
   type LiveDetection,
   type LiveDetectionOptions,
@@ -231,6 +232,29 @@ describe('live detection on the golden signals (real PromQL engine, synthetic sc
     const after = second.series().find((s) => s.service === 'orders' && s.signal === 'traffic')!;
     expect(after.points - before.points).toBe(20 * 4);
     expect(after.lastAtMs).toBe(START + 30 * MIN);
+    await second.stop();
+  });
+
+  it('starts learning again, with one warning, when the saved states are of another detector', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opsloop-live-'));
+    dirs.push(dir);
+    const file = join(dir, 'live.json.gz');
+    const w = world();
+    const first = createLiveDetection(
+      options(w, { store: createLiveStateFile(file), detector: windowedGaussianDetector }),
+    );
+    await first.start();
+    await runUntil(w.clock, w.scrapeUntil, first, START + 2 * MIN);
+    await first.stop();
+    const errors: string[] = [];
+    const second = createLiveDetection(
+      options(w, { store: createLiveStateFile(file), onError: (m) => errors.push(m) }),
+    );
+    await second.start();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^restore: 8 series start learning again \(.*windowed-gaussian/);
+    // Relearnt from the replayed hour of history.
+    expect(second.series().every((s) => s.points > 200)).toBe(true);
     await second.stop();
   });
 

@@ -18,7 +18,10 @@ describe('embedded telemetry in a live runtime', () => {
       parseSpec(`apiVersion: opsloop.dev/v1alpha1
 kind: System
 metadata: { name: telemetry }
-runtime: { bus: "off", telemetry: { scrapeIntervalSeconds: 1 } }
+runtime:
+  bus: "off"
+  telemetry: { scrapeIntervalSeconds: 1 }
+  aiops: { detection: { intervalSeconds: 1, signals: [traffic, errors, cpu] } }
 services:
   app:
     command: ${JSON.stringify([process.execPath, script])}
@@ -63,6 +66,27 @@ services:
     expect(bad.body).toMatchObject({ errorType: 'bad_data' });
     expect(String(bad.body.error)).toContain('1:5: parse error');
   });
+
+  it('watches the golden signals of every service, even one that does not label its series', async () => {
+    const admin = live.runtime.adminToken;
+    expect((await get('/v1/anomalies', undefined)).status).toBe(401);
+    await waitFor(
+      'live detection to score the service',
+      async () => {
+        const { body } = await get('/v1/anomalies/series?service=app', admin);
+        const series = body.series as { signal: string; points: number; skipped: number }[];
+        // Nobody calls the service: its error ratio is 0/0, skipped and counted, never scored.
+        return (
+          ['cpu', 'traffic'].every((signal) => series.some((s) => s.signal === signal && s.points >= 2)) &&
+          series.some((s) => s.signal === 'errors' && s.points === 0 && s.skipped >= 2)
+        );
+      },
+      30_000,
+    );
+    const { status, body } = await get('/v1/anomalies', admin);
+    expect(status).toBe(200);
+    expect(body).toEqual({ anomalies: [] });
+  }, 40_000);
 
   it('keeps replica output in the log store, with service and instance labels', async () => {
     const admin = live.runtime.adminToken;

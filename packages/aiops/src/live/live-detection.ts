@@ -132,6 +132,8 @@ export function createLiveDetection(options: LiveDetectionOptions): LiveDetectio
   };
 
   const restore = (state: LiveState) => {
+    /** Why series could not be restored, with how many: one line each, not one per series. */
+    const refused = new Map<string, number>();
     for (const snap of state.series) {
       const signal = signals.get(snap.signal);
       if (signal === undefined) continue; // no longer watched
@@ -139,9 +141,13 @@ export function createLiveDetection(options: LiveDetectionOptions): LiveDetectio
         const s = new LiveSeries(signal, snap.service, snap.labels, factory, rules, snap);
         series.set(s.key, s);
       } catch (error) {
-        // Another detector or state layout: that series starts learning again.
-        report(`restore ${snap.service}/${snap.signal}`, error);
+        // Another detector or state layout (an upgrade): that series learns again.
+        const reason = error instanceof Error ? error.message : String(error);
+        refused.set(reason, (refused.get(reason) ?? 0) + 1);
       }
+    }
+    for (const [reason, count] of refused) {
+      options.onError?.(`restore: ${count} series start learning again (${reason})`);
     }
     events = state.events.slice(-maxEvents);
   };

@@ -32,8 +32,8 @@ export interface TelemetryHost {
 }
 
 /**
- * Scrapes every ready replica (`job` = its service, `instance` = the replica, like a Kubernetes pod
- * target), and keeps every replica's output in the log store with `service`, `instance` and `stream`
+ * Scrapes every ready replica (`job` and `service` = its service, `instance` = the replica, like a
+ * Kubernetes pod target), and keeps every replica's output in the log store with `service`, `instance` and `stream`
  * labels. A replica that stops being ready leaves the targets, so its series go stale at once.
  */
 export function hostTelemetry(options: TelemetryHostOptions): TelemetryHost {
@@ -48,7 +48,9 @@ export function hostTelemetry(options: TelemetryHostOptions): TelemetryHost {
       if (!replica.ready || replica.url === null) continue;
       targets.push({
         url: `${replica.url}/metrics`,
-        labels: { job: replica.service, instance: replica.name },
+        // `service` too, for services that do not label their own series with it (theirs wins when they do):
+        // golden signals and live detection group by it.
+        labels: { job: replica.service, instance: replica.name, service: replica.service },
       });
     }
     const key = targets
