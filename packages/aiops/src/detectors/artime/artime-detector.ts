@@ -16,9 +16,10 @@ import { rangeFromProbation, scaleInto, type SeriesRange } from './series-range.
 import { decodeState, encodeState } from './state-codec.js';
 
 export const ARTIME_NAME = 'artime';
-export const ARTIME_STATE_VERSION = 1;
+/** 2: compact layout (state-codec.ts); 1 (plain JSON with base64 float32 weights) is refused. */
+export const ARTIME_STATE_VERSION = 2;
 
-/** Everything one ARTime detector knows: plain JSON. */
+/** Everything one ARTime detector knows (state-codec.ts makes the compact snapshot of it). */
 export interface ArtimeState {
   schedule: Schedule;
   /** Null until the probation batch fixes it in live mode. */
@@ -130,7 +131,7 @@ export class ArtimeDetector implements Detector {
   }
 }
 
-/** Validates a snapshot's envelope; the state layout itself is trusted to be this version's. */
+/** Checks the envelope, then the state itself (state-codec.ts): anything malformed is a DetectorSnapshotError. */
 export function stateFromSnapshot(snapshot: DetectorSnapshot): ArtimeState {
   if (snapshot.detector !== ARTIME_NAME) {
     throw new DetectorSnapshotError(`snapshot of '${snapshot.detector}', not '${ARTIME_NAME}'`);
@@ -140,18 +141,8 @@ export function stateFromSnapshot(snapshot: DetectorSnapshot): ArtimeState {
       `ARTime state version ${snapshot.version} (expected ${ARTIME_STATE_VERSION})`,
     );
   }
-  const state = snapshot.state as Partial<ArtimeState> | null;
-  if (
-    typeof state !== 'object' ||
-    state === null ||
-    typeof state.points !== 'number' ||
-    typeof state.schedule !== 'object' ||
-    typeof state.art !== 'object'
-  ) {
-    throw new DetectorSnapshotError('malformed ARTime state');
-  }
   try {
-    return decodeState(state);
+    return decodeState(snapshot.state);
   } catch (error) {
     throw new DetectorSnapshotError(`malformed ARTime state: ${(error as Error).message}`);
   }

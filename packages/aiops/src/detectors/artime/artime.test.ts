@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DetectorSnapshotError, type DetectorContext } from '../detector.js';
 import { artimeDetector, createArtimeFactory, type ArtimeContext } from './index.js';
+import { scheduleFor } from './schedule.js';
 import { seededRandom, syntheticSuite } from './testing/synthetic.js';
 
 const MINUTE = 60_000;
@@ -87,13 +88,13 @@ describe('artime properties', () => {
     }
   });
 
-  it('keeps at most 256 categories and a snapshot around 50 KB however novel the series', () => {
+  it('keeps at most 256 categories and a snapshot under 20 KB however novel the series', () => {
     const rnd = seededRandom(9);
     const detector = artimeDetector.create({ inputMin: 0, inputMax: 1 });
     for (let i = 0; i < 40_000; i++) detector.update(i * MINUTE, rnd());
     const snapshot = detector.snapshot();
     expect((snapshot.state as { art: { count: number } }).art.count).toBeLessThanOrEqual(256);
-    expect(JSON.stringify(snapshot).length).toBeLessThan(52_000);
+    expect(JSON.stringify(snapshot).length).toBeLessThan(20_000);
   });
 
   it('a constant series never alarms', () => {
@@ -111,8 +112,9 @@ describe('artime properties', () => {
   it('with the series length, the probation follows NAB (15% of a short series)', () => {
     const short = createArtimeFactory({ seriesLength: 1000 }).create({ inputMin: 0, inputMax: 1 });
     const viaContext = artimeDetector.create({ seriesLength: 1000 } as ArtimeContext);
-    expect(viaContext.snapshot().state).toMatchObject({ schedule: { probationRows: 150, step: 1 } });
-    const state = short.snapshot().state as { schedule: { probationRows: number; step: number } };
-    expect(state.schedule).toMatchObject({ probationRows: 150, step: 1 });
+    expect(viaContext.snapshot().state).toMatchObject({ probationRows: 150 });
+    expect(short.snapshot().state).toMatchObject({ probationRows: 150 });
+    expect(scheduleFor(1000)).toEqual({ probationRows: 150, step: 1, trendWindow: 150 });
+    expect(scheduleFor()).toEqual({ probationRows: 750, step: 7, trendWindow: 107 });
   });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NEW_CLUSTER, RESONATED, emptyDvfa, trainDvfa } from './dvfa.js';
 
@@ -32,5 +33,46 @@ describe('DVFA', () => {
     expect(art.count).toBe(3);
     expect(trainDvfa(art, corner(1), true, 3)).toBe(RESONATED);
     expect(trainDvfa(art, corner(3), true, 3)).toBe(RESONATED);
+  });
+
+  it('skipping hopeless categories changes nothing: same outcomes, matches, weights and ages', () => {
+    // Coarse features make equal matches (ties) common; a small cap makes eviction common.
+    const sample = fc.array(
+      fc.integer({ min: 0, max: 4 }).map((q) => q / 4),
+      { minLength: 4, maxLength: 4 },
+    );
+    const rho = fc.double({ min: 0, max: 1, noNaN: true });
+    fc.assert(
+      fc.property(fc.array(sample, { minLength: 1, maxLength: 120 }), rho, rho, (samples, a, b) => {
+        const fast = emptyDvfa(0);
+        const plain = emptyDvfa(0);
+        for (const art of [fast, plain]) {
+          art.rhoLb = Math.min(a, b);
+          art.rhoUb = Math.max(a, b);
+        }
+        for (const features of samples) {
+          plain.unitWeights = false; // never skips
+          const outcome = trainDvfa(plain, features, true, 6);
+          expect(trainDvfa(fast, features, true, 6)).toBe(outcome);
+          expect(fast.lastMatch).toBe(plain.lastMatch);
+          expect(fast.lastEnergy).toBe(plain.lastEnergy);
+        }
+        expect(fast.unitWeights).toBe(true);
+        expect(fast.lastUsed).toEqual(plain.lastUsed);
+        expect(Array.from(fast.weights.subarray(0, fast.count * fast.width))).toEqual(
+          Array.from(plain.weights.subarray(0, plain.count * plain.width)),
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('stops skipping once a sample leaves [0,1]', () => {
+    const art = emptyDvfa(0.5);
+    trainDvfa(art, [0.5, 0.5], true, 10);
+    trainDvfa(art, [0.25, 0.75], true, 10);
+    expect(art.unitWeights).toBe(true);
+    trainDvfa(art, [NaN, 0.5], true, 10);
+    expect(art.unitWeights).toBe(false);
   });
 });

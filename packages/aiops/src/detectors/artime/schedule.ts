@@ -43,7 +43,11 @@ export function scheduleFor(seriesLength?: number): Schedule {
       : seriesLength < 5000
         ? Math.floor(0.15 * seriesLength)
         : 750;
-  const probationRows = Math.max(2 * ARTIME_PARAMS.window, raw - (raw % 2));
+  return scheduleFromProbation(Math.max(2 * ARTIME_PARAMS.window, raw - (raw % 2)));
+}
+
+/** The rest of the schedule follows from the probation length (so a snapshot only stores that). */
+export function scheduleFromProbation(probationRows: number): Schedule {
   const perWindowBatch = ARTIME_PARAMS.window * ARTIME_PARAMS.windowsPerProbation;
   const step = Math.max(1, Math.floor(probationRows / perWindowBatch));
   return { probationRows, step, trendWindow: Math.floor(probationRows / step) };

@@ -47,7 +47,12 @@ export function encodeScaled(state: EncoderState, scaled: number, params: Encode
   state.recent.shift();
   state.recent.push(ds);
   if (state.steps < window) return new Array<number>(2 * window).fill(0);
-  return [...normalisedMinMax(haarTransform(normalisedMinMax(state.recent))), ...state.recent];
+  return [...haarFeatures(state.recent), ...state.recent];
+}
+
+/** The wavelet half of a window's features (the state codec predicts category weights with it). */
+export function haarFeatures(recent: readonly number[]): number[] {
+  return normalisedMinMax(haarTransform(normalisedMinMax(recent)));
 }
 
 /** ARTime's approximate running median over the level histogram ("not strictly a running median"). */
