@@ -23,12 +23,13 @@ export const CAD_OSE_PARAMS: CadOseParams = {
   maxLeftSemiContextLength: 7,
   maxActiveNeurons: 15,
   numNormValueBits: 3,
-  /** ≈ 50 KB of JSON state; NAB scores are the same as uncapped (the original stores ~250–2500 per file). */
+  /** ≤ 16 KB of snapshot JSON on NAB; NAB scores are the same as uncapped (the original stores ~250–2500 per file). */
   maxContexts: 1000,
   rangeMargin: 0.1,
 };
 
-const STATE_VERSION = 1;
+/** 2: compact memory (engine-snapshot.ts); version 1 (plain JSON semi-contexts) is refused. */
+const STATE_VERSION = 2;
 
 interface CadOseState {
   points: number;
@@ -90,14 +91,18 @@ export function makeCadOseFactory(name: string, params: CadOseParams): DetectorF
         );
       }
       try {
-        const state = snapshot.state as CadOseState;
+        const state = snapshot.state as CadOseState | null;
+        if (typeof state !== 'object' || state === null) throw new Error('no state');
+        if (!isCount(state.points) || !isCount(state.skipped)) throw new Error('bad counters');
         const engine = engineFromJson(params, state.engine);
-        if (!Number.isInteger(state.points) || !Number.isInteger(state.skipped))
-          throw new Error('bad counters');
         return new CadOseDetector(name, engine, state.points, state.skipped);
       } catch (error) {
         throw new DetectorSnapshotError(`malformed ${name} snapshot: ${String(error)}`);
       }
     },
   };
+}
+
+function isCount(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 }

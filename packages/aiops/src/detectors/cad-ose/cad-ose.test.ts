@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DetectorSnapshotError, type Detector, type DetectorFactory } from '../detector.js';
+import { engineFromJson, type EngineJson } from './engine-snapshot.js';
 import { CAD_OSE_PARAMS, cadOseDetector, makeCadOseFactory } from './index.js';
 import { ANOMALY_KINDS, syntheticSeries, type AnomalyKind } from './testing/synthetic-series.js';
 
@@ -55,9 +56,11 @@ describe('CAD OSE on synthetic anomalies', { timeout: 30_000 }, () => {
     const { values } = syntheticSeries('variance-change', { length: 1500, anomalyAt: 500 });
     const detector = factory.create();
     run(detector, values);
-    const state = detector.snapshot().state as { engine: { contexts: unknown[] } };
-    expect(state.engine.contexts.length).toBeLessThanOrEqual(50);
-    expect(JSON.stringify(detector.snapshot()).length).toBeLessThan(50_000);
+    const state = detector.snapshot().state as { engine: EngineJson };
+    const engine = engineFromJson({ ...CAD_OSE_PARAMS, maxContexts: 50 }, state.engine);
+    expect(engine.memory.contextCount).toBe(50);
+    expect([...engine.memory.contextsByAge()]).toHaveLength(50);
+    expect(JSON.stringify(detector.snapshot()).length).toBeLessThan(5_000);
   });
 });
 

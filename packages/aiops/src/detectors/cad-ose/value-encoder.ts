@@ -28,8 +28,11 @@ export class ValueEncoder {
     this.maxLevel = 2 ** bits - 1;
   }
 
-  /** The sensor facts of `value` (sorted), after widening the range to include it. */
-  encode(value: number): number[] {
+  /**
+   * The sensor facts of `value` as a bit mask (bit i is fact SENSOR_FACT_BASE + i), after widening the range
+   * to include it: a mask keeps the hot path free of per-point arrays, and set operations are bit operations.
+   */
+  encode(value: number): number {
     const s = this.state;
     if (!s.initialised) {
       s.min = value;
@@ -43,13 +46,18 @@ export class ValueEncoder {
     // A flat range gets the original's fallback: one level per unit.
     const range = s.max - s.min === 0 ? this.maxLevel : s.max - s.min;
     const level = Math.min(this.maxLevel, Math.max(0, Math.trunc((value - s.min) / (range / this.maxLevel))));
-    const facts: number[] = [];
-    for (let bit = 0; bit < this.bits; bit++) facts.push(SENSOR_FACT_BASE + bit * 2 + ((level >> bit) & 1));
-    return facts;
+    let mask = 0;
+    for (let bit = 0; bit < this.bits; bit++) mask |= 1 << (bit * 2 + ((level >> bit) & 1));
+    return mask;
   }
 
-  /** The original's weight of an unpredicted fact: its bit's place value. */
-  static weight(fact: number): number {
-    return 2 ** Math.floor((fact - SENSOR_FACT_BASE) / 2);
+  /** The original's weight of the unpredicted facts: the sum of their bits' place values. */
+  unpredictedWeight(mask: number, predicted: number): number {
+    let weight = 0;
+    for (let bit = 0; bit < this.bits; bit++) if (mask & ~predicted & (3 << (bit * 2))) weight += 2 ** bit;
+    return weight;
   }
 }
+
+/** Sensor facts cover bits 0..2·bits-1 of a 31-bit mask. */
+export const MAX_NUM_NORM_VALUE_BITS = 15;
