@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticSeries, type AnomalyKind } from '../iforest/testing/synthetic.js';
 import { detectorProperties } from '../iforest/testing/properties.js';
-import { suppressEcho } from './echo.js';
 import { discordDetector } from './index.js';
 import { LeftMatrixProfile, emptyLeftMatrixProfile } from './left-matrix-profile.js';
-import { normalCdf } from './surprise.js';
 
 /** Nearest earlier z-normalised neighbour of the newest subsequence, the slow and obvious way. */
 function bruteForce(
@@ -46,20 +44,6 @@ describe('left matrix profile', () => {
       }
     });
   }
-});
-
-describe('calibration helpers', () => {
-  it('normal CDF', () => {
-    expect(normalCdf(0)).toBeCloseTo(0.5, 7);
-    expect(normalCdf(1.959964)).toBeCloseTo(0.975, 6);
-    expect(normalCdf(-1.959964)).toBeCloseTo(0.025, 6);
-  });
-  it('reports a score only when it is a new high among the recent ones', () => {
-    const recent: number[] = [];
-    expect([0.5, 0.9, 0.8, 0.95, 0.1, 0.1, 0.1, 0.2].map((s) => suppressEcho(recent, s, 3))).toEqual([
-      0.5, 0.9, 0, 0.95, 0, 0, 0, 0.2,
-    ]);
-  });
 });
 
 describe('discord detector', () => {

@@ -1,6 +1,7 @@
 // Matrix-profile discord: subsequences of 32 points against the 512 before them.
+import { calibratedFactory } from '../calibrated/calibrated-detector.js';
 import type { DetectorFactory } from '../detector.js';
-import { DiscordDetector, type DiscordParams } from './discord-detector.js';
+import { discordCore, type DiscordParams } from './discord-core.js';
 
 export const discordParams: DiscordParams = {
   length: 32,
@@ -14,10 +15,6 @@ export const discordParams: DiscordParams = {
 
 const NAME = 'discord';
 
-export const discordDetector: DetectorFactory = {
-  name: NAME,
-  create: () => DiscordDetector.create(NAME, discordParams),
-  restore: (snapshot) => DiscordDetector.restore(NAME, discordParams, snapshot),
-};
+export const discordDetector: DetectorFactory = calibratedFactory(NAME, discordParams, discordCore);
 
-export { DiscordDetector, type DiscordParams } from './discord-detector.js';
+export { discordCore, type DiscordParams } from './discord-core.js';

@@ -1,7 +1,8 @@
 // Streaming isolation forest: 16-value shingles, 25 trees of 128 samples from the last 512 shingles, rebuilt
 // every 128 points.
+import { calibratedFactory } from '../calibrated/calibrated-detector.js';
 import type { DetectorFactory } from '../detector.js';
-import { IForestDetector, type IForestParams } from './iforest-detector.js';
+import { iforestCore, type IForestParams } from './iforest-core.js';
 
 export const iforestParams: IForestParams = {
   shingle: 16,
@@ -18,10 +19,6 @@ export const iforestParams: IForestParams = {
 
 const NAME = 'iforest';
 
-export const iforestDetector: DetectorFactory = {
-  name: NAME,
-  create: () => IForestDetector.create(NAME, iforestParams),
-  restore: (snapshot) => IForestDetector.restore(NAME, iforestParams, snapshot),
-};
+export const iforestDetector: DetectorFactory = calibratedFactory(NAME, iforestParams, iforestCore);
 
-export { IForestDetector, type IForestParams } from './iforest-detector.js';
+export { iforestCore, type IForestParams } from './iforest-core.js';
