@@ -72,3 +72,24 @@ export {
 } from './live/live-state-file.js';
 export { DEFAULT_LIVE_SIGNALS, goldenLiveSignals } from './live/live-signals.js';
 export { formatSignalValue } from './live/signal-value.js';
+// Log template mining (issue 8): a streaming miner, header formats, JSON lines, accuracy metrics.
+export {
+  MinerSnapshotError,
+  TemplateMiner,
+  type EvictedTemplate,
+  type MineResult,
+  type MinerStats,
+  type TemplateChange,
+  type TemplateInfo,
+  type TemplateMinerOptions,
+  type TemplateMinerSnapshot,
+} from './logs/template-miner.js';
+export {
+  LogFormatError,
+  compileLogFormat,
+  type LogLineParser,
+  type ParsedLogLine,
+} from './logs/log-format.js';
+export { DEFAULT_MESSAGE_KEYS, parseJsonLogLine, type JsonLogLine } from './logs/json-line.js';
+export { MaskPatternError, WILDCARD, compileMaskPatterns, maskToken } from './logs/masking.js';
+export { templateAccuracy, type TemplateAccuracy } from './logs/template-accuracy.js';
