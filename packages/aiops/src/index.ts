@@ -93,3 +93,13 @@ export {
 export { DEFAULT_MESSAGE_KEYS, parseJsonLogLine, type JsonLogLine } from './logs/json-line.js';
 export { MaskPatternError, WILDCARD, compileMaskPatterns, maskToken } from './logs/masking.js';
 export { templateAccuracy, type TemplateAccuracy } from './logs/template-accuracy.js';
+// Log intelligence on the live platform: templates per service, new templates, error bursts.
+export {
+  LogInsights,
+  type LogEvent,
+  type LogInsightsOptions,
+  type LogInsightsSnapshot,
+  type LogTemplateCounter,
+  type TemplateSummary,
+} from './logs/insights/log-insights.js';
+export { type LogLevel } from './logs/insights/log-level.js';
