@@ -64,8 +64,8 @@ export {
   type LiveDetection,
   type LiveDetectionOptions,
 } from './live/live-detection.js';
+export { StateFileError, gzipJsonFile, type GzipJsonFile } from './live/gzip-json-file.js';
 export {
-  LiveStateError,
   createLiveStateFile,
   type LiveState,
   type LiveStateStore,

@@ -49,6 +49,7 @@ export type RuntimeEvent =
       expected: number;
     }
   | { type: 'anomaly-detection-warning'; message: string }
+  | { type: 'log-event'; kind: 'new-template' | 'error-burst'; service: string; summary: string }
   | { type: 'control-api'; url: string };
 
 /** Receives runtime events. */

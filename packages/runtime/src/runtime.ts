@@ -13,6 +13,7 @@ import { createTcpBalancer, type TcpBalancer } from './expose/tcp-balancer.js';
 import { createFileLogSink, type LogSink, type LogStream } from './logs/log-sink.js';
 import { hostTelemetry, otlpExporterEnv, type TelemetryHost } from './observe/telemetry-host.js';
 import { startAnomalyWatch } from './observe/anomaly-watch.js';
+import { startLogWatch, type LogWatch } from './observe/log-watch.js';
 import type { LiveDetection } from '@opsloop/aiops';
 import { EndpointRegistry } from './registry/registry.js';
 import { isDeepStrictEqual } from 'node:util';
@@ -199,6 +200,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let telemetryRoutes: Parameters<typeof createControlApi>[0]['telemetry'];
   /** Live anomaly detection on the golden signals (with the telemetry backend, unless turned off). */
   let anomalyWatch: LiveDetection | undefined;
+  /** Log template mining of every replica's output (with the telemetry backend, unless turned off). */
+  let logWatch: LogWatch | undefined;
   /** Delivers alerts to the spec's webhook receivers (when `runtime.telemetry.notifications` is set). */
   /** The service of each replica that ever ran, for its log lines' labels. */
   const serviceOfReplica = new Map<string, string>();
@@ -486,7 +489,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     line: (replica, stream, line) => {
       const safe = redactor.redact(line);
       logs.line(replica, stream, safe);
-      telemetry?.recordLine(serviceOfReplica.get(replica) ?? replica, replica, stream, safe);
+      const service = serviceOfReplica.get(replica) ?? replica;
+      telemetry?.recordLine(service, replica, stream, safe);
+      logWatch?.observe(service, safe);
       for (const follower of logFollowers) follower(replica, stream, safe);
     },
   };
@@ -842,6 +847,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             ),
           onError: (message) => report({ type: 'telemetry-warning', message }),
         });
+        if (spec.runtime.aiops.logs.enabled) {
+          logWatch = await startLogWatch({
+            backend,
+            clock,
+            stateDir,
+            intervalMs: settings.scrapeIntervalSeconds * 1000,
+            report,
+          });
+        }
         if (spec.runtime.aiops.detection.enabled) {
           anomalyWatch = await startAnomalyWatch({
             backend,
@@ -872,6 +886,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         flags: flagStore,
         autoscalingHistory: (service) => autoscaling?.history(service),
         ...(anomalyWatch ? { anomalies: anomalyWatch } : {}),
+        ...(logWatch ? { logInsights: logWatch.insights } : {}),
         rollout: { status: rolloutStatus, action: rolloutAction },
         releases: releaseStatuses,
         describe: (name) => {
@@ -1002,6 +1017,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         autoscaling?.stop();
         // First, and its detector states saved: replicas going away now is not an anomaly.
         await anomalyWatch?.stop().catch(() => undefined);
+        await logWatch?.stop().catch(() => undefined);
         eventLog.close();
         registry.closeWatches();
         // Long-polls of flags end at once, like the registry's watches.

@@ -88,6 +88,30 @@ services:
     expect(body).toEqual({ anomalies: [] });
   }, 40_000);
 
+  it('mines replica output into templates, counted in the metrics store', async () => {
+    const admin = live.runtime.adminToken;
+    await waitFor(
+      'the listening line as a template, counted',
+      async () => {
+        const { body } = await get(
+          `/api/v1/query?query=${encodeURIComponent('sum(log_template_events_total{service="app"})')}`,
+          admin,
+        );
+        const data = body.data as { result: { value: [number, string] }[] };
+        return Number(data.result[0]?.value[1] ?? 0) >= 2;
+      },
+      20_000,
+    );
+    const { status, body } = await get('/v1/services/app/log-templates', admin);
+    expect(status).toBe(200);
+    const templates = body.templates as { template: string; count: number; example: string }[];
+    const listening = templates.find((t) => t.example.startsWith('fake listening on'));
+    expect(listening?.template).toMatch(/^fake listening on <\*> pid=<\*>/);
+    expect(listening?.count).toBe(2);
+    expect((await get('/v1/services/nobody/log-templates', admin)).status).toBe(404);
+    expect((await get('/v1/log-events', admin)).body).toEqual({ events: [] });
+  });
+
   it('keeps replica output in the log store, with service and instance labels', async () => {
     const admin = live.runtime.adminToken;
     await waitFor(

@@ -72,6 +72,8 @@ function describe(event: RuntimeEvent): string | undefined {
         : `${event.service}: anomaly in ${event.signal} resolved`;
     case 'anomaly-detection-warning':
       return `anomaly detection: ${event.message}`;
+    case 'log-event':
+      return `${event.service} logs: ${event.summary}`;
     case 'service-exposed':
     case 'control-api':
       return undefined;

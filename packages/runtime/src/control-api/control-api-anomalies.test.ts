@@ -112,6 +112,52 @@ describe('control API: anomalies', () => {
     expect(JSON.stringify(response.json())).toContain(field);
   });
 
+  it('serves log templates and log events, with clear errors', async () => {
+    await start(provider);
+    await api!.app.close();
+    const tokens = new TokenStore();
+    tokens.add(VIEWER, 'viewer');
+    api = await createControlApi({
+      port: 0,
+      tokens,
+      registry: new EndpointRegistry(),
+      status: () => ({ system: 'shop', startedAt: '2024-05-01T12:00:00.000Z', services: [] }),
+      requestShutdown: () => {},
+      logDestination: { write: () => {} },
+      logInsights: {
+        templates: (service) =>
+          service === 'orders'
+            ? [1, 2, 3].map((i) => ({
+                templateId: `t${i}`,
+                template: `x ${i} <*>`,
+                count: 10 - i,
+                levels: { info: 10 - i },
+                firstSeenMs: 0,
+                lastSeenMs: 1,
+                example: `x ${i} 7`,
+              }))
+            : undefined,
+        recentEvents: (filter) => [
+          {
+            kind: 'error-burst',
+            service: filter.service ?? 'orders',
+            atMs: 5,
+            errors: 12,
+            baselinePerMinute: 0.5,
+            topTemplates: [],
+          },
+        ],
+      },
+    });
+    const templates = await get('/v1/services/orders/log-templates?limit=2');
+    expect(templates.json()).toMatchObject({ service: 'orders', total: 3 });
+    expect(templates.json().templates).toHaveLength(2);
+    expect((await get('/v1/services/catalog/log-templates')).statusCode).toBe(404);
+    expect((await get('/v1/services/orders/log-templates?limit=0')).statusCode).toBe(400);
+    expect((await get('/v1/log-events?service=cart')).json().events[0].service).toBe('cart');
+    expect((await get('/v1/log-events?limit=9999')).statusCode).toBe(400);
+  });
+
   it('refuses replicas (discovery tokens), and says when detection is off', async () => {
     await start(provider);
     expect((await get('/v1/anomalies', DISCOVERY)).statusCode).toBe(403);
@@ -120,5 +166,6 @@ describe('control API: anomalies', () => {
     const off = await get('/v1/anomalies');
     expect(off.statusCode).toBe(404);
     expect(off.json().detail).toMatch(/anomaly detection is off/);
+    expect((await get('/v1/log-events')).json().detail).toMatch(/log mining is off/);
   });
 });

@@ -9,7 +9,13 @@ import {
   UnknownFlagError,
   type FlagStore,
 } from '@opsloop/flags';
-import type { AnomalyEventFilter, AnomalyEvent, LiveSeriesStatus } from '@opsloop/aiops';
+import type {
+  AnomalyEventFilter,
+  AnomalyEvent,
+  LiveSeriesStatus,
+  LogEvent,
+  TemplateSummary,
+} from '@opsloop/aiops';
 import type { Decision } from '../autoscale/autoscaler.js';
 import type { RolloutActionName, RolloutStatus } from '../reconcile/rollout-status.js';
 import type { ReleaseStatus } from '../reconcile/release-run.js';
@@ -71,6 +77,11 @@ export interface ControlApiOptions {
   anomalies?: {
     events(filter: AnomalyEventFilter): AnomalyEvent[];
     series(): LiveSeriesStatus[];
+  };
+  /** Log intelligence (`GET /v1/services/{service}/log-templates`, `GET /v1/log-events`); absent when off. */
+  logInsights?: {
+    templates(service: string): TemplateSummary[] | undefined;
+    recentEvents(filter: { service?: string; limit?: number }): LogEvent[];
   };
   /** The autoscaler's decisions of a service (undefined when it is not autoscaled). */
   autoscalingHistory?: (service: string) => Decision[] | undefined;
@@ -573,6 +584,42 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
         );
         const series = anomalies().series();
         return { series: service === undefined ? series : series.filter((s) => s.service === service) };
+      });
+
+      const logInsights = () => {
+        if (options.logInsights === undefined)
+          throw new ProblemError('resourceNotFound', {
+            detail: 'log mining is off (runtime.aiops.logs.enabled or runtime.telemetry.enabled)',
+          });
+        return options.logInsights;
+      };
+      app.get('/v1/services/:service/log-templates', { config: { roles: READERS } }, (request) => {
+        const { service } = parseInput(serviceParams, request.params, 'path');
+        const { limit } = parseInput(
+          z.strictObject({ limit: z.coerce.number().int().min(1).max(5000).default(100) }),
+          request.query,
+          'query',
+        );
+        const templates = logInsights().templates(service);
+        if (templates === undefined)
+          throw new ProblemError('resourceNotFound', { detail: `no log lines of "${service}" seen` });
+        return { service, total: templates.length, templates: templates.slice(0, limit) };
+      });
+      app.get('/v1/log-events', { config: { roles: READERS } }, (request) => {
+        const query = parseInput(
+          z.strictObject({
+            service: z.string().min(1).max(63).optional(),
+            limit: z.coerce.number().int().min(1).max(500).default(100),
+          }),
+          request.query,
+          'query',
+        );
+        return {
+          events: logInsights().recentEvents({
+            limit: query.limit,
+            ...(query.service === undefined ? {} : { service: query.service }),
+          }),
+        };
       });
 
       app.get('/v1/services/:service/autoscaling', { config: { roles: READERS } }, (request) => {

@@ -83,6 +83,7 @@ describe("the repository's opsloop.yaml", () => {
             'cpu',
           ],
         },
+        logs: { enabled: true },
       },
     });
     expect(Object.keys(spec.services)).toEqual([

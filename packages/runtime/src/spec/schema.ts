@@ -294,8 +294,13 @@ const aiopsSpecSchema = z
           .default(DETECTION_DEFAULTS.signals),
       })
       .default(DETECTION_DEFAULTS),
+    /**
+     * Log intelligence: every replica's output mined into templates (`log_template_events_total`, `opsloop logs
+     * templates`), never-seen warning templates and error bursts reported.
+     */
+    logs: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
   })
-  .default({ detection: DETECTION_DEFAULTS });
+  .default({ detection: DETECTION_DEFAULTS, logs: { enabled: true } });
 
 /** The desired state of a whole system (`opsloop.yaml`). */
 export const systemSpecSchema = z
@@ -338,7 +343,7 @@ export const systemSpecSchema = z
         bus: 'embedded',
         mtls: { enabled: true, certTtlSeconds: 3600 },
         telemetry: TELEMETRY_DEFAULTS,
-        aiops: { detection: DETECTION_DEFAULTS },
+        aiops: { detection: DETECTION_DEFAULTS, logs: { enabled: true } },
       }),
     services: z
       .record(serviceNameSchema, serviceSpecSchema)
