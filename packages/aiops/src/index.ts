@@ -65,12 +65,8 @@ export {
   type LiveDetectionOptions,
 } from './live/live-detection.js';
 export { StateFileError, gzipJsonFile, type GzipJsonFile } from './live/gzip-json-file.js';
-export {
-  createLiveStateFile,
-  type LiveState,
-  type LiveStateStore,
-} from './live/live-state-file.js';
-export { DEFAULT_LIVE_SIGNALS, goldenLiveSignals } from './live/live-signals.js';
+export { createLiveStateFile, type LiveState, type LiveStateStore } from './live/live-state-file.js';
+export { DEFAULT_LIVE_SIGNALS, goldenLiveSignals, logTemplateRateSignal } from './live/live-signals.js';
 export { formatSignalValue } from './live/signal-value.js';
 // Log template mining (issue 8): a streaming miner, header formats, JSON lines, accuracy metrics.
 export {

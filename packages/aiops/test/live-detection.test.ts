@@ -13,11 +13,13 @@ import {
   createLiveDetection,
   createLiveStateFile,
   goldenLiveSignals,
+  logTemplateRateSignal,
   windowedGaussianDetector,
   type AnomalyEvent,
   type LiveDetection,
   type LiveDetectionOptions,
 } from '../src/index.js';
+import { createSeededRandom } from '@opsloop/kit';
 import { ServiceScrapes, type ServiceLoad } from './shop-metrics-fixture.js';
 
 const MIN = 60_000;
@@ -271,5 +273,50 @@ describe('live detection on the golden signals (real PromQL engine, synthetic sc
     await detection.stop();
     expect(errors.filter((e) => e.startsWith('query broken'))).toHaveLength(1);
     expect(detection.series().map((s) => s.signal)).toEqual(['traffic', 'traffic']);
+  });
+
+  it('watches every log template of every service as its own series', async () => {
+    const store = new MemoryQuerier();
+    const clock = createManualClock(START);
+    const engine = createPromqlEngine({ querier: store, now: () => clock.now() });
+    const source = createEmbeddedMetricsSource({ engine, querier: store });
+    const random = createSeededRandom(11);
+    const counts = { a: 0, b: 0 };
+    let scrapedTo = T0;
+    const scrapeUntil = (atMs: number) => {
+      for (let t = scrapedTo + SCRAPE_MS; t <= atMs; t += SCRAPE_MS) {
+        // Template a: ~4 lines/s; template b: ~1 line/s, ten times that during the fault.
+        counts.a += Math.round(20 * (0.8 + 0.4 * random()));
+        const faulty = t > FAULT_AT && t <= FAULT_AT + FAULT_MS;
+        counts.b += Math.round((faulty ? 50 : 5) * (0.8 + 0.4 * random()));
+        for (const [id, count] of Object.entries(counts)) {
+          store.append(
+            { __name__: 'log_template_events_total', service: 'orders', template_id: id, level: 'error' },
+            t,
+            count,
+          );
+        }
+        scrapedTo = t;
+      }
+    };
+    scrapeUntil(START);
+    const detection = createLiveDetection({
+      source,
+      clock,
+      signals: [logTemplateRateSignal()],
+      intervalMs: STEP_MS,
+    });
+    await detection.start();
+    expect(detection.series().map((s) => s.labels)).toEqual([
+      { service: 'orders', template_id: 'a' },
+      { service: 'orders', template_id: 'b' },
+    ]);
+    await runUntil(clock, scrapeUntil, detection, FAULT_AT + 5 * MIN);
+    await detection.stop();
+    const events = detection.events();
+    expect(events.length).toBeGreaterThanOrEqual(1);
+    expect(events.every((e) => e.labels['template_id'] === 'b')).toBe(true);
+    expect(events.at(-1)!.id).toBe(`orders/log_template_rate{template_id="b"}@${events.at(-1)!.startsAtMs}`);
+    expect(events.at(-1)!.startsAtMs).toBeGreaterThan(FAULT_AT);
   });
 });

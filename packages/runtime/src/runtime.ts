@@ -861,6 +861,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             backend,
             clock,
             settings: spec.runtime.aiops.detection,
+            logTemplates: logWatch !== undefined,
             stateDir,
             report,
           });

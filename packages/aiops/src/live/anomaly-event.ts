@@ -12,7 +12,7 @@ export interface LiveSignal {
   readonly title: string;
   readonly query: string;
   /**
-   * The smallest deviation from the expected value that is reported, in the signal's unit (besides 10 % of
+   * The smallest deviation from the expected value that is reported, in the signal's unit (besides 20 % of
    * the expected value and three robust standard deviations); 0 when absent.
    */
   readonly minDeviation?: number;

@@ -26,7 +26,7 @@ export interface ExpectedBandOptions {
   /** Band half-width in robust standard deviations (3 by default). */
   k?: number;
   /**
-   * Smallest half-width relative to the expected value (0.1 by default): a change of less than 10 % is not
+   * Smallest half-width relative to the expected value (0.2 by default): a change of less than 20 % is not
    * worth anybody's attention, however steady the series was.
    */
   minRelative?: number;
@@ -48,7 +48,7 @@ export class ExpectedBand {
   constructor(options: ExpectedBandOptions = {}, snapshot?: ExpectedBandSnapshot) {
     this.size = options.size ?? 60;
     this.k = options.k ?? 3;
-    this.minRelative = options.minRelative ?? 0.1;
+    this.minRelative = options.minRelative ?? 0.2;
     this.minAbsolute = options.minAbsolute ?? 0;
     this.lowerBound = options.lowerBound ?? -Infinity;
     this.values = snapshot ? snapshot.values.filter(Number.isFinite).slice(-this.size) : [];

@@ -4,7 +4,7 @@ import type { DetectorFactory } from '../detectors/detector.js';
 import { defaultDetector } from '../detectors/registry.js';
 import { anomalyAlert } from './anomaly-alerts.js';
 import type { AnomalyEvent, LiveSeriesStatus, LiveSignal } from './anomaly-event.js';
-import { LiveSeries, type EpisodeRules } from './live-series.js';
+import { LiveSeries, seriesKey, type EpisodeRules } from './live-series.js';
 import type { LiveState, LiveStateStore } from './live-state-file.js';
 
 /**
@@ -113,7 +113,7 @@ export function createLiveDetection(options: LiveDetectionOptions): LiveDetectio
 
   const seriesFor = (signal: LiveSignal, labels: Labels): LiveSeries => {
     const service = labels['service'] ?? '';
-    const key = `${service}/${signal.name}`;
+    const key = seriesKey(service, signal.name, labels);
     let s = series.get(key);
     if (s === undefined) {
       s = new LiveSeries(signal, service, { ...labels }, factory, rules);

@@ -34,6 +34,15 @@ export type EpisodeChange =
   | { readonly kind: 'none' }
   | { readonly kind: 'opened' | 'updated' | 'resolved'; readonly event: AnomalyEvent };
 
+/** The key of a series: `<service>/<signal>`, then its labels besides `service`, if any, in PromQL style. */
+export function seriesKey(service: string, signal: string, labels: Readonly<Record<string, string>>): string {
+  const extra = Object.keys(labels)
+    .filter((k) => k !== 'service')
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(labels[k])}`);
+  return extra.length === 0 ? `${service}/${signal}` : `${service}/${signal}{${extra.join(',')}}`;
+}
+
 /** One watched series: its detector, its expectation band and its episode in progress. */
 export class LiveSeries {
   private readonly detector: Detector;
@@ -69,9 +78,9 @@ export class LiveSeries {
     this.quiet = snapshot?.quiet ?? 0;
   }
 
-  /** The series' key: one per service and signal. */
+  /** The series' key: service and signal, and its other labels when it has some (`orders/log_rate{template_id="…"}`). */
   get key(): string {
-    return `${this.service}/${this.signal.name}`;
+    return seriesKey(this.service, this.signal.name, this.labels);
   }
 
   /** Time of the newest point seen. */

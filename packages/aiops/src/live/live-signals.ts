@@ -36,3 +36,20 @@ export function goldenLiveSignals(
     ...(q.unit === 'ratio' ? { minDeviation: 0.005 } : {}),
   }));
 }
+
+/**
+ * The rate of every log template of every service (`log_template_events_total`, written by the runtime's log
+ * mining): a template whose rate departs from its own baseline is an anomaly like any golden signal's. A change
+ * of less than 0.1 lines/s (six a minute) is never reported.
+ */
+export function logTemplateRateSignal(window = '1m'): LiveSignal {
+  return {
+    name: 'log_template_rate',
+    kind: 'logs',
+    unit: 'lines/s',
+    title: 'Log template rate',
+    query: `sum by (service, template_id) (rate(log_template_events_total[${window}]))`,
+    lowerBound: 0,
+    minDeviation: 0.1,
+  };
+}

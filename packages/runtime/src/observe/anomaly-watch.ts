@@ -3,6 +3,7 @@ import {
   createLiveDetection,
   createLiveStateFile,
   goldenLiveSignals,
+  logTemplateRateSignal,
   type LiveDetection,
 } from '@opsloop/aiops';
 import type { Clock } from '@opsloop/kit';
@@ -15,6 +16,8 @@ export interface AnomalyWatchOptions {
   backend: TelemetryBackend;
   clock: Clock;
   settings: SystemSpec['runtime']['aiops']['detection'];
+  /** Also watch every log template's rate (when the runtime mines the logs). */
+  logTemplates: boolean;
   /** The runtime's state directory: detector states live in `aiops/live-detection.json.gz`. */
   stateDir: string;
   report: EventListener;
@@ -30,7 +33,10 @@ export async function startAnomalyWatch(options: AnomalyWatchOptions): Promise<L
   const detection = createLiveDetection({
     source: options.backend.metrics,
     clock: options.clock,
-    signals: goldenLiveSignals(settings.signals),
+    signals: [
+      ...goldenLiveSignals(settings.signals),
+      ...(options.logTemplates ? [logTemplateRateSignal()] : []),
+    ],
     intervalMs: settings.intervalSeconds * 1000,
     threshold: settings.threshold,
     warmupPoints: settings.warmupPoints,
