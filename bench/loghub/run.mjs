@@ -12,7 +12,7 @@
 // BENCH_LOGHUB_REFERENCE (1; 0 skips the loghub_score.py check), LOGHUB_SCORE (the reference scorer's path).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { csvField } from '../../packages/aiops/dist/logs/loghub/csv.js';
 import {
@@ -121,7 +121,10 @@ const result = {
   },
   details: {
     date: new Date().toISOString(),
-    machine: `${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
+    commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: new URL('../..', import.meta.url) })
+      .toString()
+      .trim(),
+    machine: `${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
     data: dataRoot,
     groundTruth: 'corrected = Khan et al. ICSE 2022 (<Name>_2k.log_structured.csv); original = Loghub-2k',
     templates: Object.fromEntries(names.map((n) => [n, results[n].templates])),
