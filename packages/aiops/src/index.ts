@@ -89,6 +89,8 @@ export {
 export { DEFAULT_MESSAGE_KEYS, parseJsonLogLine, type JsonLogLine } from './logs/json-line.js';
 export { MaskPatternError, WILDCARD, compileMaskPatterns, maskToken } from './logs/masking.js';
 export { templateAccuracy, type TemplateAccuracy } from './logs/template-accuracy.js';
+export { templateParameters } from './logs/parameters.js';
+export { csvField } from './logs/loghub/csv.js';
 // Log intelligence on the live platform: templates per service, new templates, error bursts.
 export {
   LogInsights,

@@ -12,6 +12,9 @@ import { releases } from './commands/releases.js';
 import { events } from './commands/events.js';
 import { describeService } from './commands/describe.js';
 import { logs } from './commands/logs.js';
+import { logsMine, refuseServiceOptions, type LogsMineOptions } from './commands/logs-mine.js';
+import { logTemplates } from './commands/log-templates.js';
+import { UNMATCHED_MODES } from './commands/logs-mine-input.js';
 import { query } from './commands/query.js';
 import { trace } from './commands/trace.js';
 import { DETECTORS, defaultDetector } from '@opsloop/aiops';
@@ -278,12 +281,15 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
       }) => run(events({ ...opts, follow: opts.follow ?? false })),
     );
 
-  program
+  const logsCommand = program
     .command('logs')
     .description(
-      "a service's replica output, secrets masked; --follow follows; --since/--grep/--trace/--level search the log store (viewer role)",
+      "a service's replica output, secrets masked; --follow follows; --since/--grep/--trace/--level search the log store (viewer role); 'logs mine' mines a log file's templates; 'logs templates <service>' lists a running service's templates",
     )
-    .argument('<service>')
+    .argument(
+      '<service>',
+      'the service (ones named "mine" or "templates" cannot be shown: those are the subcommands)',
+    )
     .option('-F, --follow', 'keep printing new lines until Ctrl-C')
     .addOption(
       new Option('--tail <n>', 'lines per replica to start with (with a search: lines in all)')
@@ -336,6 +342,74 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
             ...(opts.level === undefined ? {} : { level: opts.level }),
           }),
         ),
+    );
+
+  logsCommand
+    .command('mine')
+    .description(
+      'mine the templates of a log (file or stdin, streamed): writes LineId,EventId,EventTemplate,Parameters CSV and prints the top templates',
+    )
+    .option(
+      '--format <format>',
+      "the header format of a line, settings.json style, e.g. '<Date> <Time> <Level> <Component>: <Content>' (none: the whole line is the message)",
+    )
+    .option(
+      '--mask <regex>',
+      'a regex whose matches are variables (repeatable; applied after the built-in timestamp and size masks, before the token rules)',
+      (value: string, all: string[]) => [...all, value],
+      [] as string[],
+    )
+    .option('--json', 'each line is a JSON object: its "msg" or "message" is mined')
+    .option('-i, --input <file>', 'the log to read ("-" or none: standard input)')
+    .option(
+      '-o, --output <file>',
+      'the CSV to write (none: standard output; the summary then goes to stderr)',
+    )
+    .addOption(
+      new Option(
+        '--unmatched <mode>',
+        'a line that does not fit --format or is not a JSON log line: an error, mined whole, or skipped',
+      )
+        .choices(UNMATCHED_MODES)
+        .default('error'),
+    )
+    .addOption(
+      new Option('--top <n>', 'how many templates the summary lists')
+        .default(10)
+        .argParser(wholeNumber('a count', 0, 100_000)),
+    )
+    .action((opts: LogsMineOptions, command: Command) =>
+      run(Promise.resolve().then(() => (refuseServiceOptions(command), logsMine(opts)))),
+    );
+
+  logsCommand
+    .command('templates')
+    .description(
+      "the templates the runtime mined from a service's output: count per level, first and last seen, an example (viewer role)",
+    )
+    .argument('<service>')
+    .addOption(
+      new Option('-n, --limit <count>', 'at most this many templates, most frequent first')
+        .default(50)
+        .argParser(wholeNumber('a count', 1, 5000)),
+    )
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'),
+    )
+    .action((service: string, opts: { limit: number; output: 'table' | 'json' }, command: Command) =>
+      run(
+        Promise.resolve().then(() => {
+          // -f/--state-dir belong to `logs` (commander gives them to it wherever they are written).
+          refuseServiceOptions(command, ['file', 'stateDir']);
+          const parent = command.parent!.opts<{ file: string; stateDir?: string }>();
+          return logTemplates({
+            file: parent.file,
+            ...(parent.stateDir === undefined ? {} : { stateDir: parent.stateDir }),
+            service,
+            ...opts,
+          });
+        }),
+      ),
     );
 
   program

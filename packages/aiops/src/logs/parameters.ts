@@ -34,3 +34,8 @@ export function extractParameters(templateTokens: readonly string[], content: st
   if (match === null) return [];
   return match.slice(1).map((value) => value ?? '');
 }
+
+/** The values of a message at the wildcards of a template written as text (`session <*> opened for user <*>`). */
+export function templateParameters(template: string, content: string): string[] {
+  return extractParameters([template], content);
+}
