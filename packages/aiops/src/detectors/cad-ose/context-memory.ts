@@ -1,168 +1,63 @@
 /**
- * CAD OSE's context memory (the original's ContextOperator): a context is a pair (left facts → right facts)
- * split into shared left and right "semi-contexts".
- *
- * Facts come in two kinds, kept apart so that the hot path is integer work: sensor facts (a bit mask, see
- * value-encoder.ts) and neuron facts (ids of contexts that were active, ascending). A right side only ever
- * holds sensor facts, so it is just a mask. The fully matched left sides of a crossing are found
- * incrementally (consecutive crossings share most neurons), and only they are walked on the common path;
- * every left side is walked only at a step that made a new context (a few per cent of the points).
+ * CAD OSE's context memory (the original's ContextOperator): contexts (left facts → right facts) with shared
+ * semi-contexts (semi-contexts.ts). The fully matched left sides of a crossing are found incrementally
+ * (crossing.ts), and only they are walked on the common path; every left side is walked only at a step that
+ * made a new context (a few per cent of the points).
  *
  * Every order the original's results depend on is kept: left semi-contexts in creation order, each one's
- * contexts in creation (= id) order, and the least-recently-used order of contexts (a clock per context).
+ * contexts in creation (= id) order, and the least-recently-used order of contexts (context-clock.ts).
  *
  * Unlike the original, the memory is bounded: past `maxContexts` the least recently used context (created or
  * selected, i.e. its left side fully matched) is forgotten, with semi-contexts no context uses any more.
  */
-import { pythonTupleHash } from './python-tuple-hash.js';
-import { SENSOR_FACT_BASE } from './value-encoder.js';
+import { ContextClock } from './context-clock.js';
+import { Crossing } from './crossing.js';
+import { LeftsByFacts } from './lefts-by-facts.js';
+import { Context, LeftSemi, RightSemi, popcount, type FactSet } from './semi-contexts.js';
 
-/** Neuron facts (active contexts fed back as input) live above every sensor fact. */
-export const NEURON_FACT_BASE = 2 ** 31;
+export { compareHashKeys, type Context, type FactSet } from './semi-contexts.js';
 
 /**
- * A fact tuple's CPython hash as two numbers that compare like the signed 64-bit value: the high half
- * (signed) first, then the low half (unsigned). Sorting by numbers is much faster than by bigints.
+ * Below this many selected facts, comparing records p/s by cross-multiplying orders them exactly as the
+ * original's divided doubles: products stay below 2^53, and two different fractions in [0, 1] with such
+ * denominators differ by more than 2^-52, so they also round to different doubles (in the same order).
  */
-export interface HashKey {
-  readonly high: number;
-  readonly low: number;
-}
+const EXACT = 2 ** 26;
 
-function hashKey(facts: readonly number[]): HashKey {
-  const hash = pythonTupleHash(facts);
-  return { high: Number(hash >> 32n), low: Number(BigInt.asUintN(32, hash)) };
-}
-
-export function compareHashKeys(a: HashKey, b: HashKey): number {
-  return a.high - b.high || a.low - b.low;
-}
-
-/** A fact set: sensor facts as a mask, neuron facts as ascending context ids. */
-export interface FactSet {
-  readonly mask: number;
-  readonly ids: readonly number[];
-}
-
-export class LeftSemi {
-  /** Contexts with this left side, in creation (= id) order. */
-  readonly contexts: Context[] = [];
-  alive = true;
-  /** How many of its contexts are zero-level (only those can yield potential pairs from a partial match). */
-  zeroLevels = 0;
-  /** The number of the latest crossing that matched it fully. */
-  fullAt = -1;
-  /** How many of its neurons are not in the latest crossing (kept up to date as the crossing changes). */
-  missing = 0;
-  /** How many facts it has. */
-  readonly size: number;
-  /** The original's tie-break key (see {@link HashKey}); computed only when a tie needs it. */
-  private cachedHash: HashKey | undefined;
-
-  constructor(
-    /** Creation order. */
-    readonly seq: number,
-    readonly mask: number,
-    readonly ids: readonly number[],
-    readonly key: string,
-  ) {
-    this.size = popcount(mask) + ids.length;
-  }
-
-  get hash(): HashKey {
-    return (this.cachedHash ??= hashKey([...maskFacts(this.mask), ...this.ids.map(neuronFact)]));
-  }
-}
-
-export class RightSemi {
-  /** How many contexts use it. */
-  refs = 0;
-  readonly size: number;
-  private cachedHash: HashKey | undefined;
-
-  constructor(readonly mask: number) {
-    this.size = popcount(mask);
-  }
-
-  get hash(): HashKey {
-    return (this.cachedHash ??= hashKey(maskFacts(this.mask)));
-  }
-}
-
-export class Context {
-  /** How many facts it was asked to predict (sum of its right side's size when selected). */
-  selected = 0;
-  /** How many of those facts came true. */
-  predicted = 0;
-  /** How many times it matched entirely. */
-  active = 0;
-  /** When it was last created or selected (the memory's clock): least recently used = smallest. */
-  used = 0;
-  /** Its place in the memory's list of all contexts. */
-  slot = 0;
-
-  constructor(
-    readonly id: number,
-    readonly left: LeftSemi,
-    readonly right: RightSemi,
-    public zeroLevel: boolean,
-  ) {}
-}
-
-/** A pair worth remembering as a new context: left facts and a right mask. */
-export interface Potential {
-  readonly left: FactSet;
-  readonly right: number;
-}
-
-/** How many eviction candidates one scan keeps. */
-const OLDEST_KEPT = 32;
-
-const NO_POTENTIAL: readonly Potential[] = [];
+const NO_FACTS: FactSet = { mask: 0, ids: [] };
 
 /** No new zero-level context at this step (the original's `False`, which also equals context id 0). */
 export const NONE = -1;
 
 export class ContextMemory {
-  /** Live left semi-contexts in creation order (dead ones are swept out after evictions). */
-  lefts: LeftSemi[] = [];
-  private readonly leftByKey = new Map<string, LeftSemi>();
+  private readonly leftByFacts = new LeftsByFacts();
   private readonly rightByMask = new Map<number, RightSemi>();
-  /** Neuron id → the left semi-contexts holding it. */
-  private readonly byNeuron = new Map<number, LeftSemi[]>();
-  /** Left semi-contexts none of whose neurons is missing from the latest crossing. */
-  private readonly complete = new Set<LeftSemi>();
-  /**
-   * Every context, in no order, and the clock of their last use: a selection is one write (selections are
-   * many per point, evictions rare), and eviction looks for the smallest stamp.
-   */
-  private readonly all: Context[] = [];
-  private clock = 0;
-  /** Eviction candidates: the oldest contexts at the latest scan, with their clocks then (see below). */
-  private oldest: Context[] = [];
-  private oldestUsed: number[] = [];
-  private oldestAt = 0;
+  private readonly clock = new ContextClock();
+  private readonly crossing = new Crossing();
   nextSemiSeq = 0;
   nextContextId = 0;
   newContextId = NONE;
-  /** This step's zero-level pair, if any (one of the distinct pairs the added share is counted over). */
-  private zeroLeft: LeftSemi | null = null;
-  private zeroRight: RightSemi | null = null;
-  /** The fact set of the latest crossing (the left facts group). */
-  private crossedMask = 0;
-  private crossedIds: readonly number[] = [];
-  /** Left semi-contexts fully matched by the latest crossing, in creation order. */
-  private full: LeftSemi[] = [];
+  /** This step's zero-level context, if any (one of the distinct pairs the added share is counted over). */
+  private zeroContext: Context | null = null;
+  /** Marks the contexts of the latest crossLeft's pairs (Context.pairAt), to count distinct pairs. */
+  private pairStamp = 0;
   /**
    * The active contexts of the latest crossRight: the first `activeCount` entries (the buffer is reused from
    * point to point and never shrinks, so the hot loop does not allocate; stale entries past the count).
    */
-  private readonly active: Context[] = [];
-  private activeCount = 0;
-  /** Counts crossings (see LeftSemi.fullAt). */
-  private crossing = 0;
-  /** The left semi-context equal to the latest crossing's facts, if there is one. */
-  private crossedSemi: LeftSemi | null = null;
+  readonly active: Context[] = [];
+  activeCount = 0;
+  /**
+   * The partially matched pairs of the latest crossRight (left facts, right mask), stored as new contexts by
+   * crossLeft: the first `potentialCount` entries of reused buffers. A fully matched left side is its own
+   * matched facts.
+   */
+  private readonly potentialLefts: (LeftSemi | FactSet)[] = [];
+  private readonly potentialRights: number[] = [];
+  private potentialCount = 0;
+  /** Of the latest crossLeft: new contexts from potential pairs, and distinct pairs (see crossLeft). */
+  added = 0;
+  distinct = 0;
 
   constructor(
     readonly maxLeftSemiContextLength: number,
@@ -175,102 +70,128 @@ export class ContextMemory {
    */
   addZeroLevel(left: FactSet, right: number): boolean {
     // The crossing found the left side if it exists (and eviction may have dropped it since).
-    const l = this.crossedSemi?.alive ? this.crossedSemi : this.newLeft(left);
+    const equal = this.crossing.equal;
+    const l = equal?.alive ? equal : this.newLeft(left);
     const r = this.rightFor(right);
-    this.zeroLeft = l;
-    this.zeroRight = r;
     const existing = findContext(l, r);
     if (existing) {
       if (!existing.zeroLevel) l.zeroLevels += 1;
       existing.zeroLevel = true;
+      this.zeroContext = existing;
       return false;
     }
-    this.newContextId = this.addContext(l, r, true).id;
+    this.zeroContext = this.addContext(l, r, true);
+    this.newContextId = this.zeroContext.id;
     return true;
   }
 
   /**
    * Updates every context whose left side matched the previous crossing against the current sensor facts:
-   * returns the fully matched (active) contexts, the number of selected contexts and the partially matched
-   * pairs worth remembering as new contexts (only looked for when `newContextFlag`).
+   * fills `active` with the fully matched contexts, returns the number of selected contexts, and keeps the
+   * partially matched pairs worth remembering as new contexts (only looked for when `newContextFlag`).
    */
-  crossRight(
-    facts: number,
-    newContextFlag: boolean,
-    stepStartSeq: number,
-  ): {
-    active: readonly Context[];
-    activeCount: number;
-    numSelected: number;
-    potential: readonly Potential[];
-  } {
-    const active = this.active;
+  crossRight(facts: number, newContextFlag: boolean, stepStartSeq: number): number {
     this.activeCount = 0;
     const skipId = this.newContextId === NONE ? 0 : this.newContextId;
     this.newContextId = NONE;
+    this.potentialCount = 0;
     // Without a new context only fully matched left sides do anything: the crossing listed them already.
     if (!newContextFlag) {
-      const numSelected = this.selectFull(facts, skipId, active);
-      return { active, activeCount: this.activeCount, numSelected, potential: NO_POTENTIAL };
+      let numSelected = 0;
+      const { full, fullCount } = this.crossing;
+      for (let i = 0; i < fullCount; i++) numSelected += this.select(full[i]!, facts, skipId);
+      return numSelected;
     }
-    const potential: Potential[] = [];
+    const crossing = this.crossing;
+    const potentialLefts = this.potentialLefts;
+    const potentialRights = this.potentialRights;
+    let potentialCount = 0;
     let numSelected = 0;
-    for (const left of this.lefts) {
+    for (const left of crossing.lefts) {
       // Left semi-contexts made in this step were not there at the crossing.
       if (left.seq >= stepStartSeq) continue;
-      const leftFull = left.fullAt === this.crossing;
+      const leftFull = left.fullAt === crossing.count;
       if (!leftFull && left.zeroLevels === 0) continue;
-      const matched = leftFull ? left.size : this.matched(left);
+      const matched = leftFull ? left.size : crossing.matched(left);
       if (matched === 0) continue;
+      if (leftFull) numSelected += this.select(left, facts, skipId);
+      // Potential pairs need a zero-level context and a short enough left side.
+      if (left.zeroLevels === 0 || matched > this.maxLeftSemiContextLength) continue;
       // The matched facts (the potential pairs' left side), made once per left side if needed.
-      const short = matched <= this.maxLeftSemiContextLength;
-      let matchedFacts: FactSet | null = null;
+      let matchedFacts: LeftSemi | FactSet | null = leftFull ? left : null;
       for (const context of left.contexts) {
-        if (context.id === skipId) continue;
-        const right = context.right;
-        const rightMatched = popcount(right.mask & facts);
-        if (leftFull) {
-          numSelected += 1;
-          this.touch(context);
-          context.selected += right.size;
-          if (rightMatched > 0) {
-            context.predicted += rightMatched;
-            if (rightMatched === right.size) {
-              context.active += 1;
-              active[this.activeCount++] = context;
-            } else if (context.zeroLevel && short) {
-              potential.push({ left: (matchedFacts ??= this.matchedFacts(left)), right: right.mask & facts });
-            }
-          }
-        } else if (context.zeroLevel && rightMatched > 0 && short) {
-          potential.push({ left: (matchedFacts ??= this.matchedFacts(left)), right: right.mask & facts });
-        }
+        if (context.id === skipId || !context.zeroLevel) continue;
+        const rightMatched = context.rightMask & facts;
+        // A fully matched pair is active, not potential.
+        if (rightMatched === 0 || (leftFull && rightMatched === context.rightMask)) continue;
+        potentialLefts[potentialCount] = matchedFacts ??= crossing.matchedFacts(left);
+        potentialRights[potentialCount++] = rightMatched;
       }
     }
-    return { active, activeCount: this.activeCount, numSelected, potential };
+    this.potentialCount = potentialCount;
+    return numSelected;
   }
 
-  /** crossRight's common case (no new context, so no potential pairs): only the fully matched left sides. */
-  private selectFull(facts: number, skipId: number, active: Context[]): number {
-    let numSelected = 0;
-    for (const left of this.full) {
-      for (const context of left.contexts) {
-        if (context.id === skipId) continue;
-        numSelected += 1;
-        this.touch(context);
-        const right = context.right;
-        context.selected += right.size;
-        const matched = right.mask & facts;
-        if (matched !== 0) {
-          context.predicted += popcount(matched);
-          if (matched === right.mask) {
-            context.active += 1;
-            active[this.activeCount++] = context;
-          }
+  /**
+   * Selects a fully matched left side's contexts (all but `skipId`) against the sensor facts: counts and
+   * stamps them, lists the active ones, and recomputes the side's best prediction record on the way.
+   */
+  private select(left: LeftSemi, facts: number, skipId: number): number {
+    const contexts = left.contexts;
+    const active = this.active;
+    let activeCount = this.activeCount;
+    let clock = this.clock.clock;
+    let selectedCount = 0;
+    // The best record as a fraction (see EXACT): compared by cross-multiplying, divided once at the end.
+    let bestPredicted = 0;
+    let bestSelected = 1;
+    let bestMask = 0;
+    let exact = true;
+    for (let i = 0; i < contexts.length; i++) {
+      const context = contexts[i]!;
+      const rightMask = context.rightMask;
+      let selected: number;
+      let predicted: number;
+      if (context.id !== skipId) {
+        selectedCount += 1;
+        context.used = ++clock;
+        selected = context.selected += context.rightSize;
+        const matched = rightMask & facts;
+        predicted = context.predicted += popcount(matched);
+        if (matched === rightMask) {
+          context.active += 1;
+          active[activeCount++] = context;
+        }
+      } else {
+        // Not selected (this step's new context): its record may still be empty, which counts as 0.
+        selected = context.selected;
+        predicted = context.predicted;
+        if (selected === 0) {
+          selected = 1;
+          predicted = 0;
         }
       }
+      if (selected >= EXACT || predicted > selected) exact = false;
+      const above = predicted * bestSelected;
+      const best = bestPredicted * selected;
+      if (above > best) {
+        bestPredicted = predicted;
+        bestSelected = selected;
+        bestMask = rightMask;
+      } else if (above === best) {
+        bestMask |= rightMask;
+      }
     }
-    return numSelected;
+    if (exact) {
+      left.bestWeight = bestPredicted / bestSelected;
+      left.bestMask = bestMask;
+      left.bestStale = false;
+    } else {
+      left.refreshBest();
+    }
+    this.clock.clock = clock;
+    this.activeCount = activeCount;
+    return selectedCount;
   }
 
   /**
@@ -279,57 +200,74 @@ export class ContextMemory {
    * `distinct` counts the distinct pairs among this step's zero-level pair and the potential ones (the
    * original's set of pair keys: equal facts are one semi-context).
    */
-  crossLeft(
-    facts: FactSet,
-    potential: readonly Potential[],
-  ): { added: number; distinct: number; predictions: number } {
+  crossLeft(facts: FactSet): number {
     let added = 0;
-    const pairs: (LeftSemi | RightSemi)[] = [];
-    if (this.zeroLeft && this.zeroRight) pairs.push(this.zeroLeft, this.zeroRight);
-    this.zeroLeft = this.zeroRight = null;
+    let distinct = 0;
+    // Every pair has a context by the end (found or added): distinct pairs are distinct contexts.
+    const stamp = ++this.pairStamp;
+    if (this.zeroContext) {
+      this.zeroContext.pairAt = stamp;
+      distinct = 1;
+    }
     // Potential pairs from one left side share its fact set: look its semi-context up once.
-    let lastFacts: FactSet | null = null;
+    let lastFacts: LeftSemi | FactSet | null = null;
     let lastLeft: LeftSemi | null = null;
-    for (const { left, right } of potential) {
-      const l: LeftSemi = left === lastFacts && lastLeft ? lastLeft : this.leftFor(left);
-      lastFacts = left;
-      lastLeft = l;
-      const r = this.rightFor(right);
-      if (!hasPair(pairs, l, r)) pairs.push(l, r);
-      if (!findContext(l, r)) {
-        this.addContext(l, r, false);
+    for (let i = 0; i < this.potentialCount; i++) {
+      const facts = this.potentialLefts[i]!;
+      if (facts !== lastFacts) {
+        lastFacts = facts;
+        lastLeft = facts instanceof LeftSemi ? facts : this.leftFor(facts);
+      }
+      const l = lastLeft!;
+      const r = this.rightFor(this.potentialRights[i]!);
+      let context = findContext(l, r);
+      if (!context) {
+        context = this.addContext(l, r, false);
         added += 1;
       }
-    }
-    this.cross(facts);
-    let best = 0;
-    let predictions = 0;
-    for (const left of this.full) {
-      for (const context of left.contexts) {
-        const weight = context.selected > 0 ? context.predicted / context.selected : 0;
-        if (weight > best) {
-          best = weight;
-          predictions = context.right.mask;
-        } else if (weight === best) {
-          predictions |= context.right.mask;
-        }
+      if (context.pairAt !== stamp) {
+        context.pairAt = stamp;
+        distinct += 1;
       }
     }
-    return { added, distinct: pairs.length / 2, predictions };
+    // Not kept past the step (the buffers hold semi-contexts and fact sets otherwise left to the collector).
+    if (this.potentialCount > 0) this.potentialLefts.fill(NO_FACTS, 0, this.potentialCount);
+    this.potentialCount = 0;
+    this.added = added;
+    this.distinct = distinct;
+    this.zeroContext = null;
+    const crossing = this.crossing;
+    crossing.cross(facts);
+    // The best record over the fully matched contexts and the union of their right sides that have it
+    // (starting from record 0): per left side first, which gives the same best and the same union.
+    let best = 0;
+    let predictions = 0;
+    const { full, fullCount } = crossing;
+    for (let i = 0; i < fullCount; i++) {
+      const left = full[i]!;
+      if (left.bestStale) left.refreshBest();
+      const weight = left.bestWeight;
+      if (weight > best) {
+        best = weight;
+        predictions = left.bestMask;
+      } else if (weight === best) {
+        predictions |= left.bestMask;
+      }
+    }
+    return predictions;
   }
 
   /** Forgets least recently used contexts beyond the cap (called between steps, never during one). */
   evict(): void {
+    const clock = this.clock;
+    if (clock.size <= this.maxContexts) return;
     let dropped = false;
-    while (this.all.length > this.maxContexts && this.all.length > 0) {
-      const context = this.leastRecentlyUsed();
-      const last = this.all.pop()!;
-      if (last !== context) {
-        this.all[context.slot] = last;
-        last.slot = context.slot;
-      }
+    while (clock.size > this.maxContexts && clock.size > 0) {
+      const context = clock.leastRecentlyUsed();
+      clock.remove(context);
       const { left, right } = context;
       left.contexts.splice(left.contexts.indexOf(context), 1);
+      left.bestStale = true;
       if (context.zeroLevel) left.zeroLevels -= 1;
       if (left.contexts.length === 0) {
         this.dropLeft(left);
@@ -338,19 +276,21 @@ export class ContextMemory {
       right.refs -= 1;
       if (right.refs === 0) this.rightByMask.delete(right.mask);
     }
-    if (dropped) {
-      this.lefts = this.lefts.filter((l) => l.alive);
-      this.full = this.full.filter((l) => l.alive);
-    }
+    if (dropped) this.crossing.compact();
+  }
+
+  /** Left semi-contexts in creation order. */
+  get lefts(): readonly LeftSemi[] {
+    return this.crossing.lefts;
   }
 
   /** Contexts, least recently used first. */
   contextsByAge(): Context[] {
-    return this.all.slice().sort((a, b) => a.used - b.used);
+    return this.clock.byAge();
   }
 
   get contextCount(): number {
-    return this.all.length;
+    return this.clock.size;
   }
 
   /** Rebuilds a memory (snapshot restore): left semi-contexts in creation order, contexts oldest first. */
@@ -370,8 +310,9 @@ export class ContextMemory {
     for (const left of made) {
       if (left.contexts.length === 0) throw new Error(`left semi-context ${left.seq} has no context`);
       left.contexts.sort((a, b) => a.id - b.id);
+      left.bestStale = true;
     }
-    this.cross(crossed);
+    this.crossing.cross(crossed);
   }
 
   private addContext(left: LeftSemi, right: RightSemi, zeroLevel: boolean): Context {
@@ -381,134 +322,22 @@ export class ContextMemory {
   private link(context: Context, left: LeftSemi, right: RightSemi): Context {
     left.contexts.push(context);
     if (context.zeroLevel) left.zeroLevels += 1;
+    // A new context's record is 0: it joins the best ones only if the best is 0.
+    if (left.bestWeight === 0) left.bestMask |= context.rightMask;
     right.refs += 1;
-    context.used = ++this.clock;
-    context.slot = this.all.length;
-    this.all.push(context);
+    this.clock.add(context);
     return context;
   }
 
-  /** The number of the left semi-context's facts in the latest crossing. */
-  private matched(left: LeftSemi): number {
-    return popcount(left.mask & this.crossedMask) + left.ids.length - left.missing;
-  }
-
-  /**
-   * Crosses the facts with the left semi-contexts. The neurons of consecutive crossings differ by a couple
-   * of ids, so only the semi-contexts holding those ids update their missing count; the fully matched ones
-   * are then the complete ones whose sensor facts are all in the mask.
-   */
-  private cross(facts: FactSet): void {
-    const before = this.crossedIds;
-    const after = facts.ids;
-    for (let i = 0, j = 0; i < before.length || j < after.length;) {
-      const gone = j === after.length || (i < before.length && before[i]! < after[j]!);
-      const come = !gone && (i === before.length || after[j]! < before[i]!);
-      if (gone) this.neuronLeaves(before[i++]!);
-      else if (come) this.neuronComes(after[j++]!);
-      else {
-        i += 1;
-        j += 1;
-      }
-    }
-    this.crossedMask = facts.mask;
-    this.crossedIds = after;
-    const size = popcount(facts.mask) + after.length;
-    const outside = ~facts.mask;
-    const crossing = ++this.crossing;
-    let count = 0;
-    this.crossedSemi = null;
-    for (const left of this.complete) {
-      if ((left.mask & outside) !== 0) continue;
-      left.fullAt = crossing;
-      count += 1;
-      if (left.size === size) this.crossedSemi = left;
-    }
-    // In creation order: picked out of all left semi-contexts (cheaper than sorting them by seq).
-    const full: LeftSemi[] = [];
-    for (let i = 0; i < this.lefts.length && full.length < count; i++) {
-      const left = this.lefts[i]!;
-      if (left.fullAt === crossing) full.push(left);
-    }
-    this.full = full;
-  }
-
-  private neuronLeaves(id: number): void {
-    for (const left of this.byNeuron.get(id) ?? []) if (left.missing++ === 0) this.complete.delete(left);
-  }
-
-  private neuronComes(id: number): void {
-    for (const left of this.byNeuron.get(id) ?? []) if (--left.missing === 0) this.complete.add(left);
-  }
-
-  /** The left side's facts in the latest crossing, in the input's (ascending) order. */
-  private matchedFacts(left: LeftSemi): FactSet {
-    const ids: number[] = [];
-    const crossed = this.crossedIds;
-    for (let i = 0, j = 0; i < left.ids.length && j < crossed.length;) {
-      const x = left.ids[i]!;
-      const y = crossed[j]!;
-      if (x === y) ids.push(x);
-      if (x <= y) i += 1;
-      if (y <= x) j += 1;
-    }
-    return { mask: left.mask & this.crossedMask, ids };
-  }
-
-  private touch(context: Context): void {
-    context.used = ++this.clock;
-  }
-
-  /**
-   * The context with the smallest clock. One scan keeps the oldest few as candidates: clocks only grow, so
-   * while a candidate's clock is unchanged (not selected since) and it is still stored, no context outside
-   * the candidates can be older than it, and the next evictions need no scan.
-   */
-  private leastRecentlyUsed(): Context {
-    for (;;) {
-      while (this.oldestAt < this.oldest.length) {
-        const context = this.oldest[this.oldestAt]!;
-        if (context.used === this.oldestUsed[this.oldestAt] && this.all[context.slot] === context) {
-          return context;
-        }
-        this.oldestAt += 1;
-      }
-      this.findOldest();
-    }
-  }
-
-  private findOldest(): void {
-    const oldest: Context[] = [];
-    for (const context of this.all) {
-      if (oldest.length === OLDEST_KEPT && context.used >= oldest[OLDEST_KEPT - 1]!.used) continue;
-      if (oldest.length === OLDEST_KEPT) oldest.pop();
-      let i = oldest.length;
-      oldest.push(context);
-      for (; i > 0 && oldest[i - 1]!.used > context.used; i--) oldest[i] = oldest[i - 1]!;
-      oldest[i] = context;
-    }
-    this.oldest = oldest;
-    this.oldestUsed = oldest.map((c) => c.used);
-    this.oldestAt = 0;
-  }
-
   private leftFor(facts: FactSet): LeftSemi {
-    return this.leftByKey.get(leftKey(facts)) ?? this.newLeft(facts);
+    return this.leftByFacts.find(facts) ?? this.newLeft(facts);
   }
 
   /** Stores a left semi-context known not to exist yet. */
   private newLeft(facts: FactSet): LeftSemi {
-    const key = leftKey(facts);
-    const left = new LeftSemi(this.nextSemiSeq++, facts.mask, facts.ids.slice(), key);
-    this.lefts.push(left);
-    this.leftByKey.set(key, left);
-    for (const id of left.ids) {
-      const list = this.byNeuron.get(id);
-      if (list) list.push(left);
-      else this.byNeuron.set(id, [left]);
-    }
-    left.missing = left.ids.length - countCommon(left.ids, this.crossedIds);
-    if (left.missing === 0) this.complete.add(left);
+    const left = new LeftSemi(this.nextSemiSeq++, facts.mask, facts.ids.slice());
+    this.leftByFacts.add(left);
+    this.crossing.add(left);
     return left;
   }
 
@@ -519,15 +348,8 @@ export class ContextMemory {
   }
 
   private dropLeft(left: LeftSemi): void {
-    left.alive = false;
-    this.leftByKey.delete(left.key);
-    this.complete.delete(left);
-    for (const id of left.ids) {
-      const list = this.byNeuron.get(id);
-      if (!list) continue;
-      list.splice(list.indexOf(left), 1);
-      if (list.length === 0) this.byNeuron.delete(id);
-    }
+    this.leftByFacts.delete(left);
+    this.crossing.drop(left);
   }
 }
 
@@ -546,44 +368,3 @@ function findContext(left: LeftSemi, right: RightSemi): Context | undefined {
   for (const context of left.contexts) if (context.right === right) return context;
   return undefined;
 }
-
-/** Whether the flat [left, right, left, right...] list holds the pair (lists are short: a linear scan). */
-function hasPair(pairs: readonly (LeftSemi | RightSemi)[], left: LeftSemi, right: RightSemi): boolean {
-  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === left && pairs[i + 1] === right) return true;
-  return false;
-}
-
-/** How many of the ascending `a` are in the ascending `b`. */
-function countCommon(a: readonly number[], b: readonly number[]): number {
-  let common = 0;
-  for (let i = 0, j = 0; i < a.length && j < b.length;) {
-    const x = a[i]!;
-    const y = b[j]!;
-    if (x === y) {
-      common += 1;
-      i += 1;
-      j += 1;
-    } else if (x < y) i += 1;
-    else j += 1;
-  }
-  return common;
-}
-
-function leftKey(facts: FactSet): string {
-  return facts.ids.length === 0 ? `${facts.mask}` : `${facts.mask}:${facts.ids.join(',')}`;
-}
-
-export function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-}
-
-/** The sensor facts of a mask, ascending. */
-export function maskFacts(mask: number): number[] {
-  const facts: number[] = [];
-  for (let i = 0; mask >>> i !== 0; i++) if ((mask >>> i) & 1) facts.push(SENSOR_FACT_BASE + i);
-  return facts;
-}
-
-export const neuronFact = (id: number): number => NEURON_FACT_BASE + id;
