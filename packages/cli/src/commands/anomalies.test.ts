@@ -72,6 +72,26 @@ describe('opsloop anomalies', () => {
     expect(text.split('\n')[1]).toMatch(
       /^orders\s+traffic\s+12.5 requests\/s\s+10.8 requests\/s to 13.2 requests\/s\s+0.10\s+12 \(learning\)$/,
     );
+    const logRate = formatSeries([
+      {
+        service: 'orders',
+        signal: 'log_template_rate',
+        kind: 'logs',
+        unit: 'lines/s',
+        labels: { service: 'orders', template_id: 't1' },
+        points: 300,
+        skipped: 0,
+        warmingUp: false,
+        lastAtMs: 1,
+        lastValue: 0.5,
+        lastScore: 0,
+        expected: 0.5,
+        expectedLow: 0.4,
+        expectedHigh: 0.6,
+        firing: null,
+      },
+    ]);
+    expect(logRate.split('\n')[1]).toMatch(/^orders\s+log_template_rate\{template_id=t1\}\s+0.500 lines\/s/);
     expect(formatSeries([])).toBe('no series watched yet\n');
   });
 });

@@ -64,9 +64,13 @@ export function formatSeries(list: readonly LiveSeriesStatus[]): string {
   const value = (v: number | null, unit: string) => (v === null ? '-' : formatSignalValue(v, unit));
   const rows = list.map((s) => {
     const unit = s.unit;
+    // A series beyond one per service (a log template's rate) names its other labels.
+    const extra = Object.entries(s.labels)
+      .filter(([k]) => k !== 'service')
+      .map(([k, v]) => `${k}=${v}`);
     return [
       s.service,
-      s.signal,
+      extra.length === 0 ? s.signal : `${s.signal}{${extra.join(',')}}`,
       value(s.lastValue, unit),
       s.expectedLow === null || s.expectedHigh === null
         ? '-'
