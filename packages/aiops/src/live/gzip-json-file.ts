@@ -26,6 +26,14 @@ export function gzipJsonFile<T>(
   check: (value: unknown) => value is T,
   what: string,
 ): GzipJsonFile<T> {
+  let saving: Promise<void> = Promise.resolve();
+  const write = async (text: string) => {
+    const bytes = await gzipAsync(text);
+    await mkdir(dirname(file), { recursive: true });
+    const tmp = `${file}.tmp`;
+    await writeFile(tmp, bytes, { flush: true });
+    await rename(tmp, file);
+  };
   return {
     async load() {
       let bytes: Buffer;
@@ -46,11 +54,14 @@ export function gzipJsonFile<T>(
       if (!check(parsed)) throw new StateFileError(`${file}: not a ${what}`);
       return parsed;
     },
-    async save(state) {
-      await mkdir(dirname(file), { recursive: true });
-      const tmp = `${file}.tmp`;
-      await writeFile(tmp, await gzipAsync(JSON.stringify(state)), { flush: true });
-      await rename(tmp, file);
+    save(state) {
+      // One save at a time, in call order: overlapping saves would share the temporary file, and an older one
+      // renamed last would win.
+      // Serialised at the call, so a later change of `state` cannot reach this save.
+      const text = JSON.stringify(state);
+      const run = saving.then(() => write(text));
+      saving = run.catch(() => undefined);
+      return run;
     },
   };
 }
