@@ -101,3 +101,130 @@ export {
   type TemplateSummary,
 } from './logs/insights/log-insights.js';
 export { type LogLevel } from './logs/insights/log-level.js';
+// Remediation (issue 9): policies map a diagnosis to a guarded action, verified or undone and escalated.
+export {
+  DiagnosisError,
+  parseDiagnosis,
+  type Diagnosis,
+  type DiagnosisChange,
+  type DiagnosisReplica,
+  type DiagnosisSignal,
+} from './remediation/diagnosis.js';
+export type {
+  ActionOutcome,
+  RemediationPlatform,
+  RolloutInfo,
+  ServiceState,
+} from './remediation/remediation-platform.js';
+export {
+  PolicyError,
+  defaultPolicies,
+  parsePolicies,
+  type DefaultPoliciesOptions,
+  type PolicyAction,
+  type RemediationMode,
+  type RemediationPolicy,
+  type RemediationPolicyInput,
+} from './remediation/policy.js';
+export {
+  actionTarget,
+  describeAction,
+  type ActionType,
+  type RemediationAction,
+} from './remediation/remediation-action.js';
+export type { ActionLimitsOptions, ActionLimitsSnapshot } from './remediation/action-limits.js';
+export {
+  ProposalNotFoundError,
+  RemediationOptionsError,
+  RemediationSnapshotError,
+  RemediationStoppedError,
+} from './remediation/remediation-errors.js';
+export type {
+  IncidentRemediation,
+  RemediationPhase,
+  RemediationProposal,
+  RemediationState,
+  RemediationStep,
+} from './remediation/remediation-step.js';
+export {
+  REMEDIATION_ALERT,
+  remediationNotification,
+  stepSeverity,
+  type RemediationNotificationOptions,
+} from './remediation/remediation-notification.js';
+export {
+  createRemediationEngine,
+  type RemediationEngine,
+  type RemediationEngineOptions,
+  type VerifyResult,
+} from './remediation/remediation-engine.js';
+// Canary analysis with the production detectors (alongside the runtime's fixed-threshold judge).
+export {
+  CanaryInputError,
+  analyzeCanary,
+  type CanaryAnalysis,
+  type CanaryAnalysisOptions,
+  type CanaryPoint,
+  type CanarySignalCheck,
+  type CanarySignalInput,
+  type CanaryVerdict,
+  type WorseSide,
+} from './canary/canary-analysis.js';
+export type { LiveSeriesSnapshot } from './live/live-series.js';
+// Incidents (issue 9): correlation of anomalies, log events, alerts and changes; lifecycle and timeline.
+export {
+  DEPLOY_CHANGES,
+  RESPONDING_ORIGINS,
+  signalService,
+  symptomKey,
+  type AlertSignal,
+  type AlertSignalData,
+  type AnomalySignal,
+  type AnomalySignalData,
+  type ChangeSignal,
+  type ChangeType,
+  type LogSignal,
+  type Signal,
+  type SymptomSignal,
+} from './incidents/signal.js';
+export type {
+  Incident,
+  IncidentAction,
+  IncidentChange,
+  IncidentSeverity,
+  IncidentStatus,
+  IncidentSymptom,
+  TimelineEntry,
+  TimelineKind,
+} from './incidents/incident.js';
+export {
+  createIncidentManager,
+  type ActionInput,
+  type CorrelationGraph,
+  type IncidentManager,
+  type IncidentManagerOptions,
+  type IncidentManagerSnapshot,
+  type IncidentOptions,
+} from './incidents/incident-manager.js';
+export { incidentJson, type IncidentJson } from './incidents/incident-json.js';
+export { signalSummary } from './incidents/signal-summary.js';
+export {
+  IncidentSignalError,
+  IncidentSnapshotError,
+  UnknownIncidentError,
+} from './incidents/incident-errors.js';
+// Root-cause localisation (issue 9): ranked (service, kind) candidates with evidence.
+export { localiseRootCauses } from './rca/localise-root-causes.js';
+export { RcaInputError } from './rca/rca-errors.js';
+export { ROOT_CAUSE_KINDS, type RootCause, type RootCauseKind } from './rca/rca-types.js';
+export {
+  DEFAULT_RCA_OPTIONS,
+  type RcaEdge,
+  type RcaGraph,
+  type RcaInput,
+  type RcaNode,
+  type RcaOptions,
+  type SeriesFetcher,
+  type SeriesPoint,
+} from './rca/rca-types.js';
+export { keywordClasses, type KeywordClass } from './rca/keyword-classes.js';

@@ -1,3 +1,4 @@
+import { FAULT_POINTS, faultPoint } from '@opsloop/kit';
 import type { Delivery, EventEnvelope } from './event-bus.js';
 import { traceDelivery, type MessagingSystem } from './tracing.js';
 import { backoffDelay, isDeadLetterStream, type ResolvedSubscribeOptions } from './validation.js';
@@ -47,6 +48,9 @@ export function deadLetterEvent(delivery: Delivery, group: string, error: string
  * a delivery beyond `maxDeliver` (earlier attempts timed out without an ack) is dead-lettered without
  * calling the handler. Dead-letter streams have no dead-letter stream: their failures are retried with the
  * last back-off delay. The handler runs in a CONSUMER span, child of the trace in the event's headers.
+ * This is also the `bus-consumer` fault point (see the kit's `faultPoint`): a `stall` holds the delivery
+ * until the fault ends (its partition waits; past the ack wait the broker redelivers it, as it would for a
+ * stuck consumer), `latency` delays the handler and `errors` fail it (redelivered as usual).
  */
 export async function runDelivery<T>(
   delivery: Delivery<T>,
@@ -66,7 +70,10 @@ export async function runDelivery<T>(
     );
   }
   try {
-    await traceDelivery(system, options.group, delivery, () => options.handler(delivery));
+    await traceDelivery(system, options.group, delivery, () => {
+      const fault = faultPoint(FAULT_POINTS.busConsumer);
+      return fault === undefined ? options.handler(delivery) : fault.then(() => options.handler(delivery));
+    });
     return { kind: 'ack' };
   } catch (error) {
     const description = describeFailure(error);

@@ -32,6 +32,20 @@ import { parseDurationArgument, parseTimeArgument } from './commands/time-argume
 import { status } from './commands/status.js';
 import { up } from './commands/up.js';
 import { validate } from './commands/validate.js';
+import { load } from './commands/load.js';
+import { chaosClear, chaosInject, chaosList, chaosStatus } from './commands/chaos.js';
+import {
+  incidentsDecide,
+  incidentsList,
+  incidentsProposals,
+  incidentsShow,
+  type IncidentsOptions,
+} from './commands/incidents.js';
+import {
+  DEFAULT_LOAD_DURATION_SECONDS,
+  DEFAULT_LOAD_RATE_PER_SECOND,
+  type LoadFlags,
+} from './commands/load-options.js';
 
 const positiveSeconds = (value: string): number => {
   const n = Number(value);
@@ -737,6 +751,137 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
     .addOption(stateOption())
     .action((name: string, opts: { file: string; stateDir?: string }) => run(revokeToken({ ...opts, name })));
 
+  const chaosCommand = program
+    .command('chaos')
+    .description(
+      'fault injection through the runtime and the service kit: list the fault library, inject a fault into a service or replica, clear it, see what runs (docs/aiops.md)',
+    );
+  chaosCommand
+    .command('list')
+    .description('the fault library: each fault, its scope and parameters with defaults (viewer role)')
+    .addOption(outputOption())
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((opts: { file: string; stateDir?: string; output: 'table' | 'json' }) => run(chaosList(opts)));
+  chaosCommand
+    .command('inject')
+    .description(
+      'inject a fault (see `opsloop chaos list`) into every ready replica of a service, or one replica; prints the injection id (operator role)',
+    )
+    .argument('<fault>', 'the fault, e.g. latency, errors, crash, db-slow, bad-release, traffic-flood')
+    .requiredOption('-t, --target <service>', 'the service to break')
+    .option('-r, --replica <name>', 'only this replica of the service')
+    .option(
+      '-p, --param <key=value>',
+      'a fault parameter (repeatable), e.g. --param ms=500',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .addOption(
+      new Option(
+        '-d, --duration <duration>',
+        "how long (30s, 5m, 1h; the fault's default when absent)",
+      ).argParser(parseDurationArgument),
+    )
+    .addOption(outputOption())
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action(
+      (
+        fault: string,
+        opts: {
+          file: string;
+          stateDir?: string;
+          output: 'table' | 'json';
+          target: string;
+          replica?: string;
+          param: string[];
+          duration?: number;
+        },
+      ) => run(chaosInject(fault, opts)),
+    );
+  chaosCommand
+    .command('clear')
+    .description('end an injection now (operator role)')
+    .argument('<id>', 'the injection id (inj-…)')
+    .addOption(outputOption())
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((id: string, opts: { file: string; stateDir?: string; output: 'table' | 'json' }) =>
+      run(chaosClear(id, opts)),
+    );
+  chaosCommand
+    .command('status')
+    .description('injections, newest first, with their status and timing; or one by id (viewer role)')
+    .argument('[id]', 'one injection')
+    .addOption(outputOption())
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((id: string | undefined, opts: { file: string; stateDir?: string; output: 'table' | 'json' }) =>
+      run(chaosStatus(id, opts)),
+    );
+
+  const incidentsCommand = program
+    .command('incidents')
+    .description(
+      'incidents correlated from anomalies, log events, alerts and changes: their root causes and remediation actions, newest first (viewer role)',
+    )
+    .addOption(
+      new Option('--status <status>', 'only incidents in this state').choices([
+        'open',
+        'mitigating',
+        'resolved',
+        'escalated',
+        'active',
+      ]),
+    )
+    .addOption(
+      new Option('-n, --limit <count>', 'at most this many incidents')
+        .argParser(wholeNumber('a count', 1, 1000))
+        .default(50),
+    )
+    .addOption(outputOption())
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((opts: IncidentsOptions) => run(incidentsList(opts)));
+  /** -f/--state-dir belong to `incidents` (commander gives them to it wherever they are written). */
+  const incidentsParent = (command: Command) => {
+    const parent = command.parent!.opts<{ file: string; stateDir?: string }>();
+    return { file: parent.file, ...(parent.stateDir === undefined ? {} : { stateDir: parent.stateDir }) };
+  };
+  incidentsCommand
+    .command('show')
+    .description('one incident: root causes with their evidence, actions and the timeline (viewer role)')
+    .argument('<id>', 'the incident id')
+    .addOption(outputOption())
+    .action((id: string, opts: { output: 'table' | 'json' }, command: Command) =>
+      run(incidentsShow(id, { ...incidentsParent(command), ...opts })),
+    );
+  incidentsCommand
+    .command('proposals')
+    .description(
+      'remediation actions waiting for approval (runtime.aiops.remediation.mode: suggest; viewer role)',
+    )
+    .addOption(outputOption())
+    .action((opts: { output: 'table' | 'json' }, command: Command) =>
+      run(incidentsProposals({ ...incidentsParent(command), ...opts })),
+    );
+  for (const decision of ['approve', 'reject'] as const) {
+    incidentsCommand
+      .command(decision)
+      .description(
+        decision === 'approve'
+          ? 'approve a proposed remediation action: it runs at once, guardrails checked again (operator role)'
+          : 'reject a proposed remediation action: nothing is done for the incident (operator role)',
+      )
+      .argument('<proposal>', 'the proposal id (opsloop incidents proposals)')
+      .option('--reason <text>', 'why (recorded)')
+      .addOption(outputOption())
+      .action((id: string, opts: { output: 'table' | 'json'; reason?: string }, command: Command) =>
+        run(incidentsDecide(decision, id, { ...incidentsParent(command), ...opts })),
+      );
+  }
+
   program
     .command('audit')
     .description('show the last control API calls that changed something or were refused (admin role)')
@@ -751,6 +896,38 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
     .action((opts: { file: string; stateDir?: string; limit: number; output: 'table' | 'json' }) =>
       run(audit(opts)),
     );
+
+  program
+    .command('load')
+    .description(
+      "run the shop's user journeys against the running system's gateway and report requests, errors, p50 and p99 per endpoint",
+    )
+    .option(
+      '--rate <n>',
+      `journeys started per second, open model (default ${DEFAULT_LOAD_RATE_PER_SECOND}); a journey is 1-8 requests, one with --mix storefront=1`,
+    )
+    .option(
+      '--duration <d>',
+      `how long to run: seconds, or 90s, 5m, 1h (default ${DEFAULT_LOAD_DURATION_SECONDS}s); requests in flight finish`,
+    )
+    .option(
+      '--target <url>',
+      "the gateway to load (default: the running system's, from its state file); loopback only",
+    )
+    .option(
+      '--mix <name=w,...>',
+      'journey weights: browse, purchase, signup, storefront (default browse=6,purchase=3,signup=1)',
+    )
+    .option('--think <ms|min-max>', 'think time between the steps of a journey (default 0)')
+    .option(
+      '--source <address>',
+      'send from this loopback address, e.g. 127.0.0.2: a client of its own at the gateway (limits are per IP)',
+    )
+    .option('--seed <n>', 'seed of journey choices (default random)')
+    .option('-o, --output <format>', 'table or json (default table)')
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((opts: LoadFlags & { file: string; stateDir?: string }) => run(load(opts)));
 
   program
     .command('validate')

@@ -67,6 +67,11 @@ export const baseConfigSchema = z.object({
       error: 'expected comma-separated service names',
     })
     .optional(),
+  /**
+   * Bearer token of the fault endpoint (`/internal/faults`, see faults/fault-endpoint.ts), given by the
+   * runtime; unset: the endpoint does not exist and nothing can inject faults into this replica.
+   */
+  OPSLOOP_FAULT_TOKEN: z.string().min(16, 'expected a token of at least 16 characters').optional(),
   /** Fails this fraction of requests on purpose (rollout tests, game days; see fault-injection.ts). */
   FAULT_ERROR_RATE: z.coerce
     .number({ error: 'expected a fraction from 0 to 1' })

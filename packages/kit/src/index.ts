@@ -132,3 +132,63 @@ export {
   type Tracer,
 } from '@opentelemetry/api';
 export type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+// Fault injection (chaos): the registry, the points and the fault endpoint's types.
+export {
+  faultPoint,
+  faultActive,
+  currentFaultRegistry,
+  setCurrentFaultRegistry,
+} from './faults/current-fault-registry.js';
+export {
+  createFaultRegistry,
+  type FaultRegistry,
+  type FaultRegistryOptions,
+  type FaultEvent,
+  type FaultRemovalReason,
+} from './faults/fault-registry.js';
+export {
+  FaultInjectedError,
+  isFaultInjectedError,
+  failureOf,
+  type FaultInjectedErrorOptions,
+} from './faults/fault-injected-error.js';
+export { FaultSpecError, parseFaultSpec, type FaultSpecIssue } from './faults/parse-fault-spec.js';
+export {
+  FAULT_TOKEN_ENV,
+  FAULT_POINTS,
+  PROCESS_POINT,
+  FAULT_HTTP_STATUSES,
+  FAULT_GRPC_CODES,
+  LATENCY_DISTRIBUTIONS,
+  MAX_FAULT_LATENCY_MS,
+  MAX_FAULT_DURATION_MS,
+  DEFAULT_MEMORY_LEAK_MAX_MB,
+  dependencyPoint,
+  faultSpecSchema,
+  faultPointSchema,
+  latencyParamsSchema,
+  errorsParamsSchema,
+  hangParamsSchema,
+  cpuParamsSchema,
+  memoryParamsSchema,
+  crashParamsSchema,
+  stallParamsSchema,
+  type FaultSpec,
+  type ParsedFaultSpec,
+  type LastingFaultSpec,
+  type FaultKind,
+  type ActiveFault,
+  type FaultList,
+  type FaultGrpcCode,
+  type FaultHttpStatus,
+  type LatencyParams,
+  type ErrorsParams,
+  type HangParams,
+  type CpuParams,
+  type MemoryParams,
+  type CrashParams,
+} from './faults/fault-spec.js';
+export { sampleLatency, PARETO_SHAPE } from './faults/latency-distribution.js';
+export { FAULTS_PATH } from './faults/fault-endpoint.js';
+export { FAULTS_ACTIVE_METRIC } from './faults/fault-metrics.js';
+export type { ProcessEffect, ProcessEffectContext, ProcessEffects } from './faults/process-effect.js';

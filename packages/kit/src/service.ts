@@ -8,6 +8,11 @@ import { installProblemHandlers, sendProblem, toProblemError } from './error-han
 import { createReadiness, type Readiness } from './health.js';
 import { refuseCleartextRpc } from './cleartext-rpc-refusal.js';
 import { FAULT_ERROR_RATE_ENV, installFaultInjection } from './fault-injection.js';
+import { currentFaultRegistry, setCurrentFaultRegistry } from './faults/current-fault-registry.js';
+import { installFaultEndpoint, logFaultChanges } from './faults/fault-endpoint.js';
+import { registerFaultMetrics } from './faults/fault-metrics.js';
+import { createFaultRegistry, type FaultRegistry } from './faults/fault-registry.js';
+import { installHttpFaults } from './faults/http-fault-hook.js';
 import { createHttp2Cleartext, type Http2Cleartext, type Http2Handler } from './http2-cleartext.js';
 import { createHttp2Tls, type Http2Tls } from './http2-tls.js';
 import { watchIdentityFromConfig } from './identity/identity-from-config.js';
@@ -158,7 +163,8 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
   if (faultRate !== undefined && faultRate > 0) {
     installFaultInjection(app, faultRate);
     log.warn(
-      { rate: faultRate },
+      // `chaos: true`: the platform's log mining skips the fault tooling's own lines.
+      { chaos: true, rate: faultRate },
       `${FAULT_ERROR_RATE_ENV} is set: failing that fraction of requests on purpose`,
     );
   }
@@ -170,6 +176,8 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
     metrics.httpInFlight.inc({ method: request.method });
     done();
   });
+  // After the in-flight count, so a delayed or failed request is counted like any other.
+  installHttpFaults(app);
   // server.close() only reaps connections idle at that moment: a keep-alive connection whose request was in
   // flight would stay open after its response and hold shutdown until the deadline. Close it after the reply.
   app.addHook('onSend', (_request, reply, payload, done) => {
@@ -218,6 +226,30 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
+  // The fault endpoint exists only for replicas the runtime gave a token: nothing else can fault a service.
+  let ownFaults: FaultRegistry | undefined;
+  const faultToken = config.OPSLOOP_FAULT_TOKEN;
+  if (faultToken !== undefined) {
+    // A registry set earlier in this process (a test's, on a manual clock) is used, not replaced.
+    const faults = currentFaultRegistry() ?? (ownFaults = createFaultRegistry());
+    if (ownFaults !== undefined) setCurrentFaultRegistry(ownFaults);
+    const unsubscribe = logFaultChanges(faults, log);
+    installFaultEndpoint(app, { token: faultToken, registry: faults, log });
+    registerFaultMetrics(metrics.registry, faults);
+    app.addHook('onClose', (_instance, done) => {
+      unsubscribe();
+      closeOwnFaults();
+      done();
+    });
+  }
+  /** Ends the faults of a registry this service created (a leak, a CPU burn) and unregisters it. */
+  function closeOwnFaults(): void {
+    if (ownFaults === undefined) return;
+    ownFaults.close();
+    if (currentFaultRegistry() === ownFaults) setCurrentFaultRegistry(undefined);
+    ownFaults = undefined;
+  }
+
   try {
     await options.setup({
       app,
@@ -234,6 +266,7 @@ export async function createService<S extends z.ZodObject = typeof baseConfigSch
       },
     });
   } catch (error) {
+    closeOwnFaults();
     identityWatcher?.close();
     await ownTracing?.shutdown(0);
     throw error;

@@ -32,6 +32,7 @@ Options:
   --arrivals <kind>       open model: uniform (default) or poisson
   --max-in-flight <n>     open model: drop arrivals beyond n running journeys (default 1000)
   --connections <n>       most connections to the target
+  --source <address>      send from this local address, e.g. 127.0.0.2 (its own client at a per-IP limit)
   --allow-remote          allow a target that is not this machine
   --json                  print the report as JSON
   -h, --help              show this help
@@ -63,6 +64,7 @@ const STRING_OPTIONS = [
   'arrivals',
   'max-in-flight',
   'connections',
+  'source',
 ] as const;
 
 function number(flag: string, text: string | undefined, integer: boolean): number | undefined {
@@ -137,6 +139,7 @@ function parseCommand(argv: readonly string[]): { help: boolean; json: boolean; 
       ...optional('arrivals', arrivals),
       ...optional('maxInFlight', number('max-in-flight', get('max-in-flight'), true)),
       ...optional('connections', number('connections', get('connections'), true)),
+      ...optional('sourceAddress', get('source')),
       ...(values['allow-remote'] === true ? { allowRemote: true } : {}),
     },
   };

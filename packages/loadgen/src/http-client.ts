@@ -49,6 +49,8 @@ export interface HttpClientOptions {
   connections: number;
   /** Aborts every request in flight. */
   signal?: AbortSignal;
+  /** The local address connections are made from (default: the system's choice). */
+  sourceAddress?: string;
 }
 
 /** Sends requests to one origin over a keep-alive connection pool. */
@@ -99,6 +101,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     connections: options.connections,
     pipelining: 1,
     connect: { timeout: options.timeoutMs },
+    ...(options.sourceAddress === undefined ? {} : { localAddress: options.sourceAddress }),
     // Our own timer bounds the whole exchange; undici's are only a backstop.
     headersTimeout: options.timeoutMs + 1000,
     bodyTimeout: options.timeoutMs + 1000,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_MIX, JOURNEY_NAMES, type JourneyName } from './journeys.js';
+import { isLoopbackUrl } from './target.js';
 
 /** Raised for options a run cannot start with; the message names every bad option. */
 export class LoadOptionsError extends RangeError {
@@ -40,11 +41,24 @@ export const runLoadOptionsSchema = z
     arrivals: z.enum(['uniform', 'poisson']).default('uniform'),
     connections: z.number().int().min(1).max(10_000).optional(),
     allowRemote: z.boolean().default(false),
+    sourceAddress: z.union([z.ipv4(), z.ipv6()], 'expected an IP address').optional(),
   })
   .refine((options) => !(options.rate !== undefined && options.concurrency !== undefined), {
     message: 'give rate (open model) or concurrency (closed model), not both',
     path: ['rate'],
-  });
+  })
+  .refine(
+    (options) =>
+      options.sourceAddress === undefined ||
+      options.allowRemote ||
+      isLoopbackUrl(
+        `http://${options.sourceAddress.includes(':') ? `[${options.sourceAddress}]` : options.sourceAddress}/`,
+      ),
+    {
+      message: 'expected a loopback address (127.0.0.0/8 or ::1) unless allowRemote',
+      path: ['sourceAddress'],
+    },
+  );
 
 /** Options as parsed, defaults applied. */
 export type ParsedLoadOptions = z.infer<typeof runLoadOptionsSchema>;

@@ -67,6 +67,14 @@ export class Recorder {
     }
   }
 
+  /** Latency in ms of every answered request of every endpoint together; null when there was none. */
+  totalLatency(): Omit<LatencySummary, 'count'> | null {
+    const total = new LatencyHistogram();
+    for (const stats of this.#endpoints.values()) total.merge(stats.histogram);
+    const { count, ...latency } = total.summary();
+    return count === 0 ? null : latency;
+  }
+
   /** The report of every endpoint that saw a request. */
   report(): EndpointReport[] {
     const rank = (endpoint: string) => {

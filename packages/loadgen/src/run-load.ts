@@ -14,7 +14,8 @@ import {
 } from './journeys.js';
 import { mixEntries, parseLoadOptions, type ParsedLoadOptions } from './options.js';
 import { createRandom, deriveSeed, type Random } from './random.js';
-import { Recorder, type EndpointReport } from './recorder.js';
+import type { LatencySummary } from './histogram.js';
+import { Recorder, type EndpointReport, type RequestRecord } from './recorder.js';
 import { assertTargetAllowed } from './target.js';
 
 /** Options of {@link runLoad}. */
@@ -45,8 +46,16 @@ export interface RunLoadOptions {
   connections?: number;
   /** Allow a target that is not this machine. */
   allowRemote?: boolean;
+  /**
+   * The local address the requests come from, e.g. `127.0.0.2`: a loopback address (any of 127.0.0.0/8
+   * works on Linux) gives a run its own client identity at a gateway that limits per IP address, so a
+   * flood and steady users can be told apart. A loopback address only, unless `allowRemote`.
+   */
+  sourceAddress?: string;
   /** Ends the run: requests in flight are cancelled (and not counted), journeys interrupted. */
   signal?: AbortSignal;
+  /** Receives every recorded request as it ends, with the clock's time (a timeline of what users saw). */
+  onRecord?: (record: RequestRecord, atMs: number) => void;
   /** Schedules arrivals, think times and the time bound (the system clock by default). */
   clock?: Clock;
 }
@@ -80,7 +89,14 @@ export interface LoadReport {
     byName: Partial<Record<JourneyName, JourneyCounts>>;
   };
   endpoints: EndpointReport[];
-  totals: { requests: number; ok: number; errors: number; requestsPerSecond: number };
+  totals: {
+    requests: number;
+    ok: number;
+    errors: number;
+    requestsPerSecond: number;
+    /** Latency in ms of every answered request, all endpoints together; null when there was none. */
+    latencyMs: Omit<LatencySummary, 'count'> | null;
+  };
 }
 
 /** `HTTP 503 https://opsloop.dev/problems/… (detail)` for a problem document, else `HTTP 503`. */
@@ -114,6 +130,7 @@ class Run {
     readonly clock: Clock,
     readonly client: HttpClient,
     readonly abort: AbortController,
+    readonly onRecord?: (record: RequestRecord, atMs: number) => void,
   ) {
     this.#mix = mixEntries(options.mix);
   }
@@ -157,24 +174,29 @@ class Run {
     return min + random.next() * (max - min);
   }
 
+  #record(entry: RequestRecord): void {
+    this.recorder.record(entry);
+    this.onRecord?.(entry, this.clock.now());
+  }
+
   async call(step: Step): Promise<Answer> {
     if (this.stopping) throw new JourneyStop('interrupted');
     const { endpoint } = step;
     const result = await this.client.send(step.request);
     if (result.kind === 'aborted') throw new JourneyStop('interrupted');
     if (result.kind === 'failure') {
-      this.recorder.record({ endpoint, error: result.errorClass, detail: result.message });
+      this.#record({ endpoint, error: result.errorClass, detail: result.message });
       throw new JourneyStop('failed');
     }
     const { status, body, latencyMs } = result;
     const outcome = step.outcomes?.[status] ?? (status >= 200 && status < 300 ? 'ok' : undefined);
     if (outcome === undefined) {
       const error = status >= 500 ? 'http-5xx' : status >= 400 ? 'http-4xx' : 'http-other';
-      this.recorder.record({ endpoint, latencyMs, error, detail: describeAnswer(status, body) });
+      this.#record({ endpoint, latencyMs, error, detail: describeAnswer(status, body) });
       throw new JourneyStop('failed');
     }
     if (step.validate !== undefined && !step.validate(body)) {
-      this.recorder.record({
+      this.#record({
         endpoint,
         latencyMs,
         error: 'invalid-response',
@@ -182,7 +204,7 @@ class Run {
       });
       throw new JourneyStop('failed');
     }
-    this.recorder.record({ endpoint, latencyMs, outcome });
+    this.#record({ endpoint, latencyMs, outcome });
     return { status, outcome, body };
   }
 
@@ -280,7 +302,7 @@ async function runOpen(run: Run, rate: number): Promise<void> {
  * `LoadOptionsError` or a `RemoteTargetError` before sending anything.
  */
 export async function runLoad(options: RunLoadOptions): Promise<LoadReport> {
-  const { signal, clock: injectedClock, ...data } = options;
+  const { signal, clock: injectedClock, onRecord, ...data } = options;
   const parsed = parseLoadOptions(data);
   assertTargetAllowed(parsed.baseUrl, parsed.allowRemote);
   const clock = injectedClock ?? systemClock;
@@ -293,8 +315,9 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadReport> {
     timeoutMs: parsed.timeoutMs,
     connections: parsed.connections ?? concurrency ?? Math.min(256, parsed.maxInFlight),
     signal: abort.signal,
+    ...(parsed.sourceAddress === undefined ? {} : { sourceAddress: parsed.sourceAddress }),
   });
-  const run = new Run(parsed, seed, clock, client, abort);
+  const run = new Run(parsed, seed, clock, client, abort, onRecord);
   const startedAt = new Date(clock.now());
   const start = clock.now();
   const onAbort = () => run.stop('signal');
@@ -338,6 +361,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadReport> {
       ok,
       errors: requests - ok,
       requestsPerSecond: durationMs > 0 ? (requests * 1000) / durationMs : 0,
+      latencyMs: run.recorder.totalLatency(),
     },
   };
 }

@@ -73,7 +73,8 @@ describe('opsloop-load', () => {
       /^endpoint\s+count\s+ok\s+errors\s+p50 ms\s+p90 ms\s+p99 ms\s+max ms\s+outcomes$/m,
     );
     expect(stdout).toMatch(/^GET \/api\/storefront\s+6\s+6\s+-\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+ok:6$/m);
-    expect(stdout).toMatch(/^total\s+\d+\s+\d+\s+0\s+[\d.]+ req\/s$/m);
+    // The total row has the latency of every request together.
+    expect(stdout).toMatch(/^total\s+\d+\s+\d+\s+0(\s+[\d.]+){4}\s+[\d.]+ req\/s$/m);
   });
 
   it('prints the report as JSON', async () => {
@@ -88,12 +89,16 @@ describe('opsloop-load', () => {
       'storefront=1',
       '--think',
       '0-5',
+      '--source',
+      '127.0.0.4',
       '--json',
     );
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as LoadReport;
     expect(report).toMatchObject({ model: 'open', rate: 50, journeys: { started: 5, completed: 5 } });
     expect(report.endpoints[0]).toMatchObject({ endpoint: 'GET /api/storefront', count: 5 });
+    expect(report.totals.latencyMs?.p99).toBeGreaterThan(0);
+    expect(target.clients.has('127.0.0.4')).toBe(true);
   });
 
   it('answers a bad flag with one line and exit code 2', async () => {
@@ -109,6 +114,8 @@ describe('opsloop-load', () => {
       ['--duration', '0'],
       ['--url', 'http://example.com'],
       ['--url', 'nonsense'],
+      ['--source', '192.0.2.1'],
+      ['--source', 'here'],
       ['positional'],
     ]) {
       const { code, stdout, stderr } = await cli(...argv);

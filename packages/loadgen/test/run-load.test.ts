@@ -33,6 +33,31 @@ async function closedPort(): Promise<number> {
 }
 
 describe('runLoad', () => {
+  it('sends from the given loopback source address, and totals the latency of every endpoint', async () => {
+    const target = await shop();
+    const report = await runLoad({
+      baseUrl: target.url,
+      mix: { browse: 1 },
+      concurrency: 2,
+      maxJourneys: 4,
+      seed: 3,
+      sourceAddress: '127.0.0.3',
+    });
+    expect(report.journeys.completed).toBe(4);
+    expect([...target.clients]).toEqual(['127.0.0.3']);
+    const total = report.totals.latencyMs!;
+    expect(total.p50).toBeGreaterThan(0);
+    expect(total.p50).toBeLessThanOrEqual(total.p99);
+    const slowest = Math.max(...report.endpoints.map((e) => e.latencyMs!.max));
+    expect(total.max).toBe(slowest);
+    await expect(runLoad({ baseUrl: target.url, maxJourneys: 1, sourceAddress: '10.1.2.3' })).rejects.toThrow(
+      /sourceAddress: expected a loopback address/,
+    );
+    await expect(runLoad({ baseUrl: target.url, maxJourneys: 1, sourceAddress: 'me' })).rejects.toThrow(
+      LoadOptionsError,
+    );
+  });
+
   it('runs exactly maxJourneys journeys in the closed model and counts every request', async () => {
     const target = await shop();
     const report = await runLoad({
@@ -66,6 +91,29 @@ describe('runLoad', () => {
     expect(target.idempotencyKeys.size).toBe(checkout.count);
     expect(report.totals.requests).toBe([...target.counts.values()].reduce((a, b) => a + b, 0));
     expect(report.totals.errors).toBe(0);
+  });
+
+  it('hands every recorded request to onRecord, with the time it ended', async () => {
+    const target = await shop();
+    const records: { endpoint: string; error?: string; atMs: number }[] = [];
+    const report = await runLoad({
+      baseUrl: target.url,
+      maxJourneys: 10,
+      seed: 7,
+      onRecord: (record, atMs) =>
+        records.push({
+          endpoint: record.endpoint,
+          atMs,
+          ...('error' in record ? { error: record.error } : {}),
+        }),
+    });
+    const counted = report.endpoints.reduce((sum, e) => sum + e.count, 0);
+    const failed = report.endpoints.reduce((sum, e) => sum + e.errorCount, 0);
+    expect(records).toHaveLength(counted);
+    expect(records.filter((r) => r.error !== undefined)).toHaveLength(failed);
+    for (const e of report.endpoints)
+      expect(records.filter((r) => r.endpoint === e.endpoint)).toHaveLength(e.count);
+    expect(records.every((r, i) => i === 0 || r.atMs >= records[i - 1]!.atMs)).toBe(true);
   });
 
   it('picks the same journeys for the same seed', async () => {

@@ -33,6 +33,8 @@ export interface StandInShop {
   checkouts: { placed: number; declined: number; outOfStock: number };
   /** Distinct Idempotency-Keys seen by checkout. */
   idempotencyKeys: Set<string>;
+  /** Distinct client addresses seen. */
+  clients: Set<string>;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function startStandInShop(options: StandInOptions = {}): Promise<St
   const counts = new Map<string, number>();
   const checkouts = { placed: 0, declined: 0, outOfStock: 0 };
   const idempotencyKeys = new Set<string>();
+  const clients = new Set<string>();
   let checkoutNumber = 0;
 
   const service: Service = await createService({
@@ -70,6 +73,7 @@ export async function startStandInShop(options: StandInOptions = {}): Promise<St
     env: { LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '3000' },
     setup({ app }) {
       app.addHook('onRequest', async (request, reply) => {
+        clients.add(request.ip);
         const route = request.routeOptions.url;
         if (route === undefined) return;
         const endpoint = `${request.method} ${route.replace(/:(\w+)/g, '{$1}')}`;
@@ -168,6 +172,7 @@ export async function startStandInShop(options: StandInOptions = {}): Promise<St
   return {
     url,
     counts,
+    clients,
     checkouts,
     idempotencyKeys,
     close: async () => void (await service.shutdown('test')),

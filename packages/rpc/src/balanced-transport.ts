@@ -10,6 +10,8 @@ import {
 import type { Endpoint } from '@opsloop/contracts';
 import {
   createBalancer,
+  dependencyPoint,
+  faultPoint,
   type Clock,
   type Lease,
   type LoadBalancer,
@@ -18,6 +20,7 @@ import {
 } from '@opsloop/kit';
 import type { CallOutcome, CircuitBreaker } from './circuit-breaker.js';
 import { codeName, isUnhealthyCode, normalizeClientError } from './codes.js';
+import { sufferDependencyFault } from './dependency-fault.js';
 import type { PooledEndpoint } from './endpoint-pool.js';
 import type { RpcClientMetrics } from './metrics.js';
 import {
@@ -112,6 +115,8 @@ export function createBalancedTransport(options: BalancedTransportOptions): Tran
       },
     );
   options.resolver.watch(target);
+  // Outgoing calls to the target are a fault point of their own (see the kit's `faultPoint`).
+  const faultAt = dependencyPoint(target);
 
   const budgetOf = (timeoutMs: number | undefined) =>
     timeoutMs !== undefined && timeoutMs > 0 ? timeoutMs : options.defaultTimeoutMs;
@@ -175,10 +180,12 @@ export function createBalancedTransport(options: BalancedTransportOptions): Tran
           tried.add(chosen.endpoint.instance);
           const release = chosen.hold();
           try {
+            const fault = faultPoint(faultAt);
+            if (fault !== undefined) await sufferDependencyFault(fault, { clock, deadline, signal });
             const response = await chosen.transport.unary(
               method,
               signal,
-              remaining,
+              fault === undefined ? remaining : Math.max(1, deadline - clock.now()),
               header,
               input as never,
               contextValues,
@@ -250,11 +257,15 @@ export function createBalancedTransport(options: BalancedTransportOptions): Tran
         release();
       };
       let response: StreamResponse<I, O>;
+      const budget = budgetOf(timeoutMs);
+      const deadline = clock.now() + budget;
       try {
+        const fault = faultPoint(faultAt);
+        if (fault !== undefined) await sufferDependencyFault(fault, { clock, deadline, signal });
         response = await chosen.transport.stream<I, O>(
           method,
           signal,
-          budgetOf(timeoutMs),
+          fault === undefined ? budget : Math.max(1, deadline - clock.now()),
           header,
           input as never,
           contextValues,

@@ -1,7 +1,14 @@
 import type { DescMethod } from '@bufbuild/protobuf';
 import { Code, ConnectError, type Interceptor } from '@connectrpc/connect';
-import type { Logger, ServiceMetrics } from '@opsloop/kit';
+import {
+  FAULT_POINTS,
+  faultPoint,
+  isFaultInjectedError,
+  type Logger,
+  type ServiceMetrics,
+} from '@opsloop/kit';
 import { codeName } from './codes.js';
+import { connectErrorOfFault } from './fault-codes.js';
 import { rpcServerDuration } from './metrics.js';
 import { RPC_PEER } from './rpc-peer.js';
 
@@ -24,7 +31,8 @@ function fullName(method: DescMethod): string {
  * The server side of every RPC: records `rpc_server_duration_seconds{method,code}`, logs failed calls (method,
  * code, duration, request id, calling service over mutual TLS; never the request), and turns an unexpected
  * exception into INTERNAL with a generic message, so that no message or stack of the server leaves the process
- * (it is logged instead).
+ * (it is logged instead). It is also the `rpc` fault point (see the kit's `faultPoint`): injected latency
+ * and failures are measured and logged like real ones.
  */
 export function createServerInterceptor(options: ServerInterceptorOptions): Interceptor {
   const { log } = options;
@@ -60,9 +68,12 @@ export function createServerInterceptor(options: ServerInterceptorOptions): Inte
 
     let response;
     try {
+      // The `rpc` fault point: latency, then an injected failure with its code, measured and logged as real.
+      const fault = faultPoint(FAULT_POINTS.rpc);
+      if (fault !== undefined) await fault;
       response = await next(req);
     } catch (thrown) {
-      throw failed(thrown);
+      throw failed(isFaultInjectedError(thrown) ? connectErrorOfFault(thrown) : thrown);
     }
     if (!response.stream) {
       succeeded();

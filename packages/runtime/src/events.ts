@@ -50,6 +50,22 @@ export type RuntimeEvent =
     }
   | { type: 'anomaly-detection-warning'; message: string }
   | { type: 'log-event'; kind: 'new-template' | 'error-burst'; service: string; summary: string }
+  | {
+      type: 'incident';
+      phase: 'opened' | 'reopened' | 'diagnosed' | 'resolved';
+      id: string;
+      services: string[];
+      summary: string;
+    }
+  | {
+      type: 'remediation';
+      incident: string;
+      phase: string;
+      action: string;
+      target: string;
+      detail: string;
+    }
+  | { type: 'chaos'; phase: 'start' | 'end' | 'error'; id: string; detail: string }
   | { type: 'control-api'; url: string };
 
 /** Receives runtime events. */

@@ -14,10 +14,18 @@ import { createFileLogSink, type LogSink, type LogStream } from './logs/log-sink
 import { hostTelemetry, otlpExporterEnv, type TelemetryHost } from './observe/telemetry-host.js';
 import { startAnomalyWatch } from './observe/anomaly-watch.js';
 import { startLogWatch, type LogWatch } from './observe/log-watch.js';
+import { startIncidentWatch, type IncidentWatch } from './observe/incident-watch.js';
+import { observeFlagChanges } from './observe/observed-flag-store.js';
+import { createRuntimeRemediationPlatform } from './remediation/runtime-remediation-platform.js';
 import type { LiveDetection } from '@opsloop/aiops';
 import { EndpointRegistry } from './registry/registry.js';
 import { isDeepStrictEqual } from 'node:util';
 import { createEventLog } from './observe/event-log.js';
+import { createChaosManager, type ChaosManager } from '@opsloop/chaos';
+import { FAULT_TOKEN_ENV } from '@opsloop/kit';
+import { chaosApiOf } from './chaos/chaos-api.js';
+import { createReplicaFaultClient } from './chaos/replica-fault-client.js';
+import { createRuntimeChaosPlatform } from './chaos/runtime-chaos-platform.js';
 import {
   changedFlagKeys,
   createFlagStore,
@@ -160,12 +168,26 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const report: EventListener = (event) => {
     eventLog.record(event);
     forward(event);
+    incidentWatch?.event(event);
   };
   // Every change of a replica's state is a reason for its service's controller to look again.
   const onEvent: EventListener = (event) => {
     report(event);
     if (event.type === 'replica-ready' || event.type === 'replica-unready' || event.type === 'replica-exited')
       void controllers.get(event.service)?.kick();
+    if (event.type === 'replica-ready') newProcessReady(event.service, event.replica);
+  };
+  /** The process each replica had when it last became ready: a new one gets the service's sticky faults. */
+  const readyPids = new Map<string, number | null>();
+  const newProcessReady = (service: string, name: string) => {
+    const pid =
+      controllers
+        .get(service)
+        ?.replicas()
+        .find((r) => r.name === name)?.pid ?? null;
+    if (readyPids.get(name) === pid) return;
+    readyPids.set(name, pid);
+    void chaos?.replicaReady(service, name);
   };
   const registry = new EndpointRegistry();
   const ports = new PortAllocator();
@@ -174,6 +196,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const adminToken = newToken();
   const discoveryToken = newToken();
   const busToken = newToken();
+  // Replicas accept faults (`/internal/faults`) only with this token; only the runtime's chaos manager has it.
+  const faultToken = newToken();
   tokens.add(adminToken, 'admin');
   tokens.add(discoveryToken, 'discovery');
   const startedAt = new Date(clock.now()).toISOString();
@@ -195,11 +219,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const mtls = options.mtls ?? spec.runtime.mtls.enabled;
   /** Issues and renews every replica's certificate (created at start when mTLS is on). */
   let identities: IdentityIssuer | undefined;
+  /** Fault injection (`opsloop chaos`), created at start. */
+  let chaos: ChaosManager | undefined;
   /** The embedded telemetry backend (created at start unless `runtime.telemetry.enabled` is false). */
   let telemetry: TelemetryHost | undefined;
   let telemetryRoutes: Parameters<typeof createControlApi>[0]['telemetry'];
   /** Live anomaly detection on the golden signals (with the telemetry backend, unless turned off). */
   let anomalyWatch: LiveDetection | undefined;
+  /** Incidents, root causes and remediation (with the telemetry backend, unless turned off). */
+  let incidentWatch: IncidentWatch | undefined;
   /** Log template mining of every replica's output (with the telemetry backend, unless turned off). */
   let logWatch: LogWatch | undefined;
   /** Delivers alerts to the spec's webhook receivers (when `runtime.telemetry.notifications` is set). */
@@ -262,6 +290,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         // Flags are read with the discovery token: replicas can read endpoints and flags, nothing else.
         OPSLOOP_FLAGS_URL: `${controlUrl}/v1/flags`,
         OPSLOOP_FLAGS_TOKEN: discoveryToken,
+        [FAULT_TOKEN_ENV]: faultToken,
         ...(broker ? { OPSLOOP_BUS_URL: controlUrl, OPSLOOP_BUS_TOKEN: busToken } : {}),
         ...(telemetry ? otlpExporterEnv(controlUrl, discoveryToken) : {}),
       },
@@ -452,6 +481,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             await controllers.get(change.service)?.setSpec(service, extra);
         }
         for (const [group, list] of members) startRelease(group, list, next);
+        for (const change of changes)
+          if (change.action === 'update' && change.rollout !== undefined)
+            incidentWatch?.serviceChanged(change.service, change.fields, change.rollout.to);
         report({ type: 'spec-applied', changes: changes.map(describeChange) });
         return changes;
       });
@@ -697,6 +729,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       split: (percentages) => registry.split(name, percentages),
       preview: (revision) => registry.setPreview(name, revision),
       measure: measureReplicas,
+      // Canary analysis scores the new revision with what live detection learnt of the service.
+      baselineState: (signal) =>
+        anomalyWatch?.seriesState(name, signal) ?? anomalyWatch?.seriesState(name, `rpc_${signal}`),
       onProgress: (event) => reportProgress(name, event),
       onOutcome: (outcome) => {
         if (outcome.result === 'promoted') {
@@ -766,13 +801,39 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       }
       process.once('exit', killAll);
       try {
-        flagStore = createFlagStore((await flagsOf(spec)).document, { clock, firstVersion: clock.now() });
+        flagStore = observeFlagChanges(
+          createFlagStore((await flagsOf(spec)).document, { clock, firstVersion: clock.now() }),
+          (flag, from, to) => incidentWatch?.flagChanged(flag, from, to),
+        );
       } catch (error) {
         claimedStateDirs.delete(stateKey);
         claimed = false;
         process.off('exit', killAll);
         throw error;
       }
+      chaos = createChaosManager({
+        platform: createRuntimeChaosPlatform({
+          spec: () => spec,
+          replicasOf: (service) => controllers.get(service)?.replicas(),
+          apply: (next) => apply(next, false),
+          flags: flagStore,
+          exposedUrl: (service) => balancers.get(service)?.url,
+          faults: createReplicaFaultClient(faultToken),
+        }),
+        clock,
+        recordFile: join(stateDir, 'chaos', 'injections.jsonl'),
+        onEvent: (event) =>
+          report(
+            event.event === 'error'
+              ? { type: 'chaos', phase: 'error', id: event.injection?.id ?? '', detail: event.error }
+              : {
+                  type: 'chaos',
+                  phase: event.event,
+                  id: event.injection.id,
+                  detail: `${event.injection.fault} on ${event.injection.replica ?? event.injection.target} ${event.event === 'start' ? 'injected' : event.injection.status}`,
+                },
+          ),
+      });
       await tokens.load(tokensFile);
       audit = await openAuditLog(join(stateDir, 'audit.log'));
       if (spec.runtime.bus === 'embedded') {
@@ -809,6 +870,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             tracesMs: settings.retention.tracesHours * 3_600_000,
           },
           onWarning: (message) => report({ type: 'telemetry-warning', message }),
+          notify: (alerts) => incidentWatch?.alerts(alerts),
           // Every service's golden signals are recorded, and a service whose every replica fails its scrapes
           // for a minute raises ServiceDown (docs/observability.md).
           ...(settings.notifications === undefined
@@ -854,6 +916,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             stateDir,
             intervalMs: settings.scrapeIntervalSeconds * 1000,
             report,
+            onEvent: (event) => incidentWatch?.logEvent(event),
           });
         }
         if (spec.runtime.aiops.detection.enabled) {
@@ -864,6 +927,54 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             logTemplates: logWatch !== undefined,
             stateDir,
             report,
+            onAnomaly: (change) => incidentWatch?.anomaly(change),
+          });
+        }
+        if (spec.runtime.aiops.incidents.enabled) {
+          incidentWatch = await startIncidentWatch({
+            clock,
+            backend,
+            spec: () => spec,
+            platform: createRuntimeRemediationPlatform({
+              clock,
+              spec: () => spec,
+              controllerOf: (service) => controllers.get(service),
+              undoRollout: async (service) => void (await rolloutAction(service, 'undo')),
+              restartService: async (service) => void (await rolloutAction(service, 'restart')),
+              scale: async (service, count) => void (await scale(service, count)),
+              flags: flagStore,
+            }),
+            replicasOf: (service) =>
+              (controllers.get(service)?.replicas() ?? []).map((replica) => {
+                const status = replica.status();
+                return {
+                  name: replica.name,
+                  ready: replica.ready,
+                  restarts: status.restarts,
+                  startedAtMs: status.startedAt === null ? clock.now() : Date.parse(status.startedAt),
+                };
+              }),
+            requestRates: () =>
+              Object.fromEntries(
+                (anomalyWatch?.series() ?? [])
+                  .filter((s) => s.signal === 'traffic' && (s.expected ?? s.lastValue) !== null)
+                  .map((s) => [s.service, (s.expected ?? s.lastValue)!]),
+              ),
+            stateDir,
+            report,
+            audit: (step) =>
+              void audit
+                ?.append({
+                  at: new Date(step.at).toISOString(),
+                  actor: { name: 'aiops', role: 'automation' },
+                  method: 'REMEDIATE',
+                  route: `remediation/${step.phase}`,
+                  params: { incident: step.incidentId, action: step.action, target: step.target },
+                  status: step.phase === 'failed' ? 500 : 200,
+                  result: step.phase === 'failed' ? 'failed' : 'ok',
+                  summary: step.detail.slice(0, 500),
+                })
+                .catch(() => undefined),
           });
         }
         telemetryRoutes = {
@@ -887,6 +998,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         flags: flagStore,
         autoscalingHistory: (service) => autoscaling?.history(service),
         ...(anomalyWatch ? { anomalies: anomalyWatch } : {}),
+        chaos: chaosApiOf(chaos),
+        ...(incidentWatch ? { incidents: incidentWatch.api } : {}),
         ...(logWatch ? { logInsights: logWatch.insights } : {}),
         rollout: { status: rolloutStatus, action: rolloutAction },
         releases: releaseStatuses,
@@ -1016,6 +1129,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     stop() {
       stopping ??= (async () => {
         autoscaling?.stop();
+        // Faults go before anything else stops: an injection must not outlive the run (nor its flags or load).
+        await chaos?.stop().catch(() => undefined);
+        // Remediation stops before anything it could act on goes away.
+        await incidentWatch?.stop().catch(() => undefined);
         // First, and its detector states saved: replicas going away now is not an anomaly.
         await anomalyWatch?.stop().catch(() => undefined);
         await logWatch?.stop().catch(() => undefined);

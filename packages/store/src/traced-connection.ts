@@ -1,5 +1,7 @@
 import {
   context,
+  FAULT_POINTS,
+  faultPoint,
   SEMCONV,
   SpanKind,
   SpanStatusCode,
@@ -115,22 +117,30 @@ function startQuerySpan(query: CompiledQuery, parent: Context) {
  * `connection` with a CLIENT span per query (`SELECT orders`, `db.system.name` postgresql,
  * `db.operation.name`, `db.collection.name`, `db.query.text` without values), made only inside a recording
  * span: background polling (the outbox relay) makes no root spans, and untraced work pays one lookup.
- * Streamed queries are not traced.
+ * Streamed queries are not traced. It is also the `db` fault point: every query passes here, so injected
+ * latency and failures show in the query's span as a slow or failing database would.
  */
 export function traceConnection(connection: DatabaseConnection): DatabaseConnection {
+  /** Runs the query, after the `db` fault point's latency or failure, if any (see the kit's `faultPoint`). */
+  const execute = <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+    const fault = faultPoint(FAULT_POINTS.db);
+    return fault === undefined
+      ? connection.executeQuery<R>(query)
+      : fault.then(() => connection.executeQuery<R>(query));
+  };
   return {
     async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
       const parent = context.active();
-      if (trace.getSpan(parent)?.isRecording() !== true) return connection.executeQuery<R>(query);
+      if (trace.getSpan(parent)?.isRecording() !== true) return execute<R>(query);
       let span;
       try {
         span = startQuerySpan(query, parent);
       } catch {
         // A query node this code does not understand: run it untraced rather than fail it.
-        return connection.executeQuery<R>(query);
+        return execute<R>(query);
       }
       try {
-        return await connection.executeQuery<R>(query);
+        return await execute<R>(query);
       } catch (error) {
         const code = sqlState(error);
         span.setAttribute(SEMCONV.errorType, code ?? (error instanceof Error ? error.name : 'error'));

@@ -224,6 +224,8 @@ export {
   type ForStateRestoreOptions,
 } from './alerting/for-state-restore.js';
 export type { WebhookAlert, WebhookPayload } from './alerting/webhook-payload.js';
+export { GO_ZERO_TIME, buildWebhookPayload, type PayloadAlert } from './alerting/webhook-payload.js';
+export { alertFingerprint } from './alerting/alert-fingerprint.js';
 export {
   observabilityInputSchema,
   observabilityRuleGroups,

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { OpenFeature } from '@openfeature/server-sdk';
+import { flagsFromEnv } from '@opsloop/flags';
 import type { EventBus } from '@opsloop/bus';
 import type { Clock, IdentitySource, Logger, ServiceMetrics, ServiceOptions } from '@opsloop/kit';
 import { systemClock } from '@opsloop/kit';
@@ -10,6 +12,7 @@ import { createBulkhead } from './bulkhead.js';
 import { createCheckout } from './checkout.js';
 import { checkoutConfigSchema, RETRY_BACKOFF_MS, type CheckoutConfig } from './config.js';
 import { crashAt, noCrash, type CrashHook } from './crash-points.js';
+import { paymentTimeoutFromFlag } from './payment-timeout-flag.js';
 import { checkoutMigrations } from './migrations.js';
 import type { Participants } from './participants.js';
 import { createRecoveryLoop } from './recovery.js';
@@ -110,6 +113,22 @@ export function checkoutService(
       const participants = options.createParticipants(config, { log, metrics, identity });
       onShutdown(() => participants.close());
 
+      // Feature flags from the runtime (OpenFeature); without OPSLOOP_FLAGS_URL every flag takes its default.
+      const flagProvider = flagsFromEnv(options.env ?? process.env, { log });
+      const flagDomain = `checkout-${randomUUID()}`;
+      if (flagProvider !== undefined) {
+        // Not awaited: until the first answer, flags evaluate to their fallbacks (the service starts anyway).
+        void OpenFeature.setProviderAndWait(flagDomain, flagProvider).catch((error: unknown) =>
+          log.warn({ err: error }, 'feature flags unavailable; using defaults'),
+        );
+        onShutdown(() => flagProvider.onClose());
+      }
+      const authorizeTimeoutMs = paymentTimeoutFromFlag({
+        flags: OpenFeature.getClient(flagDomain),
+        configuredMs: config.CHECKOUT_RPC_TIMEOUT_MS,
+        log,
+      });
+
       const repository = createSagaRepository({
         database,
         now: () => clock.now(),
@@ -131,6 +150,7 @@ export function checkoutService(
         settings: {
           reservationTtlSeconds: config.CHECKOUT_RESERVATION_TTL_SECONDS,
           expiryMarginMs: Math.min(60_000, (config.CHECKOUT_RESERVATION_TTL_SECONDS * 1000) / 4),
+          authorizeTimeoutMs,
         },
         onChange: (saga) => notifier.notify(saga),
         onEvents: () => relay.notify(),

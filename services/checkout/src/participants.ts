@@ -89,8 +89,17 @@ export interface PaymentView {
 
 /** Payments, as the saga uses it. Every operation is idempotent by its key. */
 export interface PaymentsParticipant {
-  /** Authorizes `amount`; a decline is an answer (`status: 'declined'`). */
-  authorize(input: { idempotencyKey: string; orderId: string; amount: Money }): Promise<PaymentView>;
+  /**
+   * Authorizes `amount`; a decline is an answer (`status: 'declined'`). `timeoutMs` is this call's deadline
+   * (the adapter's configured one when absent); past it the outcome is unknown
+   * ({@link ParticipantUnavailableError}) and the authorization may exist: the saga replays the key to learn.
+   */
+  authorize(input: {
+    idempotencyKey: string;
+    orderId: string;
+    amount: Money;
+    timeoutMs?: number;
+  }): Promise<PaymentView>;
   /** Captures, voids or refunds; `refused` when the payment's status forbids it (its status is then given). */
   capture(input: { idempotencyKey: string; paymentId: string }): Promise<PaymentOperationResult>;
   void(input: { idempotencyKey: string; paymentId: string }): Promise<PaymentOperationResult>;

@@ -23,6 +23,12 @@ export interface StepSettings {
   /** Do not capture when the reservation expires within this margin (the stock could be gone by commit). */
   expiryMarginMs: number;
   now: () => number;
+  /**
+   * The deadline of the forward authorization of `saga` (the `checkout-payment-timeout-ms` flag), or
+   * undefined for the participant's configured one. Not used by the void's replay of the key: a
+   * compensation must not be held hostage by the setting that made the forward step fail.
+   */
+  authorizeTimeoutMs?: (saga: SagaRecord) => Promise<number | undefined>;
 }
 
 const done = (extra: Omit<StepResult, 'outcome'> = {}): StepResult => ({
@@ -100,10 +106,12 @@ async function run(
       return done();
 
     case 'authorize': {
+      const timeoutMs = await settings.authorizeTimeoutMs?.(saga);
       const payment = await payments.authorize({
         idempotencyKey: ids.authorizeKey,
         orderId: saga.orderId,
         amount,
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
       });
       if (payment.status === 'declined') {
         return {
@@ -179,7 +187,8 @@ async function run(
       let paymentId = saga.paymentId;
       if (paymentId === null) {
         // The authorization may exist without its answer having been persisted (a crash, a lost answer):
-        // the same key replays it (or makes it now, to be voided at once) and tells its id.
+        // the same key replays it (or makes it now, to be voided at once) and tells its id. Under the
+        // configured deadline, not the flag's: a deadline too short is often why the forward step failed.
         const payment = await payments.authorize({
           idempotencyKey: ids.authorizeKey,
           orderId: saga.orderId,

@@ -95,6 +95,13 @@ export interface FakeShop {
   expireOnCommit(on: boolean): void;
   /** Delay every call by `ms` (a slow provider). */
   setLatency(ms: number): void;
+  /**
+   * An authorization takes `ms`: one given a shorter deadline (`timeoutMs`) still happens, but its caller
+   * gets DEADLINE_EXCEEDED (unavailable, outcome unknown), as over gRPC. 0 (the default) turns it off.
+   */
+  setAuthorizeTime(ms: number): void;
+  /** The `timeoutMs` of every authorization call, in order (undefined: the adapter's default). */
+  authorizeDeadlines: (number | undefined)[];
 }
 
 /** Creates a {@link FakeShop}; `now` drives reservation expiry. */
@@ -113,6 +120,8 @@ export function createFakeShop(now: () => number = Date.now): FakeShop {
   let refuseCapture = false;
   let expireCommit = false;
   let latencyMs = 0;
+  let authorizeTimeMs = 0;
+  const authorizeDeadlines: (number | undefined)[] = [];
 
   /** Runs `effect` under the failure rules of `operation`. */
   async function op<T>(operation: Operation, effect: () => T): Promise<T> {
@@ -316,8 +325,9 @@ export function createFakeShop(now: () => number = Date.now): FakeShop {
         }),
     },
     payments: {
-      authorize: (input) =>
-        op('payments.authorize', () => {
+      authorize: async (input) => {
+        authorizeDeadlines.push(input.timeoutMs);
+        const answer = await op('payments.authorize', () => {
           const request = `authorize:${input.orderId}:${input.amount.amountMinor}`;
           const stored = keys.get(input.idempotencyKey);
           if (stored) {
@@ -340,7 +350,11 @@ export function createFakeShop(now: () => number = Date.now): FakeShop {
           const answer = view(paymentId);
           keys.set(input.idempotencyKey, { request, answer });
           return answer;
-        }),
+        });
+        if (input.timeoutMs !== undefined && input.timeoutMs < authorizeTimeMs)
+          throw new ParticipantUnavailableError('payments', 'Authorize', 'DEADLINE_EXCEEDED', 'deadline');
+        return answer;
+      },
       capture: (input) =>
         op('payments.capture', () => paymentOp('capture', input.idempotencyKey, input.paymentId)),
       void: (input) => op('payments.void', () => paymentOp('void', input.idempotencyKey, input.paymentId)),
@@ -389,6 +403,10 @@ export function createFakeShop(now: () => number = Date.now): FakeShop {
     },
     expireOnCommit(on) {
       expireCommit = on;
+    },
+    authorizeDeadlines,
+    setAuthorizeTime(ms) {
+      authorizeTimeMs = ms;
     },
     setLatency(ms) {
       latencyMs = ms;

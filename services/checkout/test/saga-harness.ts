@@ -9,6 +9,7 @@ import { createRecoveryLoop, type RecoveryLoop } from '../src/recovery.js';
 import { FIRST_STEP } from '../src/saga-machine.js';
 import { createSagaRepository, type SagaRecord, type SagaRepository } from '../src/saga-repository.js';
 import { createSagaRunner, type SagaRunner } from '../src/saga-runner.js';
+import type { StepSettings } from '../src/saga-steps.js';
 import type { CheckoutTables } from '../src/tables.js';
 import type { FakeShop } from './fake-participants.js';
 
@@ -69,6 +70,8 @@ export interface ProcessOptions {
   instance?: string;
   /** The recovery loop's start-up takeover (default `any`, as on PGlite). */
   takeover?: 'any' | 'own';
+  /** The deadline of each forward authorization (the `checkout-payment-timeout-ms` flag). */
+  authorizeTimeoutMs?: StepSettings['authorizeTimeoutMs'];
 }
 
 /** Starts a simulated checkout process (nothing runs until a saga is started or recovery scans). */
@@ -96,7 +99,11 @@ export function startProcess(options: ProcessOptions): SagaProcess {
     clock: options.clock,
     crashHook,
     policy: { attemptsPerRun: options.attemptsPerRun ?? 3, backoffMs: [0], maxBackoffMs: 0 },
-    settings: { reservationTtlSeconds: options.ttlSeconds ?? 900, expiryMarginMs: 1_000 },
+    settings: {
+      reservationTtlSeconds: options.ttlSeconds ?? 900,
+      expiryMarginMs: 1_000,
+      ...(options.authorizeTimeoutMs ? { authorizeTimeoutMs: options.authorizeTimeoutMs } : {}),
+    },
   });
   const recovery = createRecoveryLoop({
     repository,

@@ -168,6 +168,33 @@ export function describeSagaRunner(name: string, options: SagaSuiteOptions): voi
         expect(shop.stock.get(product)).toEqual({ onHand: 5, reserved: 0 });
       });
 
+      it('survives a payment deadline set too short (the flag): the unseen authorization is voided, nothing charged', async () => {
+        const process = startProcess({
+          database,
+          shop,
+          clock,
+          takeover,
+          authorizeTimeoutMs: () => Promise.resolve(5),
+        });
+        const product = addProduct(shop, 5);
+        // Authorizations take longer than 5 ms: each happens (once, by its key) but its answer comes too late.
+        shop.setAuthorizeTime(50);
+        const { saga, lease } = await insertSaga(process, shop, [{ productId: product, quantity: 1 }]);
+        expect(await process.runner.run(saga, lease)).toBe('finished');
+        const done = await process.repository.get(saga.id);
+        expect(done).toMatchObject({
+          state: 'compensated',
+          failure: { step: 'authorize', reason: 'unavailable' },
+        });
+        expect(done?.lastError).toMatch(/DEADLINE_EXCEEDED/);
+        expectConsistent(shop, done!);
+        // Three forward attempts under the flag's deadline; the void step's replay of the key under the
+        // configured one (undefined), which learns the payment id so that the payment is voided.
+        expect(shop.authorizeDeadlines).toEqual([5, 5, 5, undefined]);
+        expect(shop.effects).toEqual({ authorizations: 1, voids: 1, captures: 0, refunds: 0 });
+        expect(shop.stock.get(product)).toEqual({ onHand: 5, reserved: 0 });
+      });
+
       it('parks a step after the pivot while its participant is down, and the recovery loop finishes it', async () => {
         const process = startProcess({ database, shop, clock, takeover });
         const product = addProduct(shop, 5);

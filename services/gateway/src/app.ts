@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { rpc } from '@opsloop/contracts';
 import {
   ProblemError,
@@ -22,6 +22,7 @@ import { registerApiDocs } from './openapi/routes.js';
 import { registerOrderRoutes } from './orders/routes.js';
 import type { CartReader, OrdersReader } from './orders/rpc-ports.js';
 import { createProxy, type Proxy } from './proxy.js';
+import { RATE_LIMIT_FLAG, watchRateLimitFlag } from './rate-limit/rate-limit-flag.js';
 import { createRateLimiter } from './rate-limit/token-bucket.js';
 import { rpcHeaders, type GatewayRequestState } from './request-state.js';
 import { matchRoute, type GatewayRoute } from './route-table.js';
@@ -193,12 +194,42 @@ export function gatewayService(options: GatewayServiceOptions): ServiceOptions<t
         cacheSize: config.TOKEN_CACHE_SIZE,
         cacheTtlMs: config.TOKEN_CACHE_TTL_MS,
       });
+      const closers: (() => Promise<void>)[] = [];
+      // Feature flags from the runtime (OpenFeature); without OPSLOOP_FLAGS_URL every flag takes its default.
+      const flagProvider = flagsFromEnv(options.env ?? process.env, { log });
+      const flagDomain = `gateway-${randomUUID()}`;
+      const flags = OpenFeature.getClient(flagDomain);
+
       const limiter = createRateLimiter({
         ratePerSecond: config.RATE_LIMIT_RPS,
         burst: config.RATE_LIMIT_BURST,
         maxClients: config.RATE_LIMIT_MAX_CLIENTS,
         clock,
       });
+      const configuredLimits = { ratePerSecond: config.RATE_LIMIT_RPS, burst: config.RATE_LIMIT_BURST };
+      const rateLimitRps = new Gauge({
+        name: 'gateway_rate_limit_rps',
+        help: `Per-client rate limit in force, requests per second (RATE_LIMIT_RPS unless the ${RATE_LIMIT_FLAG} flag sets it).`,
+        registers: [metrics.registry],
+      });
+      rateLimitRps.set(config.RATE_LIMIT_RPS);
+      // Load shedding without a restart: the flag's handlers are registered before the provider is set, so
+      // its first Ready applies the flag's value.
+      const rateLimitFlag = watchRateLimitFlag({
+        flags,
+        limiter,
+        configured: configuredLimits,
+        log,
+        onChange: (limits) => rateLimitRps.set(limits.ratePerSecond),
+      });
+      closers.push(() => Promise.resolve(rateLimitFlag.close()));
+      if (flagProvider !== undefined) {
+        // Not awaited: until the first answer, flags evaluate to their code defaults (the gateway starts anyway).
+        void OpenFeature.setProviderAndWait(flagDomain, flagProvider).catch((error: unknown) =>
+          log.warn({ err: error }, 'feature flags unavailable; using defaults'),
+        );
+        closers.push(() => flagProvider.onClose());
+      }
 
       app.decorateRequest('gateway', null);
       app.addHook(
@@ -207,7 +238,7 @@ export function gatewayService(options: GatewayServiceOptions): ServiceOptions<t
           publicRoutes: config.PUBLIC_ROUTES,
           verifier,
           limiter,
-          ratePolicy: `${config.RATE_LIMIT_BURST};w=${Math.max(1, Math.ceil(config.RATE_LIMIT_BURST / config.RATE_LIMIT_RPS))}`,
+          ratePolicy: () => rateLimitFlag.policy(),
           routed: (request, path) => {
             const url = request.routeOptions.url;
             if (url === undefined) return false;
@@ -216,7 +247,6 @@ export function gatewayService(options: GatewayServiceOptions): ServiceOptions<t
         }),
       );
 
-      const closers: (() => Promise<void>)[] = [];
       let orders = options.orders;
       if (orders === undefined) {
         const client = createRpcClient(rpc.OrdersService, {
@@ -245,17 +275,6 @@ export function gatewayService(options: GatewayServiceOptions): ServiceOptions<t
       }
 
       registerOrderRoutes(app, { orders, service: config.ORDERS_SERVICE, timeoutMs: config.RPC_TIMEOUT_MS });
-      // Feature flags from the runtime (OpenFeature); without OPSLOOP_FLAGS_URL every flag takes its default.
-      const flagProvider = flagsFromEnv(options.env ?? process.env, { log });
-      const flagDomain = `gateway-${randomUUID()}`;
-      if (flagProvider !== undefined) {
-        // Not awaited: until the first answer, flags evaluate to their code defaults (the gateway starts anyway).
-        void OpenFeature.setProviderAndWait(flagDomain, flagProvider).catch((error: unknown) =>
-          log.warn({ err: error }, 'feature flags unavailable; using defaults'),
-        );
-        closers.push(() => flagProvider.onClose());
-      }
-      const flags = OpenFeature.getClient(flagDomain);
       const storefront = createStorefront({
         catalog: createCatalogReader(cached, config.CATALOG_SERVICE),
         cart,

@@ -13,8 +13,8 @@ export interface EdgeHookOptions {
   limiter: RateLimiter;
   /** Whether the request's path leads anywhere; requests that will 404 skip token checks (not the limit). */
   routed(request: FastifyRequest, path: string): boolean;
-  /** `RateLimit-Policy` value, e.g. `100;w=2`. */
-  ratePolicy: string;
+  /** `RateLimit-Policy` value, e.g. `100;w=2`, or where to read the one in force (limits set by a flag). */
+  ratePolicy: string | (() => string);
 }
 
 const DOT_SEGMENT = /\/(\.|%2e){1,2}(\/|$)/i;
@@ -53,6 +53,8 @@ function unauthorized(result: TokenResult & { ok: false }, sent: boolean): Probl
  */
 export function createEdgeHook(options: EdgeHookOptions) {
   const { verifier, limiter } = options;
+  const ratePolicy = options.ratePolicy;
+  const policyOf = typeof ratePolicy === 'string' ? () => ratePolicy : ratePolicy;
 
   return function edge(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const url = request.url;
@@ -89,7 +91,7 @@ export function createEdgeHook(options: EdgeHookOptions) {
         .header('ratelimit-limit', decision.limit)
         .header('ratelimit-remaining', decision.remaining)
         .header('ratelimit-reset', decision.resetSeconds)
-        .header('ratelimit-policy', options.ratePolicy);
+        .header('ratelimit-policy', policyOf());
       if (!decision.allowed) {
         done(
           new ProblemError('rateLimited', {

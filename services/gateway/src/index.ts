@@ -11,10 +11,21 @@ export {
 } from './proxy.js';
 export {
   createRateLimiter,
+  InvalidRateLimits,
   type RateLimiter,
   type RateLimiterOptions,
+  type RateLimits,
   type RateDecision,
 } from './rate-limit/token-bucket.js';
+export {
+  RATE_LIMIT_FLAG,
+  MAX_FLAG_RATE,
+  limitsForFlag,
+  ratePolicyOf,
+  watchRateLimitFlag,
+  type RateLimitFlag,
+  type RateLimitFlagOptions,
+} from './rate-limit/rate-limit-flag.js';
 export { createResponseCache, type ResponseCache, type CachedResponse } from './cache/response-cache.js';
 export { buildOpenApiDocument, type OpenApiOptions } from './openapi/document.js';
 export type { OrdersReader, CartReader, RpcCallOptions } from './orders/rpc-ports.js';

@@ -1,13 +1,18 @@
+import { randomUUID } from 'node:crypto';
+import { OpenFeature } from '@openfeature/server-sdk';
 import { z } from 'zod';
-import type { Logger, ServiceOptions } from '@opsloop/kit';
+import { FAULT_POINTS, type Logger, type ServiceOptions } from '@opsloop/kit';
+import { flagsFromEnv } from '@opsloop/flags';
 import { rpc } from '@opsloop/contracts';
 import { serveRpc } from '@opsloop/rpc';
 import { storeConfigSchema, type Database } from '@opsloop/store';
 import { paymentsGrpc } from './grpc.js';
 import { createPaymentMetrics } from './payment-metrics.js';
-import { createPayments } from './payments.js';
+import { createPayments, PRIMARY_PROVIDER } from './payments.js';
 import { paymentsMigrations } from './migrations.js';
 import { createSimulatedProvider, MAX_PROVIDER_LATENCY_MS, type SimulatedProvider } from './provider.js';
+import { createProviderCallMetrics, instrumentProvider } from './provider-metrics.js';
+import { providerFromFlag } from './provider-selection.js';
 import { registerPaymentsRoutes } from './routes.js';
 import type { PaymentsTables } from './tables.js';
 
@@ -17,6 +22,12 @@ const rate = (what: string) =>
     .min(0, `expected ${what} from 0 to 1`)
     .max(1, `expected ${what} from 0 to 1`)
     .default(0);
+
+/** The name of the failover card provider. */
+export const SECONDARY_PROVIDER = 'secondary';
+
+/** The fault point of the failover provider's calls (the primary's is the kit's `payment-provider`). */
+export const SECONDARY_FAULT_POINT = `${FAULT_POINTS.paymentProvider}:${SECONDARY_PROVIDER}`;
 
 /** The payments' configuration: the store's variables plus the simulated provider's initial settings. */
 export const paymentsConfigSchema = storeConfigSchema.extend({
@@ -42,6 +53,11 @@ export interface PaymentsServiceOptions {
   createDatabase(config: PaymentsConfig, log: Logger): Promise<Database<PaymentsTables>>;
   /** The card provider (a simulated one from the config's settings by default); tests inject one. */
   provider?: SimulatedProvider;
+  /**
+   * The failover card provider `secondary` (by default a simulated one, healthy, with the config's decline
+   * rate and its own fault point `payment-provider:secondary`); tests inject one.
+   */
+  secondaryProvider?: SimulatedProvider;
   /** The clock of the domain (`Date.now` by default). */
   now?: () => number;
   /** How long a duplicate request waits for the answer of the one in flight (the domain's default: 30 s). */
@@ -67,6 +83,29 @@ export function paymentsService(
           failureRate: config.PROVIDER_FAILURE_RATE,
           declineRate: config.PROVIDER_DECLINE_RATE,
         });
+      const secondary =
+        options.secondaryProvider ??
+        createSimulatedProvider({
+          declineRate: config.PROVIDER_DECLINE_RATE,
+          faultPoint: SECONDARY_FAULT_POINT,
+        });
+      const simulated: Record<string, SimulatedProvider> = {
+        [PRIMARY_PROVIDER]: provider,
+        [SECONDARY_PROVIDER]: secondary,
+      };
+      const providerMetrics = createProviderCallMetrics(metrics);
+
+      // Feature flags from the runtime (OpenFeature); without OPSLOOP_FLAGS_URL every flag takes its default.
+      const flagProvider = flagsFromEnv(options.env ?? process.env, { log });
+      const flagDomain = `payments-${randomUUID()}`;
+      if (flagProvider !== undefined) {
+        // Not awaited: until the first answer, flags evaluate to their defaults (the service starts anyway).
+        void OpenFeature.setProviderAndWait(flagDomain, flagProvider).catch((error: unknown) =>
+          log.warn({ err: error }, 'feature flags unavailable; using defaults'),
+        );
+        onShutdown(() => flagProvider.onClose());
+      }
+
       const database = await options.createDatabase(config, log);
       try {
         await database.migrate(paymentsMigrations);
@@ -78,7 +117,15 @@ export function paymentsService(
       readiness.register('database', () => database.ping());
       const payments = createPayments({
         database,
-        provider,
+        provider: instrumentProvider(PRIMARY_PROVIDER, provider, providerMetrics),
+        providers: {
+          [SECONDARY_PROVIDER]: instrumentProvider(SECONDARY_PROVIDER, secondary, providerMetrics),
+        },
+        selectProvider: providerFromFlag({
+          flags: OpenFeature.getClient(flagDomain),
+          known: Object.keys(simulated),
+          log,
+        }),
         metrics: createPaymentMetrics(metrics),
         ...(options.now ? { now: options.now } : {}),
         ...(options.waitForAnswerMs === undefined ? {} : { waitForAnswerMs: options.waitForAnswerMs }),
@@ -91,7 +138,7 @@ export function paymentsService(
           { released, instance: config.OPSLOOP_INSTANCE },
           'released idempotency claims left in progress by this replica before its restart',
         );
-      registerPaymentsRoutes(app, payments, provider);
+      registerPaymentsRoutes(app, payments, simulated);
       serveRpc(context, (router) => router.service(rpc.PaymentsService, paymentsGrpc(payments)));
     },
   };

@@ -1,6 +1,8 @@
 export {
   paymentsService,
   paymentsConfigSchema,
+  SECONDARY_FAULT_POINT,
+  SECONDARY_PROVIDER,
   type PaymentsConfig,
   type PaymentsServiceOptions,
 } from './app.js';
@@ -10,6 +12,7 @@ export {
   IDEMPOTENCY_KEY_PATTERN,
   MAX_AMOUNT_MINOR,
   MAX_IDEMPOTENCY_KEY_LENGTH,
+  PRIMARY_PROVIDER,
   type AuthorizeInput,
   type ConflictReason,
   type Payment,
@@ -34,6 +37,14 @@ export {
   type SimulatedProvider,
   type SimulatedProviderOptions,
 } from './provider.js';
+export {
+  createProviderCallMetrics,
+  instrumentProvider,
+  type ProviderCallMetrics,
+  type ProviderCallOutcome,
+  type ProviderOperation,
+} from './provider-metrics.js';
+export { CARD_PROVIDER_FLAG, providerFromFlag, type ProviderFlagOptions } from './provider-selection.js';
 export {
   registerPaymentsRoutes,
   authorizeBodySchema,

@@ -53,4 +53,14 @@ export const paymentsMigrations: Record<string, Migration> = {
       await db.schema.alterTable('idempotency').addColumn('claimed_by', 'text').execute();
     },
   },
+  '0003_payment_provider': {
+    // The card provider that authorized a payment: its capture, void and refund must go to that one, whatever
+    // provider new authorizations use now (failover). Rows from before failover existed were all primary's.
+    async up(db) {
+      await db.schema
+        .alterTable('payment')
+        .addColumn('provider', 'text', (c) => c.notNull().defaultTo('primary'))
+        .execute();
+    },
+  },
 };

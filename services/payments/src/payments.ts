@@ -20,6 +20,8 @@ export interface Payment {
   status: PaymentStatus;
   /** Why the provider declined it (`declined` only). */
   declineReason: string | null;
+  /** The card provider that authorized it: every later operation of the payment goes to that one. */
+  provider: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -56,7 +58,15 @@ export type PaymentResult =
 /** Options of {@link createPayments}. */
 export interface PaymentsOptions {
   database: Database<PaymentsTables>;
+  /** The card provider named {@link PRIMARY_PROVIDER}. */
   provider: CardProvider;
+  /** Further card providers by name (e.g. `secondary`), for failover; none by default. */
+  providers?: Readonly<Record<string, CardProvider>>;
+  /**
+   * The provider a new authorization goes to, asked once per authorization that reaches the provider (never
+   * for a replay); {@link PRIMARY_PROVIDER} by default. A name with no provider is a programming error.
+   */
+  selectProvider?: (input: { orderId: string; idempotencyKey: string }) => Promise<string> | string;
   /** The current time in milliseconds since the epoch (`Date.now` by default). */
   now?: () => number;
   /** How long a duplicate request waits for the answer of the one in flight (default 30 s). */
@@ -99,6 +109,9 @@ export interface Payments {
    */
   releaseClaimsOfDeadPredecessor(): Promise<number>;
 }
+
+/** The name of {@link PaymentsOptions.provider}, and of the provider of payments made before failover. */
+export const PRIMARY_PROVIDER = 'primary';
 
 /** Raised by the domain for input its callers should have validated (a programming error, not a result). */
 export class InvalidPaymentInput extends RangeError {
@@ -152,6 +165,7 @@ interface PaymentRow {
   status: PaymentStatus;
   provider_reference: string | null;
   decline_reason: string | null;
+  provider: string;
   created_at: Date;
   updated_at: Date;
 }
@@ -163,6 +177,7 @@ function toPayment(row: PaymentRow): Payment {
     amount: { amountMinor: Number(row.amount_minor), currency: row.currency },
     status: row.status,
     declineReason: row.decline_reason,
+    provider: row.provider,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -178,7 +193,18 @@ interface Claim {
 
 /** Creates the payments domain over the service's database and a card provider. */
 export function createPayments(options: PaymentsOptions): Payments {
-  const { database, provider } = options;
+  const { database } = options;
+  const providers: Readonly<Record<string, CardProvider>> = {
+    ...options.providers,
+    [PRIMARY_PROVIDER]: options.provider,
+  };
+  const selectProvider = options.selectProvider ?? (() => PRIMARY_PROVIDER);
+  /** The provider called `name`; a payment row naming an unknown one means a provider was removed. */
+  const providerNamed = (name: string): CardProvider => {
+    const found = Object.hasOwn(providers, name) ? providers[name] : undefined;
+    if (found === undefined) throw new Error(`no card provider named ${JSON.stringify(name)}`);
+    return found;
+  };
   const clock = options.now ?? Date.now;
   const now = () => new Date(clock());
   const waitForAnswerMs = options.waitForAnswerMs ?? 30_000;
@@ -229,8 +255,12 @@ export function createPayments(options: PaymentsOptions): Payments {
             detail: 'this Idempotency-Key was already used for a different request',
           },
         };
-      if (row.state === 'done' && row.answer !== null)
-        return { result: { outcome: 'ok', payment: JSON.parse(row.answer) as Payment, replayed: true } };
+      if (row.state === 'done' && row.answer !== null) {
+        // Answers stored before failover existed name no provider: they were all the primary's.
+        const stored = JSON.parse(row.answer) as Omit<Payment, 'provider'> & { provider?: string };
+        const payment = { ...stored, provider: stored.provider ?? PRIMARY_PROVIDER };
+        return { result: { outcome: 'ok', payment, replayed: true } };
+      }
 
       // In progress. A claim whose process died is taken over once it is older than any provider call.
       if (clock() - row.claimed_at.getTime() > staleClaimMs) {
@@ -351,7 +381,8 @@ export function createPayments(options: PaymentsOptions): Payments {
       });
       if (row.status !== from || row.provider_reference === null) return refused(toPayment(row));
 
-      await provider[kind]({
+      // The provider that authorized the payment, whichever one new authorizations use now.
+      await providerNamed(row.provider)[kind]({
         idempotencyKey: key,
         reference: row.provider_reference,
         amount: { amountMinor: Number(row.amount_minor), currency: row.currency },
@@ -392,7 +423,10 @@ export function createPayments(options: PaymentsOptions): Payments {
       const amount = money(input.amount);
       const hash = requestHash(['authorize', orderId, amount.amountMinor, amount.currency]);
       return idempotent(key, 'authorize', hash, async (claim) => {
-        const answer = await provider.authorize({ idempotencyKey: key, amount });
+        // Chosen under the claim: a replay answers the stored payment (its provider) without choosing again;
+        // a retry after a provider failure (nothing happened there) may go to another provider.
+        const providerName = await selectProvider({ orderId, idempotencyKey: key });
+        const answer = await providerNamed(providerName).authorize({ idempotencyKey: key, amount });
         const at = now();
         const payment: Payment = {
           paymentId: randomUUID(),
@@ -400,6 +434,7 @@ export function createPayments(options: PaymentsOptions): Payments {
           amount,
           status: answer.outcome,
           declineReason: answer.outcome === 'declined' ? answer.reason : null,
+          provider: providerName,
           createdAt: at.toISOString(),
           updatedAt: at.toISOString(),
         };
@@ -407,11 +442,11 @@ export function createPayments(options: PaymentsOptions): Payments {
         const result = await sql<{ key: string }>`
           with ${storeAnswerCte(claim, payment, at)}, created as (
             insert into payment (id, order_id, amount_minor, currency, status, provider_reference,
-              decline_reason, created_at, updated_at)
+              decline_reason, provider, created_at, updated_at)
             select ${payment.paymentId}::uuid, ${orderId}::uuid, ${amount.amountMinor}::bigint,
               ${amount.currency}::text, ${payment.status}::text,
               ${answer.outcome === 'authorized' ? answer.reference : null}::text,
-              ${payment.declineReason}::text, ${at}::timestamptz, ${at}::timestamptz
+              ${payment.declineReason}::text, ${providerName}::text, ${at}::timestamptz, ${at}::timestamptz
             from stored
           )
           select key from stored`.execute(database.db);

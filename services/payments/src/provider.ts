@@ -1,4 +1,4 @@
-import { createSeededRandom } from '@opsloop/kit';
+import { createSeededRandom, FAULT_POINTS, faultPoint, isFaultInjectedError } from '@opsloop/kit';
 import { randomUUID } from 'node:crypto';
 
 /** Largest simulated latency of one provider call (one minute). */
@@ -61,7 +61,14 @@ export interface SimulatedProvider extends CardProvider {
 export interface SimulatedProviderOptions extends Partial<ProviderSettings> {
   /** A uniform random number in [0, 1) (`Math.random` by default); tests inject a deterministic one. */
   random?: () => number;
+  /**
+   * The fault point of this provider's calls (see the kit's `faultPoint`): `payment-provider` by default;
+   * a second instance names its own (`payment-provider:secondary`) so each can be faulted alone.
+   */
+  faultPoint?: string;
 }
+
+const POINT_NAME = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** A transient provider failure: nothing happened at the provider, so retrying may succeed. */
 export class ProviderUnavailableError extends Error {
@@ -95,6 +102,9 @@ const sleep = (ms: number) =>
 /** Creates the simulated card provider (no latency, no failures, no declines unless configured). */
 export function createSimulatedProvider(options: SimulatedProviderOptions = {}): SimulatedProvider {
   const random = options.random ?? Math.random;
+  const point = options.faultPoint ?? FAULT_POINTS.paymentProvider;
+  if (!POINT_NAME.test(point))
+    throw new InvalidProviderSettings('faultPoint must be 1-128 characters of A-Z a-z 0-9 . _ : -');
   let current = checkSettings({
     latencyMs: options.latencyMs ?? 0,
     failureRate: options.failureRate ?? 0,
@@ -102,9 +112,21 @@ export function createSimulatedProvider(options: SimulatedProviderOptions = {}):
   });
   const counts: ProviderCallCounts = { authorize: 0, capture: 0, void: 0, refund: 0 };
 
-  /** Counts the call, waits the latency, then fails with probability `failureRate`. */
+  /**
+   * Counts the call, suffers the injected fault (an injected failure is the provider being unavailable),
+   * waits the latency, then fails with probability `failureRate`.
+   */
   async function call(kind: keyof ProviderCallCounts): Promise<void> {
     counts[kind]++;
+    const fault = faultPoint(point);
+    if (fault !== undefined) {
+      try {
+        await fault;
+      } catch (error) {
+        if (!isFaultInjectedError(error)) throw error;
+        throw new ProviderUnavailableError(`card provider unavailable (${kind})`, { cause: error });
+      }
+    }
     const { latencyMs, failureRate } = current;
     await sleep(latencyMs);
     if (random() < failureRate) throw new ProviderUnavailableError(`card provider unavailable (${kind})`);

@@ -14,6 +14,9 @@ import { MAX_PROVIDER_LATENCY_MS, ProviderUnavailableError, type SimulatedProvid
 export const PROVIDER_RETRY_AFTER_SECONDS = 1;
 
 const paymentParams = z.object({ id: z.uuid('must be a payment id (UUID)') });
+const providerParams = z.object({
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a provider name'),
+});
 const idempotencyHeader = z.object({
   'idempotency-key': z.string().regex(IDEMPOTENCY_KEY_PATTERN, 'must be 1-255 printable ASCII characters'),
 });
@@ -91,28 +94,55 @@ async function guarded(operation: () => Promise<PaymentResult>): Promise<Payment
   }
 }
 
+function configure(provider: SimulatedProvider, body: unknown) {
+  const settings = parseInput(providerSettingsBodySchema, body, 'body');
+  return provider.configure({
+    ...(settings.latencyMs === undefined ? {} : { latencyMs: settings.latencyMs }),
+    ...(settings.failureRate === undefined ? {} : { failureRate: settings.failureRate }),
+    ...(settings.declineRate === undefined ? {} : { declineRate: settings.declineRate }),
+  });
+}
+
 /**
  * Registers the payments' HTTP API (an internal service: only the checkout calls it). The provider
- * settings routes are fault knobs and are not authenticated yet.
+ * settings routes are fault knobs and are not authenticated yet: `/api/payments/provider` is the primary
+ * provider's, `/api/payments/providers/{name}` any provider's (`primary`, `secondary`).
  */
 export function registerPaymentsRoutes(
   app: FastifyInstance,
   payments: Payments,
-  provider: SimulatedProvider,
+  providers: SimulatedProvider | Readonly<Record<string, SimulatedProvider>>,
 ): void {
-  app.get('/api/payments/provider', async () => Promise.resolve(provider.settings()));
+  const named: Readonly<Record<string, SimulatedProvider>> =
+    'configure' in providers && typeof providers.configure === 'function'
+      ? { primary: providers as SimulatedProvider }
+      : (providers as Readonly<Record<string, SimulatedProvider>>);
+  const providerOf = (params: unknown): SimulatedProvider => {
+    const { name } = parseInput(providerParams, params, 'path');
+    const found = Object.hasOwn(named, name) ? named[name] : undefined;
+    if (found === undefined)
+      throw new ProblemError('resourceNotFound', {
+        detail: `no card provider named ${name} (known: ${Object.keys(named).join(', ')})`,
+      });
+    return found;
+  };
 
-  app.put('/api/payments/provider', async (request) => {
-    const body = parseInput(providerSettingsBodySchema, request.body, 'body');
-    // Synchronous, but an async handler: a validation throw becomes the problem response.
-    return Promise.resolve(
-      provider.configure({
-        ...(body.latencyMs === undefined ? {} : { latencyMs: body.latencyMs }),
-        ...(body.failureRate === undefined ? {} : { failureRate: body.failureRate }),
-        ...(body.declineRate === undefined ? {} : { declineRate: body.declineRate }),
-      }),
-    );
-  });
+  // Synchronous, but async handlers: a validation throw becomes the problem response.
+  app.get('/api/payments/provider', async () => Promise.resolve(providerOf({ name: 'primary' }).settings()));
+  app.put('/api/payments/provider', async (request) =>
+    Promise.resolve(configure(providerOf({ name: 'primary' }), request.body)),
+  );
+  app.get('/api/payments/providers', async () =>
+    Promise.resolve(
+      Object.fromEntries(Object.entries(named).map(([name, provider]) => [name, provider.settings()])),
+    ),
+  );
+  app.get('/api/payments/providers/:name', async (request) =>
+    Promise.resolve(providerOf(request.params).settings()),
+  );
+  app.put('/api/payments/providers/:name', async (request) =>
+    Promise.resolve(configure(providerOf(request.params), request.body)),
+  );
 
   app.post('/api/payments/authorizations', async (request, reply) => {
     const idempotencyKey = requireKey(request);

@@ -23,6 +23,8 @@ export interface PaymentsTables {
     status: PaymentStatus;
     provider_reference: string | null;
     decline_reason: string | null;
+    /** The card provider that authorized it (`primary` for rows older than failover). */
+    provider: ColumnType<string, string | undefined, string>;
     created_at: Timestamp;
     updated_at: Timestamp;
   };

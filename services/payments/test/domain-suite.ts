@@ -345,6 +345,70 @@ export function describePaymentsDomain(name: string, backend: PaymentsBackend): 
       expect(await payments.authorize(request)).toEqual({ outcome: 'ok', payment: taken, replayed: true });
     });
 
+    it('fails over: new authorizations go to the selected provider, later operations to the one that authorized', async () => {
+      let selected = 'primary';
+      const primary = createSimulatedProvider({ random: createSeededRandom(1) });
+      const secondary = createSimulatedProvider({ random: createSeededRandom(2) });
+      const payments = createPayments({
+        database: db(),
+        provider: primary,
+        providers: { secondary },
+        selectProvider: () => selected,
+        now: () => START,
+      });
+      const key = () => `key-${randomUUID()}`;
+      const orderId = randomUUID();
+      const oldKey = key();
+      const old = ok(await payments.authorize({ idempotencyKey: oldKey, orderId, amount: EUR(100) }));
+      expect(old.provider).toBe('primary');
+
+      selected = 'secondary';
+      const fresh = ok(await payments.authorize({ idempotencyKey: key(), orderId, amount: EUR(200) }));
+      expect(fresh.provider).toBe('secondary');
+      // A replay is the stored payment, primary's, without asking any provider again.
+      expect(await payments.authorize({ idempotencyKey: oldKey, orderId, amount: EUR(100) })).toEqual({
+        outcome: 'ok',
+        payment: old,
+        replayed: true,
+      });
+      // The capture of the old payment still reaches primary; the new one's goes to secondary.
+      expect(ok(await payments.capture({ idempotencyKey: key(), paymentId: old.paymentId }))).toMatchObject({
+        status: 'captured',
+        provider: 'primary',
+      });
+      ok(await payments.capture({ idempotencyKey: key(), paymentId: fresh.paymentId }));
+      selected = 'primary';
+      ok(await payments.refund({ idempotencyKey: key(), paymentId: fresh.paymentId }));
+      expect(primary.calls()).toEqual({ authorize: 1, capture: 1, void: 0, refund: 0 });
+      expect(secondary.calls()).toEqual({ authorize: 1, capture: 1, void: 0, refund: 1 });
+
+      // Primary down: the authorization fails (nothing happened, the key is free); the retry with the same
+      // key after the switch goes to secondary, once.
+      primary.configure({ failureRate: 1 });
+      const retryKey = key();
+      const retryOrder = randomUUID();
+      await expect(
+        payments.authorize({ idempotencyKey: retryKey, orderId: retryOrder, amount: EUR(300) }),
+      ).rejects.toBeInstanceOf(ProviderUnavailableError);
+      selected = 'secondary';
+      const retried = ok(
+        await payments.authorize({ idempotencyKey: retryKey, orderId: retryOrder, amount: EUR(300) }),
+      );
+      expect(retried.provider).toBe('secondary');
+      ok(await payments.void({ idempotencyKey: key(), paymentId: retried.paymentId }));
+      expect(secondary.calls()).toEqual({ authorize: 2, capture: 1, void: 1, refund: 1 });
+      expect(await paymentRows(retryOrder)).toMatchObject([{ provider: 'secondary', status: 'voided' }]);
+      expect(await payments.get(old.paymentId)).toMatchObject({ provider: 'primary', status: 'captured' });
+
+      // A selection naming no provider is a programming error: nothing is stored, the key stays free.
+      selected = 'tertiary';
+      const badKey = key();
+      await expect(
+        payments.authorize({ idempotencyKey: badKey, orderId: randomUUID(), amount: EUR(1) }),
+      ).rejects.toThrow(/no card provider named "tertiary"/);
+      expect(await keyRow(badKey)).toBeUndefined();
+    });
+
     it('accepts only integer minor units, valid currencies, UUIDs and 1-255 printable ASCII keys', async () => {
       const { payments, provider, key } = setUp();
       const orderId = randomUUID();

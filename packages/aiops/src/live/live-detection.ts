@@ -4,7 +4,7 @@ import type { DetectorFactory } from '../detectors/detector.js';
 import { defaultDetector } from '../detectors/registry.js';
 import { anomalyAlert } from './anomaly-alerts.js';
 import type { AnomalyEvent, LiveSeriesStatus, LiveSignal } from './anomaly-event.js';
-import { LiveSeries, seriesKey, type EpisodeRules } from './live-series.js';
+import { LiveSeries, seriesKey, type EpisodeRules, type LiveSeriesSnapshot } from './live-series.js';
 import type { LiveState, LiveStateStore } from './live-state-file.js';
 
 /**
@@ -68,6 +68,12 @@ export interface LiveDetection {
   events(filter?: AnomalyEventFilter): AnomalyEvent[];
   /** Every watched series, by service then signal. */
   series(): LiveSeriesStatus[];
+  /**
+   * The learnt state of one service's series of `signal` (the one labelled with `service` only), for canary
+   * analysis to judge a new revision with the very detector production runs; `undefined` when not watched.
+   * A copy: using it changes nothing here.
+   */
+  seriesState(service: string, signal: string): LiveSeriesSnapshot | undefined;
   /** Saves the state now. */
   save(): Promise<void>;
   /** Stops evaluating, waits for an evaluation in progress and saves the state. */
@@ -268,6 +274,11 @@ export function createLiveDetection(options: LiveDetectionOptions): LiveDetectio
       return [...series.values()]
         .map((s) => s.status())
         .sort((a, b) => a.service.localeCompare(b.service) || a.signal.localeCompare(b.signal));
+    },
+    seriesState(service, signal) {
+      const snapshot = series.get(seriesKey(service, signal, { service }))?.snapshot();
+      // A snapshot shares the series' labels (and may share the detector's arrays): a deep copy keeps it read-only.
+      return snapshot === undefined ? undefined : structuredClone(snapshot);
     },
     save,
     async stop() {

@@ -32,8 +32,9 @@ export function goldenLiveSignals(
     query: q.expr,
     // Every golden signal is a rate, ratio, duration or amount: never below zero.
     lowerBound: 0,
-    // Error ratios move in steps of one request: half a percentage point is the least worth a page.
-    ...(q.unit === 'ratio' ? { minDeviation: 0.005 } : {}),
+    // Error ratios move in steps of one request: half a percentage point is the least worth a page. A
+    // latency percentile moving by less than 50 ms is noise to a user (a busy machine doubles a 20 ms p95).
+    ...(q.unit === 'ratio' ? { minDeviation: 0.005 } : q.unit === 'seconds' ? { minDeviation: 0.05 } : {}),
   }));
 }
 

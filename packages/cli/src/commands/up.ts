@@ -74,6 +74,12 @@ function describe(event: RuntimeEvent): string | undefined {
       return `anomaly detection: ${event.message}`;
     case 'log-event':
       return `${event.service} logs: ${event.summary}`;
+    case 'chaos':
+      return `chaos ${event.id}: ${event.detail}`;
+    case 'incident':
+      return `incident ${event.id} ${event.phase} (${event.services.join(', ')}): ${event.summary}`;
+    case 'remediation':
+      return `incident ${event.incident}: ${event.action} ${event.target} ${event.phase}: ${event.detail}`;
     case 'service-exposed':
     case 'control-api':
       return undefined;

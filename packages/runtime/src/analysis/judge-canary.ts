@@ -20,7 +20,8 @@ export type Verdict = 'pass' | 'fail' | 'inconclusive';
 
 /** One comparison of a verdict, with its numbers (recorded in events and shown by `rollout status`). */
 export interface Check {
-  name: 'requests' | 'success-rate' | 'latency-p99';
+  /** `detector-*`: the production anomaly detectors' checks (judge-detectors.ts), besides the tests'. */
+  name: 'requests' | 'success-rate' | 'latency-p99' | 'detector-errors' | 'detector-latency';
   verdict: Verdict;
   baseline: number | null;
   canary: number | null;

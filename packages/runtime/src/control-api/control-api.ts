@@ -30,6 +30,7 @@ import type { SystemSpec } from '../spec/schema.js';
 import { registerBrokerRoutes, type BrokerApi } from '@opsloop/bus';
 import { createService, parseInput, ProblemError, type Service } from '@opsloop/kit';
 import type { EndpointRegistry } from '../registry/registry.js';
+import { registerAiopsRoutes, type ChaosApi, type IncidentApi } from './aiops-routes.js';
 import { resultOf, type AuditLog } from './audit-log.js';
 import { TokenError, USER_ROLES, type Role, type TokenIdentity, type TokenStore } from './tokens.js';
 
@@ -83,6 +84,10 @@ export interface ControlApiOptions {
     templates(service: string): TemplateSummary[] | undefined;
     recentEvents(filter: { service?: string; limit?: number }): LogEvent[];
   };
+  /** Fault injection (`/v1/chaos/…`); absent when the runtime runs without it. */
+  chaos?: ChaosApi;
+  /** Incidents and remediation proposals (`/v1/incidents…`); absent when off. */
+  incidents?: IncidentApi;
   /** The autoscaler's decisions of a service (undefined when it is not autoscaled). */
   autoscalingHistory?: (service: string) => Decision[] | undefined;
   /** The feature flags served at `/v1/flags` (read: viewer+ and replicas; change: operator+). */
@@ -620,6 +625,15 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
             ...(query.service === undefined ? {} : { service: query.service }),
           }),
         };
+      });
+
+      registerAiopsRoutes(app, {
+        ...(options.chaos ? { chaos: options.chaos } : {}),
+        ...(options.incidents ? { incidents: options.incidents } : {}),
+        readers: READERS,
+        operators: OPERATORS,
+        actorOf: (request) => actors.get(request),
+        summarise: (request, summary) => summaries.set(request, summary),
       });
 
       app.get('/v1/services/:service/autoscaling', { config: { roles: READERS } }, (request) => {

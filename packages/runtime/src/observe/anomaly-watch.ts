@@ -4,6 +4,7 @@ import {
   createLiveStateFile,
   goldenLiveSignals,
   logTemplateRateSignal,
+  type AnomalyEvent,
   type LiveDetection,
 } from '@opsloop/aiops';
 import type { Clock } from '@opsloop/kit';
@@ -21,6 +22,8 @@ export interface AnomalyWatchOptions {
   /** The runtime's state directory: detector states live in `aiops/live-detection.json.gz`. */
   stateDir: string;
   report: EventListener;
+  /** Every episode opened or resolved, in full (the incident watch correlates them). */
+  onAnomaly?: (change: { kind: 'opened' | 'resolved'; event: AnomalyEvent }) => void;
 }
 
 /**
@@ -41,7 +44,8 @@ export async function startAnomalyWatch(options: AnomalyWatchOptions): Promise<L
     threshold: settings.threshold,
     warmupPoints: settings.warmupPoints,
     store: createLiveStateFile(join(options.stateDir, 'aiops', 'live-detection.json.gz')),
-    onEvent: ({ kind, event }) =>
+    onEvent: ({ kind, event }) => {
+      options.onAnomaly?.({ kind, event });
       report({
         type: 'anomaly',
         phase: kind,
@@ -52,7 +56,8 @@ export async function startAnomalyWatch(options: AnomalyWatchOptions): Promise<L
         score: event.score,
         value: event.value,
         expected: event.expected,
-      }),
+      });
+    },
     onAlerts: (alerts) => options.backend.postAlerts(alerts),
     onError: (message) => report({ type: 'anomaly-detection-warning', message }),
   });

@@ -16,6 +16,8 @@ export interface LogWatchOptions {
   /** How often the counts are written to the store (the scrape interval). */
   intervalMs: number;
   report: EventListener;
+  /** Every log event, in full (the incident watch correlates them). */
+  onEvent?: (event: LogEvent) => void;
 }
 
 /** Log intelligence hosted by the runtime. */
@@ -90,6 +92,7 @@ export async function startLogWatch(options: LogWatchOptions): Promise<LogWatch>
   const insights = new LogInsights(
     {
       onEvent: (event) => {
+        options.onEvent?.(event);
         report(
           event.kind === 'error-burst'
             ? {
@@ -156,6 +159,8 @@ export async function startLogWatch(options: LogWatchOptions): Promise<LogWatch>
     insights,
     observe(service, line) {
       if (stopped) return;
+      // The fault tooling's own lines (the kit's `chaos: true`) are not the service's behaviour.
+      if (line.includes('"chaos":true')) return;
       insights.observe(service, line, clock.now());
     },
     async stop() {

@@ -1,5 +1,13 @@
+import type { CanaryAnalysisOptions, LiveSeriesSnapshot } from '@opsloop/aiops';
 import type { Clock, TimerHandle } from '@opsloop/kit';
+import { combineJudgements } from '../analysis/combine-judgements.js';
 import { judgeCanary, type Judgement } from '../analysis/judge-canary.js';
+import {
+  judgeWithDetectors,
+  type DetectorJudgement,
+  type DetectorSignal,
+} from '../analysis/judge-detectors.js';
+import { RevisionSeries } from '../analysis/revision-series.js';
 import { servedSince, type TrafficSample } from '../analysis/traffic-sample.js';
 import type { AnalysisSpec, StrategySpec } from '../spec/schema.js';
 
@@ -71,6 +79,14 @@ export interface ProgressiveRolloutOptions {
   paused(): boolean;
   /** Pauses the service's rollout (too many inconclusive verdicts). */
   pause(reason: string): void;
+  /**
+   * Live detection's learnt state of the service's `errors` / `latency_p95` series (the stable revision's
+   * production behaviour), read at the start of each analysis interval; without it (or `undefined`), the
+   * detectors learn from the stable revision's series sampled during the rollout.
+   */
+  baselineState?: (signal: DetectorSignal) => LiveSeriesSnapshot | undefined;
+  /** The detectors' settings (live detection's defaults); tests shorten the warm-up. */
+  detectors?: CanaryAnalysisOptions;
 }
 
 /** Replicas a canary needs for `weight` % of the traffic of `replicas` (proportional, at least one). */
@@ -96,10 +112,24 @@ export class ProgressiveRollout {
   #promoteRequested = false;
   #inconclusive = 0;
   #interval:
-    | { epoch: number; start?: { stable: Map<string, TrafficSample>; next: Map<string, TrafficSample> } }
+    | {
+        epoch: number;
+        start?: { stable: Map<string, TrafficSample>; next: Map<string, TrafficSample> };
+        /** When `start` was read: the canary's series of this interval begins there. */
+        startedAt?: number;
+        baselineState?: Partial<Record<DetectorSignal, LiveSeriesSnapshot>>;
+      }
     | undefined;
   #epoch = 0;
   #timer: TimerHandle | undefined;
+  /** The detectors' sampling, every `sampleSeconds` while an interval runs. */
+  #sampleTimer: TimerHandle | undefined;
+  #sampling = false;
+  /** When the last sample of both revisions was asked for (the sampler's or the judge's). */
+  #sampledAt = -Infinity;
+  /** The stable revision's series over the whole rollout: its history teaches the detectors. */
+  readonly #stableSeries = new RevisionSeries();
+  readonly #nextSeries = new RevisionSeries();
   #analyses: AnalysisRecord[] = [];
   #message: string | undefined;
   #done = false;
@@ -212,7 +242,79 @@ export class ProgressiveRollout {
     this.#epoch++;
     this.#timer?.cancel();
     this.#timer = undefined;
+    this.#sampleTimer?.cancel();
+    this.#sampleTimer = undefined;
     this.#interval = undefined;
+  }
+
+  get #withDetectors(): boolean {
+    return this.#analysis.method !== 'statistical' && this.#o.measure !== undefined;
+  }
+
+  /** Starts the interval of `epoch` from `start` (read at `at`): the series restart, sampling begins. */
+  #startInterval(
+    epoch: number,
+    at: number,
+    start: { stable: Map<string, TrafficSample>; next: Map<string, TrafficSample> },
+  ): void {
+    this.#interval = { epoch, start, startedAt: at };
+    if (!this.#withDetectors) return;
+    this.#interval.baselineState = this.#readBaselineState();
+    this.#stableSeries.restart(at, start.stable);
+    this.#nextSeries.restart(at, start.next);
+    this.#sampleTimer?.cancel();
+    const every = this.#analysis.sampleSeconds * 1000;
+    // The next timer is set before sampling, so the cadence does not drift with the scrapes' duration.
+    const tick = () => {
+      if (this.#done || epoch !== this.#epoch) return;
+      this.#sampleTimer = this.#o.clock.after(every, tick);
+      void this.#sample(epoch);
+    };
+    this.#sampleTimer = this.#o.clock.after(every, tick);
+  }
+
+  /** Production's state at the interval's start: before this interval's canary traffic could reach it. */
+  #readBaselineState(): Partial<Record<DetectorSignal, LiveSeriesSnapshot>> | undefined {
+    const provider = this.#o.baselineState;
+    if (provider === undefined) return undefined;
+    const states: Partial<Record<DetectorSignal, LiveSeriesSnapshot>> = {};
+    for (const signal of ['errors', 'latency_p95'] as const) {
+      try {
+        const state = provider(signal);
+        if (state !== undefined) states[signal] = state;
+      } catch {
+        // Live detection is an aid here: without its state the detectors learn from the rollout's series.
+      }
+    }
+    return states;
+  }
+
+  async #sample(epoch: number): Promise<void> {
+    const at = this.#o.clock.now();
+    // The previous scrape is still running, or the judge has just sampled: skip this sample.
+    if (this.#sampling || at - this.#sampledAt < this.#minSamplePeriod) return;
+    this.#sampling = true;
+    this.#sampledAt = at;
+    try {
+      const now = await this.#measureBoth();
+      if (now === undefined || this.#done || epoch !== this.#epoch) return;
+      this.#addSamples(at, now);
+    } finally {
+      this.#sampling = false;
+    }
+  }
+
+  /** Half a sample period: the judge's own sample may fall next to the sampler's. */
+  get #minSamplePeriod(): number {
+    return (this.#analysis.sampleSeconds * 1000) / 2;
+  }
+
+  #addSamples(
+    at: number,
+    now: { stable: Map<string, TrafficSample>; next: Map<string, TrafficSample> },
+  ): void {
+    this.#stableSeries.add(at, now.stable, this.#minSamplePeriod);
+    this.#nextSeries.add(at, now.next, this.#minSamplePeriod);
   }
 
   #enterStep(weight: number): void {
@@ -233,10 +335,11 @@ export class ProgressiveRollout {
   #beginInterval(): void {
     const epoch = this.#epoch;
     this.#interval = { epoch };
+    const at = this.#o.clock.now();
     const measured = this.#measureBoth();
     void measured.then((start) => {
       if (this.#done || epoch !== this.#epoch) return;
-      if (start !== undefined) this.#interval = { epoch, start };
+      if (start !== undefined) this.#startInterval(epoch, at, start);
       this.#schedule(epoch, () => void this.#judge(epoch));
     });
   }
@@ -287,19 +390,36 @@ export class ProgressiveRollout {
   async #verdict(options: { passWithoutTraffic?: boolean } = {}): Promise<Judgement['verdict']> {
     // Without metrics at all (no `measure`), time alone decides, as a canary without analysis does.
     if (this.#o.measure === undefined) return 'pass';
-    const start = this.#interval?.start;
+    const interval = this.#interval;
+    const start = interval?.start;
+    const at = this.#o.clock.now();
+    this.#sampledAt = at;
     const now = await this.#measureBoth();
     if (start === undefined || now === undefined) {
       // A scrape failed: no verdict on this interval; the next one starts from what could be read now.
       const epoch = this.#epoch;
-      if (now !== undefined) this.#interval = { epoch, start: now };
+      if (now !== undefined) this.#startInterval(epoch, at, now);
       return 'inconclusive';
     }
-    const judgement = judgeCanary(
+    const statistical = judgeCanary(
       servedSince(start.stable, now.stable),
       servedSince(start.next, now.next),
       this.#analysis,
     );
+    let detectors: DetectorJudgement | undefined;
+    if (this.#withDetectors) {
+      this.#addSamples(at, now);
+      const since = interval?.startedAt ?? -Infinity;
+      detectors = judgeWithDetectors(
+        {
+          baseline: { errors: this.#stableSeries.errors(), latency_p95: this.#stableSeries.latencyP95() },
+          canary: { errors: this.#nextSeries.errors(since), latency_p95: this.#nextSeries.latencyP95(since) },
+          ...(interval?.baselineState === undefined ? {} : { baselineState: interval.baselineState }),
+        },
+        this.#o.detectors,
+      );
+    }
+    const judgement = combineJudgements(this.#analysis.method, statistical, detectors);
     this.#record(judgement);
     if (judgement.verdict === 'fail') {
       const failed = judgement.checks
@@ -311,7 +431,7 @@ export class ProgressiveRollout {
     if (
       judgement.verdict === 'inconclusive' &&
       options.passWithoutTraffic === true &&
-      judgement.checks.every((c) => c.name === 'requests')
+      statistical.checks.every((c) => c.name === 'requests')
     )
       return 'pass';
     return judgement.verdict;
@@ -354,9 +474,10 @@ export class ProgressiveRollout {
     this.#cancelTimer();
     const epoch = this.#epoch;
     this.#interval = { epoch };
+    const at = this.#o.clock.now();
     void this.#measureBoth().then((start) => {
       if (this.#done || epoch !== this.#epoch) return;
-      if (start !== undefined) this.#interval = { epoch, start };
+      if (start !== undefined) this.#startInterval(epoch, at, start);
       this.#timer = this.#o.clock.after(seconds * 1000, () => void this.#autoPromote(epoch));
     });
   }

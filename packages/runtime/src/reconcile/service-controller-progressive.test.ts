@@ -4,7 +4,11 @@ import { FakeReplica } from '../../test/fake-replica.js';
 import { serviceSpecSchema, type ServiceSpec } from '../spec/schema.js';
 import type { Replica } from '../supervisor/replica.js';
 import type { ProgressEvent } from './progressive-rollout.js';
-import { ServiceController, type RolloutOutcome } from './service-controller.js';
+import {
+  ServiceController,
+  type RolloutOutcome,
+  type ServiceControllerOptions,
+} from './service-controller.js';
 
 const ANALYSIS = { intervalSeconds: 10, minRequests: 50, maxInconclusive: 3 };
 
@@ -27,7 +31,7 @@ const blueGreenSpec = (greeting: string, blueGreen: Record<string, unknown> = {}
     },
   });
 
-function harness(initial: ServiceSpec) {
+function harness(initial: ServiceSpec, extra: Partial<ServiceControllerOptions> = {}) {
   const clock = createManualClock(Date.parse('2030-01-01T00:00:00Z'));
   const made: FakeReplica[] = [];
   const splits: (Record<string, number> | undefined)[] = [];
@@ -49,6 +53,7 @@ function harness(initial: ServiceSpec) {
       Promise.resolve(new Map(replicas.map((r) => [r.name, (r as unknown as FakeReplica).sample()]))),
     onProgress: (e) => progress.push(e),
     onOutcome: (o) => outcomes.push(o),
+    ...extra,
   });
   const live = () => made.filter((r) => r.phase === 'running');
   const flush = async () => {
@@ -166,6 +171,36 @@ describe('ServiceController: canary', () => {
     await h.settle();
     expect(h.revisions()).toEqual([next, next, next, next]);
     expect(h.outcomes.at(-1)).toMatchObject({ result: 'promoted' });
+    await h.controller.stop();
+  });
+
+  it("asks for live detection's state of the service's series at each analysis interval", async () => {
+    const asked: string[] = [];
+    const h = harness(canarySpec('hi'), {
+      baselineState: (signal) => {
+        asked.push(signal);
+        return undefined;
+      },
+    });
+    await h.controller.start();
+    await h.settle();
+    const stable = h.controller.revision;
+    await h.controller.setSpec(canarySpec('hello'));
+    const next = h.controller.revision;
+    await h.settle();
+    expect(asked).toEqual(['errors', 'latency_p95']);
+    h.serve(stable, 200);
+    h.serve(next, 200);
+    await h.advance(10_000);
+    // Step 2's interval asks again (production's state moves on).
+    expect(asked).toEqual(['errors', 'latency_p95', 'errors', 'latency_p95']);
+    const analysis = h.progress.find((e) => e.kind === 'analysis');
+    expect(analysis?.kind === 'analysis' && analysis.judgement.checks.map((c) => c.name)).toEqual([
+      'success-rate',
+      'latency-p99',
+      'detector-errors',
+      'detector-latency',
+    ]);
     await h.controller.stop();
   });
 

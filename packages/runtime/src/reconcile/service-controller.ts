@@ -5,7 +5,12 @@ import { rolloutBounds, type ServiceSpec } from '../spec/schema.js';
 import type { Replica } from '../supervisor/replica.js';
 import type { TrafficSample } from '../analysis/traffic-sample.js';
 import { impossibleRollout, planRollout } from './plan-rollout.js';
-import { ProgressiveRollout, type ProgressEvent, type ProgressStatus } from './progressive-rollout.js';
+import {
+  ProgressiveRollout,
+  type ProgressEvent,
+  type ProgressiveRolloutOptions,
+  type ProgressStatus,
+} from './progressive-rollout.js';
 
 export type { ProgressStatus } from './progressive-rollout.js';
 
@@ -76,6 +81,8 @@ export interface ServiceControllerOptions {
   preview?(revision: string | undefined): void;
   /** Samples what each of these (ready) replicas served so far, by instance, for canary analysis. */
   measure?(replicas: Replica[]): Promise<Map<string, TrafficSample>>;
+  /** Live detection's state of this service's series, for canary analysis by the detectors (see ProgressiveRolloutOptions). */
+  baselineState?: ProgressiveRolloutOptions['baselineState'];
   /** Progress of blue-green and canary rollouts: steps, analyses, pauses. */
   onProgress?(event: ProgressEvent): void;
   /** A rollout ended: the new revision took all traffic, or was rolled back to `revision` (an abort). */
@@ -452,6 +459,7 @@ export class ServiceController {
                     .map((m) => m.replica),
                 ),
             }),
+        ...(options.baselineState === undefined ? {} : { baselineState: options.baselineState }),
         report: (event) => this.#o.onProgress?.(event),
         kick: () => void this.kick(),
         abort: (reason) => {

@@ -84,6 +84,8 @@ describe("the repository's opsloop.yaml", () => {
           ],
         },
         logs: { enabled: true },
+        incidents: { enabled: true, diagnoseAfterSeconds: 5 },
+        remediation: { mode: 'suggest', maxActionsPerHourPerService: 3, proposalTimeoutSeconds: 900 },
       },
     });
     expect(Object.keys(spec.services)).toEqual([

@@ -266,6 +266,14 @@ const DETECTION_DEFAULTS = {
   signals: [...DEFAULT_LIVE_SIGNALS],
 };
 
+const INCIDENT_DEFAULTS = { enabled: true, diagnoseAfterSeconds: 5 };
+
+const REMEDIATION_DEFAULTS = {
+  mode: 'suggest' as const,
+  maxActionsPerHourPerService: 3,
+  proposalTimeoutSeconds: 900,
+};
+
 /** Live anomaly detection on every service's golden signals (docs/aiops.md, "Live detection"). */
 const aiopsSpecSchema = z
   .strictObject({
@@ -299,8 +307,46 @@ const aiopsSpecSchema = z
      * templates`), never-seen warning templates and error bursts reported.
      */
     logs: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+    /**
+     * Incidents: anomalies, log events and alerts correlated (time, service graph, trace ids) with the changes
+     * before them, and their root causes ranked (docs/aiops.md, "Incidents and root cause").
+     */
+    incidents: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** Seconds an incident gathers symptoms before its first diagnosis (knock-on effects arrive later). */
+        diagnoseAfterSeconds: positiveInt('seconds', 0, 600).default(INCIDENT_DEFAULTS.diagnoseAfterSeconds),
+      })
+      .default(INCIDENT_DEFAULTS),
+    /**
+     * Guarded remediation of diagnosed incidents: `off` (say what would be done), `suggest` (a person
+     * approves: `opsloop incidents approve`), `auto`. Each action is verified (the incident's signals back in
+     * their usual band) or undone and escalated (docs/aiops.md, "Remediation").
+     */
+    remediation: z
+      .strictObject({
+        mode: z
+          .enum(['off', 'suggest', 'auto'], { error: 'expected off, suggest or auto' })
+          .default(REMEDIATION_DEFAULTS.mode),
+        /** Actions per service in any hour; more are refused and the incident escalated. */
+        maxActionsPerHourPerService: positiveInt('actions', 1, 100).default(
+          REMEDIATION_DEFAULTS.maxActionsPerHourPerService,
+        ),
+        /** Seconds a proposal waits for approval before the incident is escalated. */
+        proposalTimeoutSeconds: positiveInt('seconds', 10, 86_400).default(
+          REMEDIATION_DEFAULTS.proposalTimeoutSeconds,
+        ),
+        /** Policies (first match wins) replacing the defaults; see docs/aiops.md for their fields. */
+        policies: z.array(z.unknown()).optional(),
+      })
+      .default(REMEDIATION_DEFAULTS),
   })
-  .default({ detection: DETECTION_DEFAULTS, logs: { enabled: true } });
+  .default({
+    detection: DETECTION_DEFAULTS,
+    logs: { enabled: true },
+    incidents: INCIDENT_DEFAULTS,
+    remediation: REMEDIATION_DEFAULTS,
+  });
 
 /** The desired state of a whole system (`opsloop.yaml`). */
 export const systemSpecSchema = z
@@ -334,7 +380,8 @@ export const systemSpecSchema = z
         telemetry: telemetrySpecSchema,
         /**
          * The AIOps layer on the embedded telemetry: live anomaly detection on every service's golden signals
-         * (events at `GET /v1/anomalies`, `opsloop anomalies`, alerts to the notifier).
+         * (events at `GET /v1/anomalies`, `opsloop anomalies`, alerts to the notifier), log mining, incidents
+         * and guarded remediation (`opsloop incidents`).
          */
         aiops: aiopsSpecSchema,
       })
@@ -343,7 +390,12 @@ export const systemSpecSchema = z
         bus: 'embedded',
         mtls: { enabled: true, certTtlSeconds: 3600 },
         telemetry: TELEMETRY_DEFAULTS,
-        aiops: { detection: DETECTION_DEFAULTS, logs: { enabled: true } },
+        aiops: {
+          detection: DETECTION_DEFAULTS,
+          logs: { enabled: true },
+          incidents: INCIDENT_DEFAULTS,
+          remediation: REMEDIATION_DEFAULTS,
+        },
       }),
     services: z
       .record(serviceNameSchema, serviceSpecSchema)

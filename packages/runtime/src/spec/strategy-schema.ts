@@ -24,7 +24,8 @@ const fraction = (what: string) =>
 /**
  * How a new revision is judged against the stable one, on the request histograms every replica exposes
  * (`http_server_request_duration_seconds`, `rpc_server_duration_seconds`): success rate (Fisher exact) and
- * p99 latency (tail share and Mann–Whitney), each one-sided at `alpha`, with tolerances.
+ * p99 latency (tail share and Mann–Whitney), each one-sided at `alpha`, with tolerances; and (`method`)
+ * with the production anomaly detectors on series sampled every `sampleSeconds`.
  */
 export const analysisSchema = z.strictObject({
   /** Seconds of traffic each verdict is taken on. */
@@ -41,6 +42,17 @@ export const analysisSchema = z.strictObject({
   latencyToleranceMs: z.number({ error: 'expected ms ≥ 0' }).min(0).max(60_000).default(10),
   /** Inconclusive intervals in a row after which the rollout pauses for a person to promote or abort. */
   maxInconclusive: z.number().int().min(1).max(100).default(10),
+  /**
+   * `statistical`: the tests above only. `detectors`: the production anomaly detectors only (live
+   * detection's detector, band and threshold on the revisions' error ratio and p95 latency series).
+   * `both`: a failure of either fails the canary; promotion needs the tests to pass and the detectors not to
+   * fail (a detector that cannot decide, e.g. still learning, leaves the verdict to the tests).
+   */
+  method: z
+    .enum(['statistical', 'detectors', 'both'], { error: 'expected statistical, detectors or both' })
+    .default('both'),
+  /** Seconds between two samples of both revisions during an interval (the detectors' series). */
+  sampleSeconds: seconds(1, 600).default(5),
 });
 export type AnalysisSpec = z.infer<typeof analysisSchema>;
 const ANALYSIS_DEFAULTS = analysisSchema.parse({});

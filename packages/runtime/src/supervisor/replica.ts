@@ -70,6 +70,8 @@ export class Replica {
   #lastExit: ReplicaStatus['lastExit'] = null;
   #nextRestartAt: number | null = null;
   #killReason: string | undefined;
+  /** Set by {@link Replica.restart}: the next exit is followed by an immediate start, outside the back-off. */
+  #restartRequested = false;
   #timers = new Set<TimerHandle>();
   #exitWaiters: (() => void)[] = [];
   #readyWaiters: (() => void)[] = [];
@@ -168,6 +170,31 @@ export class Replica {
     } catch {
       // Best effort: what is left behind lives under the state directory and goes with the next start.
     }
+  }
+
+  /**
+   * Restarts the process now, as `kubectl delete pod` would have it replaced: leaves discovery, SIGTERM, SIGKILL
+   * after the grace period, and starts again at once (an ordered restart is not a crash: no back-off). False
+   * when the replica has no process to restart (starting, in back-off, stopping).
+   */
+  restart(reason: string): boolean {
+    if (this.#phase !== 'running' || this.#child === undefined) return false;
+    this.#restartRequested = true;
+    this.#killReason = reason;
+    this.#setReady(false, reason);
+    this.#terminate(this.#o.spec.terminationGracePeriodSeconds * 1000);
+    return true;
+  }
+
+  /**
+   * Sends `signal` to the process group, as a crash or an outside kill would (fault injection): the exit is
+   * handled like any other (back-off included). False when there is no process.
+   */
+  kill(signal: NodeJS.Signals): boolean {
+    const pid = this.#child?.pid;
+    if (pid === undefined || this.#phase === 'stopping' || this.#phase === 'stopped') return false;
+    signalGroup(pid, signal);
+    return true;
   }
 
   /** Last-resort synchronous kill of the process group (used when the runtime itself is exiting). */
@@ -428,7 +455,9 @@ export class Replica {
             : 'Error');
     this.#lastExit = { reason, code, signal, at: new Date(now).toISOString() };
     const stopping = this.#phase === 'stopping';
-    const delay = stopping ? null : this.#backoff.onExit(now - (this.#startedAt ?? now));
+    const requested = this.#restartRequested;
+    this.#restartRequested = false;
+    const delay = stopping ? null : requested ? 0 : this.#backoff.onExit(now - (this.#startedAt ?? now));
     this.#o.onEvent({
       type: 'replica-exited',
       replica: this.name,

@@ -183,6 +183,8 @@ export interface GoldenSignalQueryOptions {
    * than computing from the raw metrics (works anywhere). Raw by default.
    */
   recorded?: boolean;
+  /** Rate window of the rate-based raw queries (a PromQL duration); `5m` by default. */
+  window?: string;
 }
 
 /**
@@ -200,7 +202,9 @@ export function goldenSignalQueries(
     kind: s.kind,
     title: s.title,
     unit: s.unit,
-    expr: options.recorded ? `service:${s.record}{${filter}}` : s.expr('service', filter, '5m'),
+    expr: options.recorded
+      ? `service:${s.record}{${filter}}`
+      : s.expr('service', filter, options.window ?? '5m'),
   }));
 }
 

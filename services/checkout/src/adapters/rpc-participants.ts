@@ -289,11 +289,14 @@ export function createRpcParticipants(options: RpcParticipantsOptions): Particip
       authorize: (input) =>
         call('payments', 'Authorize', async () =>
           toPayment(
-            await payments.authorize({
-              idempotencyKey: input.idempotencyKey,
-              orderId: input.orderId,
-              amount: toRpcMoney(input.amount),
-            }),
+            await payments.authorize(
+              {
+                idempotencyKey: input.idempotencyKey,
+                orderId: input.orderId,
+                amount: toRpcMoney(input.amount),
+              },
+              input.timeoutMs === undefined ? {} : { timeoutMs: input.timeoutMs },
+            ),
           ),
         ),
       capture: paymentOperation('Capture', 'capture'),

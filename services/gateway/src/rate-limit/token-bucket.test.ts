@@ -1,7 +1,7 @@
 import { createManualClock } from '@opsloop/kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createRateLimiter } from './token-bucket.js';
+import { createRateLimiter, InvalidRateLimits } from './token-bucket.js';
 
 function limiter(ratePerSecond = 2, burst = 3, maxClients = 100) {
   const clock = createManualClock(1_000_000);
@@ -109,5 +109,23 @@ describe('token bucket rate limiter', () => {
     const clock = createManualClock();
     expect(() => createRateLimiter({ ratePerSecond: 0, burst: 1, maxClients: 1, clock })).toThrow();
     expect(() => createRateLimiter({ ratePerSecond: 1, burst: 0, maxClients: 1, clock })).toThrow();
+  });
+});
+
+describe('token bucket rate limiter: limits changed at run time', () => {
+  it('cuts full buckets to the new burst at once and refills at the new rate; refuses bad limits', () => {
+    const { clock, limiter: l } = limiter(100, 200);
+    expect(l.take('a')).toMatchObject({ allowed: true, remaining: 199 });
+    l.setLimits({ ratePerSecond: 2, burst: 4 });
+    expect(l.limits()).toEqual({ ratePerSecond: 2, burst: 4 });
+    const codes = Array.from({ length: 6 }, () => l.take('a').allowed);
+    expect(codes).toEqual([true, true, true, true, false, false]);
+    expect(l.take('new')).toMatchObject({ allowed: true, limit: 4, remaining: 3 });
+    clock.advance(500);
+    expect(l.take('a').allowed).toBe(true);
+    expect(l.take('a').allowed).toBe(false);
+    expect(() => l.setLimits({ ratePerSecond: 0, burst: 4 })).toThrow(InvalidRateLimits);
+    expect(() => l.setLimits({ ratePerSecond: 1, burst: 0.5 })).toThrow(InvalidRateLimits);
+    expect(l.limits()).toEqual({ ratePerSecond: 2, burst: 4 });
   });
 });

@@ -24,12 +24,38 @@ export interface RateDecision {
   retryAfterSeconds: number;
 }
 
+/** The per-client limits of a {@link RateLimiter}. */
+export interface RateLimits {
+  /** Tokens added per second to each client's bucket (> 0). */
+  ratePerSecond: number;
+  /** Bucket size (≥ 1). */
+  burst: number;
+}
+
 /** Token buckets keyed by client. */
 export interface RateLimiter {
   /** Takes one token from `client`'s bucket, creating a full one for a new client. */
   take(client: string): RateDecision;
   /** Buckets currently held. */
   size(): number;
+  /** The limits in force. */
+  limits(): RateLimits;
+  /**
+   * Changes the limits of every client at once (load shedding at run time). Buckets keep their tokens, cut
+   * to the new burst at their next request, and refill at the new rate from then on.
+   * @throws InvalidRateLimits for a rate ≤ 0 or a burst < 1 (the limits in force stay).
+   */
+  setLimits(limits: RateLimits): void;
+}
+
+/** Raised for limits a token bucket cannot have. */
+export class InvalidRateLimits extends RangeError {
+  override readonly name = 'InvalidRateLimits';
+}
+
+function checkLimits(rate: number, burst: number): void {
+  if (!(rate > 0) || !Number.isFinite(rate) || !(burst >= 1) || !Number.isFinite(burst))
+    throw new InvalidRateLimits(`invalid rate limits: ${rate}/s, burst ${burst}`);
 }
 
 interface Bucket {
@@ -48,10 +74,13 @@ const SWEEP_PER_TAKE = 2;
  * at most `burst` requests under an attack with more distinct clients than `maxClients`).
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
-  const { ratePerSecond: rate, burst, maxClients, clock } = options;
-  if (!(rate > 0) || !(burst >= 1) || !(maxClients >= 1)) throw new Error('invalid rate limiter options');
-  const perMs = rate / 1000;
-  const refillMs = burst / perMs;
+  const { maxClients, clock } = options;
+  let rate = options.ratePerSecond;
+  let burst = options.burst;
+  if (!(maxClients >= 1)) throw new InvalidRateLimits('invalid rate limiter options: maxClients < 1');
+  checkLimits(rate, burst);
+  let perMs = rate / 1000;
+  let refillMs = burst / perMs;
   const buckets = new Map<string, Bucket>();
 
   const sweep = (now: number): void => {
@@ -92,5 +121,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       };
     },
     size: () => buckets.size,
+    limits: () => ({ ratePerSecond: rate, burst }),
+    setLimits(limits) {
+      checkLimits(limits.ratePerSecond, limits.burst);
+      rate = limits.ratePerSecond;
+      burst = limits.burst;
+      perMs = rate / 1000;
+      refillMs = burst / perMs;
+    },
   };
 }

@@ -1,0 +1,103 @@
+/** The JSON face of an incident (`opsloop incidents -o json`, the control API): snake_case keys, ISO times. */
+import type { RootCauseKind } from '../rca/rca-types.js';
+import type { Incident, IncidentSeverity, IncidentStatus, TimelineKind } from './incident.js';
+
+/** One incident as JSON. */
+export interface IncidentJson {
+  readonly id: string;
+  readonly opened_at: string;
+  readonly resolved_at: string | null;
+  readonly status: IncidentStatus;
+  readonly verified: boolean;
+  readonly severity: IncidentSeverity;
+  readonly services: readonly string[];
+  readonly root_causes: readonly {
+    service: string;
+    kind: RootCauseKind;
+    score: number;
+    evidence: readonly string[];
+  }[];
+  readonly actions: readonly { type: string; target: string; at: string; result: string; detail?: string }[];
+  readonly timeline: readonly {
+    at: string;
+    kind: TimelineKind;
+    summary: string;
+    count?: number;
+    last_at?: string;
+    data?: unknown;
+  }[];
+  readonly signals: readonly {
+    key: string;
+    type: string;
+    service?: string;
+    first_at: string;
+    last_at: string;
+    count: number;
+    active: boolean;
+    summary: string;
+  }[];
+  readonly changes: readonly {
+    at: string;
+    service?: string;
+    change: string;
+    detail: string;
+    flag?: string;
+  }[];
+  readonly merged_from: readonly string[];
+  readonly escalation_reason?: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** `incident` as {@link IncidentJson}. */
+export function incidentJson(incident: Incident): IncidentJson {
+  return {
+    id: incident.id,
+    opened_at: iso(incident.openedAtMs),
+    resolved_at: incident.resolvedAtMs === null ? null : iso(incident.resolvedAtMs),
+    status: incident.status,
+    verified: incident.verified,
+    severity: incident.severity,
+    services: [...incident.services],
+    root_causes: incident.rootCauses.map((c) => ({
+      service: c.service,
+      kind: c.kind,
+      score: c.score,
+      evidence: [...c.evidence],
+    })),
+    actions: incident.actions.map((a) => ({
+      type: a.type,
+      target: a.target,
+      at: iso(a.atMs),
+      result: a.result,
+      ...(a.detail === undefined ? {} : { detail: a.detail }),
+    })),
+    timeline: incident.timeline.map((e) => ({
+      at: iso(e.atMs),
+      kind: e.kind,
+      summary: e.summary,
+      ...(e.count === undefined ? {} : { count: e.count }),
+      ...(e.lastAtMs === undefined ? {} : { last_at: iso(e.lastAtMs) }),
+      ...(e.data === undefined ? {} : { data: e.data }),
+    })),
+    signals: incident.symptoms.map((s) => ({
+      key: s.key,
+      type: s.type,
+      ...(s.service === undefined ? {} : { service: s.service }),
+      first_at: iso(s.firstAtMs),
+      last_at: iso(s.lastAtMs),
+      count: s.count,
+      active: s.active,
+      summary: s.summary,
+    })),
+    changes: incident.changes.map((c) => ({
+      at: iso(c.atMs),
+      ...(c.service === undefined ? {} : { service: c.service }),
+      change: c.change,
+      detail: c.detail,
+      ...(c.flag === undefined ? {} : { flag: c.flag }),
+    })),
+    merged_from: [...incident.mergedFrom],
+    ...(incident.escalationReason === undefined ? {} : { escalation_reason: incident.escalationReason }),
+  };
+}

@@ -1,0 +1,121 @@
+import type { AlertSignal, ChangeSignal } from '@opsloop/aiops';
+import type { PostableAlert } from '@opsloop/telemetry';
+import type { RuntimeEvent } from '../events.js';
+
+/**
+ * The change or lifecycle signal a runtime event is for incidents, if any: rollouts, rollbacks, scaling and
+ * replica exits are context for root-cause analysis (they never open an incident by themselves).
+ */
+export function changeSignalOf(event: RuntimeEvent, atMs: number): ChangeSignal | undefined {
+  switch (event.type) {
+    case 'rollout-promoted':
+      return {
+        type: 'change',
+        atMs,
+        service: event.service,
+        change: 'rollout-promoted',
+        detail: `${event.service} ${event.from} → ${event.revision} promoted`,
+      };
+    case 'rollout-aborted':
+      return {
+        type: 'change',
+        atMs,
+        service: event.service,
+        change: 'rollout-aborted',
+        detail: `${event.service} ${event.revision} aborted: ${event.reason}`,
+      };
+    case 'rollout-action':
+      if (event.action === 'undo')
+        return {
+          type: 'change',
+          atMs,
+          service: event.service,
+          change: 'rollback',
+          detail: `${event.service} rolled back`,
+        };
+      if (event.action === 'restart')
+        return {
+          type: 'change',
+          atMs,
+          service: event.service,
+          change: 'restart',
+          detail: `${event.service} restarted`,
+        };
+      return undefined;
+    case 'service-scaled':
+    case 'autoscaled':
+      return {
+        type: 'change',
+        atMs,
+        service: event.service,
+        change: 'scale',
+        detail: `${event.service} scaled ${event.from} → ${event.to}`,
+      };
+    case 'replica-exited':
+      // Stops the runtime asked for (scale-in, rollouts) exit with restartInMs null: not a failure.
+      if (event.restartInMs === null) return undefined;
+      return {
+        type: 'change',
+        atMs,
+        service: event.service,
+        change: 'replica-exited',
+        detail: `${event.replica} exited (${event.reason}${event.code === null ? '' : `, code ${event.code}`}${event.signal === null ? '' : `, ${event.signal}`})`,
+      };
+    case 'replica-killed':
+      return {
+        type: 'change',
+        atMs,
+        service: event.service,
+        change: 'restart',
+        detail: `${event.replica} killed: ${event.reason}`,
+      };
+    case 'replica-unready':
+      return {
+        type: 'change',
+        atMs,
+        service: event.service,
+        change: 'replica-unready',
+        detail: `${event.replica} not ready: ${event.reason}`,
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** Alerts the incident watch takes from elsewhere (anomaly episodes, log events) or raises itself. */
+const OWN_ALERTS = new Set(['MetricAnomaly', 'NewLogTemplate', 'LogErrorBurst', 'RemediationStep']);
+
+/**
+ * Turns the alert pipeline's repeated deliveries (every evaluation) into state changes: a signal when an
+ * alert starts firing and when it resolves, nothing while it keeps firing.
+ */
+export function createAlertTransitions(): (alerts: readonly PostableAlert[], nowMs: number) => AlertSignal[] {
+  const firing = new Map<string, true>();
+  return (alerts, nowMs) => {
+    const out: AlertSignal[] = [];
+    for (const alert of alerts) {
+      const name = alert.labels.alertname ?? '';
+      if (OWN_ALERTS.has(name)) continue;
+      const key = Object.keys(alert.labels)
+        .sort()
+        .map((k) => `${k}=${alert.labels[k]}`)
+        .join(',');
+      const resolved = alert.endsAtMs !== undefined && alert.endsAtMs <= nowMs;
+      if (resolved === !firing.has(key)) continue;
+      if (resolved) firing.delete(key);
+      else firing.set(key, true);
+      out.push({
+        type: 'alert',
+        atMs: nowMs,
+        alert: {
+          name,
+          labels: { ...alert.labels },
+          state: resolved ? 'resolved' : 'firing',
+          ...(alert.labels.severity === undefined ? {} : { severity: alert.labels.severity }),
+          ...(alert.annotations.summary === undefined ? {} : { summary: alert.annotations.summary }),
+        },
+      });
+    }
+    return out;
+  };
+}

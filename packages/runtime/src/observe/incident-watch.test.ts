@@ -1,0 +1,339 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type {
+  ActionOutcome,
+  AnomalyEvent,
+  DiagnosisReplica,
+  RemediationPlatform,
+  RemediationStep,
+} from '@opsloop/aiops';
+import { createManualClock, type ManualClock } from '@opsloop/kit';
+import { createTelemetryBackend, type TelemetryBackend } from '@opsloop/telemetry';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RuntimeEvent } from '../events.js';
+import { parseSpec } from '../spec/load-spec.js';
+import { startIncidentWatch, type IncidentWatch } from './incident-watch.js';
+
+const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
+const GRACE_MS = 120_000;
+
+const specOf = (mode: 'auto' | 'suggest') =>
+  parseSpec(`apiVersion: opsloop.dev/v1alpha1
+kind: System
+metadata: { name: shop }
+runtime:
+  aiops:
+    incidents: { diagnoseAfterSeconds: 5 }
+    remediation: { mode: ${mode} }
+services:
+  gateway:
+    command: [node, g.js]
+    replicas: 2
+    dependsOn: [orders]
+  orders:
+    command: [node, o.js]
+    replicas: 2
+`);
+
+/** A remediation platform that does what it is asked and remembers it. */
+function fakePlatform(clock: ManualClock) {
+  const calls: string[] = [];
+  const ok =
+    (what: string) =>
+    (...args: unknown[]): Promise<ActionOutcome> => {
+      calls.push(`${what}(${args.map((a) => JSON.stringify(a)).join(', ')})`);
+      return Promise.resolve({ ok: true, detail: `${what} done` });
+    };
+  const platform: RemediationPlatform = {
+    rollback: ok('rollback'),
+    restartReplica: ok('restartReplica'),
+    restartService: ok('restartService'),
+    replaceReplica: ok('replaceReplica'),
+    scale: ok('scale'),
+    setFlag: ok('setFlag'),
+    setRateLimit: ok('setRateLimit'),
+    openCircuit: ok('openCircuit'),
+    closeCircuit: ok('closeCircuit'),
+    failover: ok('failover'),
+    serviceState: (service) =>
+      Promise.resolve({
+        replicas: 2,
+        readyReplicas: service === 'orders' ? 1 : 2,
+        minReplicas: 1,
+        maxReplicas: 4,
+        minAvailable: 0,
+        ...(service === 'orders'
+          ? {
+              lastRollout: {
+                revision: 'r2',
+                previousRevision: 'r1',
+                startedAtMs: clock.now() - 30_000,
+                promotedAtMs: clock.now() - 20_000,
+                state: 'complete' as const,
+              },
+            }
+          : {}),
+      }),
+  };
+  return { platform, calls };
+}
+
+const anomaly = (service: string, atMs: number): AnomalyEvent => ({
+  id: `${service}/errors@${atMs}`,
+  service,
+  signal: 'errors',
+  kind: 'errors',
+  unit: 'ratio',
+  labels: { service },
+  query: 'q',
+  state: 'firing',
+  startsAtMs: atMs,
+  lastAnomalousAtMs: atMs,
+  score: 0.95,
+  atMs,
+  value: 0.6,
+  expected: 0.01,
+  expectedLow: 0,
+  expectedHigh: 0.02,
+  direction: 'above',
+  detector: 'opsloop',
+});
+
+interface Harness {
+  dir: string;
+  clock: ManualClock;
+  backend: TelemetryBackend;
+  watch: IncidentWatch;
+  events: RuntimeEvent[];
+  steps: RemediationStep[];
+  calls: string[];
+  restart(): Promise<IncidentWatch>;
+}
+
+const harnesses: Harness[] = [];
+
+afterEach(async () => {
+  for (const h of harnesses.splice(0)) {
+    await h.watch.stop();
+    await h.backend.close();
+    rmSync(h.dir, { recursive: true, force: true });
+  }
+});
+
+async function setup(mode: 'auto' | 'suggest'): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'opsloop-incident-watch-'));
+  const clock = createManualClock(T0);
+  const backend = await createTelemetryBackend({ dir: join(dir, 'telemetry'), clock });
+  const events: RuntimeEvent[] = [];
+  const steps: RemediationStep[] = [];
+  const { platform, calls } = fakePlatform(clock);
+  const spec = specOf(mode);
+  const replicasOf = (service: string): DiagnosisReplica[] => [
+    {
+      name: `${service}-1`,
+      ready: service !== 'orders',
+      restarts: service === 'orders' ? 4 : 0,
+      startedAtMs: T0,
+    },
+    { name: `${service}-2`, ready: true, restarts: 0, startedAtMs: T0 },
+  ];
+  const start = () =>
+    startIncidentWatch({
+      clock,
+      backend,
+      spec: () => spec,
+      platform,
+      replicasOf,
+      requestRates: () => ({ gateway: 20, orders: 20 }),
+      stateDir: dir,
+      report: (event) => events.push(event),
+      audit: (step) => steps.push(step),
+    });
+  const harness: Harness = {
+    dir,
+    clock,
+    backend,
+    watch: await start(),
+    events,
+    steps,
+    calls,
+    async restart() {
+      harness.watch = await start();
+      return harness.watch;
+    },
+  };
+  harnesses.push(harness);
+  return harness;
+}
+
+/** Lets promises and file I/O started by timers finish (a few real milliseconds). */
+const settle = async () => {
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+};
+
+/** Advances the manual clock in one-second steps, settling after each. */
+async function advance(h: Harness, ms: number, each?: (nowMs: number) => void): Promise<void> {
+  for (let done = 0; done < ms; done += 1000) {
+    h.clock.advance(Math.min(1000, ms - done));
+    each?.(h.clock.now());
+    await settle();
+  }
+}
+
+/**
+ * Advances one second at a time until `done` holds, at most `maxMs` of clock time: async work started by a
+ * timer (trace queries, the ranking) may take a while on a busy machine, so no fixed advance is relied on.
+ */
+async function advanceUntil(h: Harness, done: () => boolean, maxMs: number, each?: (nowMs: number) => void) {
+  for (let waited = 0; !done() && waited < maxMs; waited += 1000) await advance(h, 1000, each);
+  // A last settle with the clock still, so late async work lands before the assertions.
+  for (let i = 0; i < 20 && !done(); i++) await settle();
+}
+
+/** Healthy request counters of orders (no 5xx): what the short-window verification reads. */
+function healthyOrders(h: Harness) {
+  let served = 0;
+  return (nowMs: number) => {
+    served += 20;
+    h.backend.tsdb.append(
+      { __name__: 'http_server_request_duration_seconds_count', service: 'orders', status: '200' },
+      nowMs,
+      served,
+    );
+  };
+}
+
+/** The failure: a rollout of orders, then orders' errors, then the knock-on errors of gateway. */
+async function breakOrders(h: Harness) {
+  h.watch.event({ type: 'rollout-promoted', service: 'orders', revision: 'r2', from: 'r1' });
+  await advance(h, 3000);
+  h.watch.anomaly({ kind: 'opened', event: anomaly('orders', h.clock.now()) });
+  await advance(h, 2000);
+  h.watch.anomaly({ kind: 'opened', event: anomaly('gateway', h.clock.now()) });
+}
+
+const list = (h: Harness) =>
+  h.watch.api.list({ limit: 100 }) as {
+    id: string;
+    status: string;
+    verified: boolean;
+    services: string[];
+    root_causes: { service: string; kind: string }[];
+    actions: { type: string; result: string }[];
+  }[];
+
+describe('the incident watch (closed loop, manual clock)', () => {
+  it('ignores symptoms during the startup grace', async () => {
+    const h = await setup('auto');
+    h.watch.anomaly({ kind: 'opened', event: anomaly('orders', h.clock.now()) });
+    await advance(h, 10_000);
+    expect(list(h)).toEqual([]);
+    expect(h.calls).toEqual([]);
+  });
+
+  it('auto: one incident for a failure and its knock-on, diagnosed, one action, verified on recovery', async () => {
+    const h = await setup('auto');
+    await advance(h, GRACE_MS + 1000);
+    await breakOrders(h);
+    const incidents = list(h);
+    expect(incidents).toHaveLength(1);
+    expect([...incidents[0]!.services].sort()).toEqual(['gateway', 'orders']);
+    expect(incidents[0]!.root_causes).toEqual([]);
+    expect(
+      h.events.filter((e) => e.type === 'incident').map((e) => e.type === 'incident' && e.phase),
+    ).toEqual(['opened']);
+
+    // The diagnosis comes diagnoseAfterSeconds after the opening; then remediation acts once.
+    await advanceUntil(h, () => h.calls.length > 0, 30_000);
+    const diagnosed = list(h)[0]!;
+    expect(diagnosed.root_causes.length).toBeGreaterThan(0);
+    expect(diagnosed.root_causes[0]!.service).toBe('orders');
+    expect(h.calls).toHaveLength(1);
+    // The rollout just before the errors is the cause: it is undone.
+    expect(h.calls[0]).toBe('rollback("orders")');
+    expect(h.events.some((e) => e.type === 'incident' && e.phase === 'diagnosed')).toBe(true);
+
+    // The service is healthy again: the short-window check passes twice and the incident is resolved.
+    const feed = healthyOrders(h);
+    await advanceUntil(h, () => list(h)[0]!.status === 'resolved', 90_000, feed);
+    const resolved = list(h)[0]!;
+    expect(resolved).toMatchObject({ status: 'resolved', verified: true });
+    expect(h.calls).toHaveLength(1);
+    expect(h.steps.map((s) => s.phase)).toContain('verified');
+    expect(h.events).toContainEqual({
+      type: 'incident',
+      phase: 'resolved',
+      id: resolved.id,
+      services: resolved.services,
+      summary: 'recovery verified',
+    });
+  });
+
+  it('a log-only incident is diagnosed but gets no action', async () => {
+    const h = await setup('auto');
+    await advance(h, GRACE_MS + 1000);
+    h.watch.logEvent({
+      kind: 'error-burst',
+      service: 'orders',
+      atMs: h.clock.now(),
+      errors: 40,
+      baselinePerMinute: 0.5,
+      topTemplates: [{ templateId: 't1', template: 'db timeout after <*> ms', count: 40 }],
+    });
+    expect(list(h)).toHaveLength(1);
+    await advanceUntil(
+      h,
+      () => h.events.some((e) => e.type === 'incident' && e.phase === 'diagnosed'),
+      30_000,
+    );
+    await advance(h, 10_000);
+    expect(h.events.some((e) => e.type === 'incident' && e.phase === 'diagnosed')).toBe(true);
+    expect(h.calls).toEqual([]);
+    expect(h.steps).toEqual([]);
+    expect(h.watch.api.proposals()).toEqual([]);
+  });
+
+  it('suggest: a proposal waits for approval, approving executes it; stop saves, a new watch restores', async () => {
+    const h = await setup('suggest');
+    await advance(h, GRACE_MS + 1000);
+    await breakOrders(h);
+    await advanceUntil(h, () => h.watch.api.proposals().length > 0, 30_000);
+    expect(h.calls).toEqual([]);
+    const proposals = h.watch.api.proposals() as { id: string; incidentId: string; proposedAt: string }[];
+    expect(proposals).toHaveLength(1);
+    const [incident] = list(h);
+    expect(proposals[0]).toMatchObject({ incidentId: incident!.id, proposedAt: expect.any(String) });
+
+    await expect(h.watch.api.approve('nope', 'alice')).rejects.toMatchObject({
+      name: 'ControlRequestError',
+      kind: 'not-found',
+    });
+    await h.watch.api.approve(proposals[0]!.id, 'alice');
+    await advanceUntil(h, () => h.calls.length > 0, 5_000);
+    expect(h.calls).toHaveLength(1);
+    expect(h.watch.api.proposals()).toEqual([]);
+    expect(list(h)[0]!.status).toBe('mitigating');
+
+    await h.watch.stop();
+    const restored = await h.restart();
+    const again = restored.api.list({ limit: 100 }) as { id: string; status: string }[];
+    expect(again.map((i) => [i.id, i.status])).toEqual([[incident!.id, 'mitigating']]);
+    expect(restored.api.get(incident!.id)).toMatchObject({ id: incident!.id });
+  });
+
+  it('suggest: rejecting withdraws the proposal; an unknown one is not-found', async () => {
+    const h = await setup('suggest');
+    await advance(h, GRACE_MS + 1000);
+    await breakOrders(h);
+    await advanceUntil(h, () => h.watch.api.proposals().length > 0, 30_000);
+    const [proposal] = h.watch.api.proposals() as { id: string }[];
+    await h.watch.api.reject(proposal!.id, 'alice', 'not now');
+    expect(h.watch.api.proposals()).toEqual([]);
+    expect(h.calls).toEqual([]);
+    // reject() throws at once rather than rejecting (the route awaits it inside try, so both are caught).
+    await expect(
+      Promise.resolve().then(() => h.watch.api.reject('nope', 'alice', 'x')),
+    ).rejects.toMatchObject({ kind: 'not-found' });
+  });
+});

@@ -1,0 +1,606 @@
+import { join } from 'node:path';
+import {
+  createIncidentManager,
+  createRemediationEngine,
+  defaultPolicies,
+  gzipJsonFile,
+  incidentJson,
+  localiseRootCauses,
+  ProposalNotFoundError,
+  type AnomalyEvent,
+  type ChangeSignal,
+  type Diagnosis,
+  type DiagnosisChange,
+  type DiagnosisReplica,
+  type Incident,
+  type IncidentChange,
+  type IncidentManagerSnapshot,
+  type LogEvent,
+  type RcaGraph,
+  type RemediationPlatform,
+  type RemediationPolicyInput,
+  type RemediationStep,
+  type RootCause,
+  type Signal,
+} from '@opsloop/aiops';
+import type { Clock, TimerHandle } from '@opsloop/kit';
+import {
+  GOLDEN_SIGNAL_NAMES,
+  goldenSignalQuery,
+  type GoldenSignalName,
+  type PostableAlert,
+  type TelemetryBackend,
+} from '@opsloop/telemetry';
+import { ControlRequestError, type IncidentApi } from '../control-api/aiops-routes.js';
+import type { EventListener, RuntimeEvent } from '../events.js';
+import type { SystemSpec } from '../spec/schema.js';
+import { changeSignalOf, createAlertTransitions } from './incident-signals.js';
+import { createRecoveryCheck } from './recovery-check.js';
+
+/** Options of {@link startIncidentWatch}. */
+export interface IncidentWatchOptions {
+  clock: Clock;
+  backend: TelemetryBackend;
+  spec(): SystemSpec;
+  platform: RemediationPlatform;
+  /** The replicas of a service as remediation sees them. */
+  replicasOf(service: string): DiagnosisReplica[];
+  /** The request rate of each service before an incident (for load shedding), requests/s. */
+  requestRates(): Record<string, number>;
+  stateDir: string;
+  report: EventListener;
+  /** Every remediation step, for the audit log. */
+  audit(step: RemediationStep): void;
+}
+
+/** What the runtime feeds the incident watch, and what the control API reads. */
+export interface IncidentWatch {
+  /** A runtime event (changes and replica lifecycle are context; the rest is ignored). */
+  event(event: RuntimeEvent): void;
+  anomaly(change: { kind: 'opened' | 'resolved'; event: AnomalyEvent }): void;
+  logEvent(event: LogEvent): void;
+  /** The alert pipeline's alerts after each evaluation. */
+  alerts(alerts: readonly PostableAlert[]): void;
+  /**
+   * A service's template changed through `apply` (`fields` as the spec diff names them): a deploy when its
+   * command or version changed, a config change otherwise.
+   */
+  serviceChanged(service: string, fields: readonly string[], revision: string): void;
+  /** A flag's default variant changed (a change that can break every service that evaluates it). */
+  flagChanged(flag: string, from: string | null, to: string | null): void;
+  readonly api: IncidentApi;
+  stop(): Promise<void>;
+}
+
+interface SavedState {
+  version: 1;
+  incidents: IncidentManagerSnapshot;
+  remediation: unknown;
+}
+
+const isSavedState = (value: unknown): value is SavedState =>
+  typeof value === 'object' && value !== null && (value as { version?: unknown }).version === 1;
+
+/** How long after start symptoms are ignored (replicas starting, detectors settling). */
+const STARTUP_GRACE_MS = 120_000;
+
+/**
+ * Whether remediation may act on an incident: it needs harm users feel, as live detection measured it against
+ * what it learnt is normal: errors or latency above their band. Log events, alerts, traffic and CPU changes
+ * make and explain incidents; alone they move nothing (more users than usual, an SLO burn alert over a
+ * start-up's few minutes of data, a new log message).
+ */
+const actionable = (incident: Incident) =>
+  incident.symptoms.some(
+    (s) =>
+      s.signal.type === 'anomaly' &&
+      s.signal.anomaly.direction === 'above' &&
+      HARM_KINDS.has(s.signal.anomaly.kind),
+  );
+
+/** The signal families whose rise is harm. */
+const HARM_KINDS = new Set(['errors', 'latency']);
+
+/** Signal families whose departures below normal are improvements, not symptoms. */
+const IMPROVEMENTS = new Set(['latency', 'errors', 'saturation']);
+
+/** How long after remediation acted on a service (or flag) the changes it causes are marked as its. */
+const ORIGIN_WINDOW_MS = 30_000;
+
+/** How often the observed service graph is read from the traces. */
+const GRAPH_REFRESH_MS = 15_000;
+/** How far back the observed graph reaches. */
+const GRAPH_WINDOW_MS = 5 * 60_000;
+
+/**
+ * The closed loop of the AIOps layer: anomaly episodes, log events and alerts are correlated (time, service
+ * graph, trace ids) with the changes before them into incidents; a few seconds after an incident opens its
+ * root causes are ranked from the traces' service graph, and the diagnosis goes to guarded remediation,
+ * whose every step is verified on short-window queries, recorded in the incident's timeline and audited.
+ * Incidents and the remediation counters survive restarts.
+ */
+export async function startIncidentWatch(options: IncidentWatchOptions): Promise<IncidentWatch> {
+  const { clock, backend, report } = options;
+  const settings = options.spec().runtime.aiops;
+  const file = gzipJsonFile(
+    join(options.stateDir, 'aiops', 'incidents.json.gz'),
+    isSavedState,
+    'incidents state',
+  );
+  let saved: SavedState | undefined;
+  try {
+    saved = await file.load();
+  } catch (error) {
+    report({ type: 'anomaly-detection-warning', message: `incidents start afresh: ${String(error)}` });
+  }
+
+  /** The declared graph (dependsOn) and the one the traces showed lately. */
+  let observed: RcaGraph = { edges: [] };
+  const declared = (): RcaGraph['edges'] =>
+    Object.entries(options.spec().services).flatMap(([service, s]) =>
+      s.dependsOn.map((child) => ({ parent: service, child, declared: true })),
+    );
+  const graph = (): RcaGraph => {
+    const seen = new Set(observed.edges.map((e) => `${e.parent}>${e.child}`));
+    return {
+      ...(observed.nodes === undefined ? {} : { nodes: observed.nodes }),
+      edges: [...observed.edges, ...declared().filter((e) => !seen.has(`${e.parent}>${e.child}`))],
+    };
+  };
+  const tracesBetween = async (start: number, end: number): Promise<RcaGraph> => {
+    const g = await backend.traces.dependencies({ start, end });
+    return { nodes: g.nodes, edges: g.edges };
+  };
+  const refreshGraph = async () => {
+    const now = clock.now();
+    try {
+      observed = await tracesBetween(now - GRAPH_WINDOW_MS, now);
+    } catch {
+      // The declared graph is enough to correlate; the next refresh tries again.
+    }
+  };
+  await refreshGraph();
+
+  const manager = createIncidentManager({
+    clock,
+    graph,
+    onChange: (changes) => handle(changes),
+    ...(saved === undefined ? {} : { snapshot: saved.incidents }),
+  });
+  /** The failover switches the spec declares: a service (whose dependency may fail) → its alternative. */
+  const failovers = failoversOf(options.spec());
+  const recovery = createRecoveryCheck({ metrics: backend.metrics, now: () => clock.now() });
+  /** Services and flags remediation acted on lately: the changes that follow are its, not a new cause. */
+  const actedOn = new Map<string, number>();
+  const noteAction = (key: string) => actedOn.set(key, clock.now());
+  const actedLately = (key: string | undefined) =>
+    key !== undefined && clock.now() - (actedOn.get(key) ?? -Infinity) <= ORIGIN_WINDOW_MS;
+  const serviceOfReplica = (replica: string) => replica.replace(/-\d+$/, '');
+  const platform: RemediationPlatform = {
+    ...options.platform,
+    rollback: (service) => (noteAction(service), options.platform.rollback(service)),
+    restartService: (service) => (noteAction(service), options.platform.restartService(service)),
+    restartReplica: (replica) => (
+      noteAction(serviceOfReplica(replica)),
+      options.platform.restartReplica(replica)
+    ),
+    replaceReplica: (replica) => (
+      noteAction(serviceOfReplica(replica)),
+      options.platform.replaceReplica(replica)
+    ),
+    scale: (service, n) => (noteAction(service), options.platform.scale(service, n)),
+    setFlag: (flag, variant) => (noteAction(`flag:${flag}`), options.platform.setFlag(flag, variant)),
+    setRateLimit: (service, rps) => (noteAction(service), options.platform.setRateLimit(service, rps)),
+    failover: (service, to) => (noteAction(service), options.platform.failover(service, to)),
+  };
+  const remediation = createRemediationEngine({
+    clock,
+    platform,
+    mode: settings.remediation.mode,
+    policies:
+      (settings.remediation.policies as RemediationPolicyInput[] | undefined) ??
+      defaultPolicies({ failovers }),
+    limits: { maxActionsPerHourPerService: settings.remediation.maxActionsPerHourPerService },
+    proposalTimeoutMs: settings.remediation.proposalTimeoutSeconds * 1000,
+    verify: async (id) => {
+      const incident = manager.get(id);
+      return incident === undefined ? 'unknown' : recovery.verify(incident);
+    },
+    notify: (payload) => {
+      backend.postAlerts(
+        payload.alerts.map((a) => ({
+          labels: a.labels,
+          annotations: a.annotations,
+          startsAtMs: Date.parse(a.startsAt),
+          endsAtMs: a.status === 'resolved' ? Date.parse(a.endsAt) : clock.now() + 10 * 60_000,
+        })),
+      );
+    },
+    audit: (step) => options.audit(step),
+    onStep: (step) => onStep(step),
+  });
+  if (saved !== undefined) {
+    try {
+      remediation.restore(saved.remediation);
+    } catch (error) {
+      report({
+        type: 'anomaly-detection-warning',
+        message: `remediation limits start afresh: ${String(error)}`,
+      });
+    }
+  }
+
+  const diagnosisTimers = new Map<string, TimerHandle>();
+  /** Incidents handed to remediation (once each). */
+  const diagnosed = new Set<string>();
+  /** Symptoms before this are the runtime's own start (replicas coming up), not incidents. */
+  const quietUntil = clock.now() + STARTUP_GRACE_MS;
+  /** The flag changes seen, for a kill switch (the variant to go back to). */
+  const flagChanges: { atMs: number; flag: string; from: string | null; to: string | null }[] = [];
+  let stopped = false;
+
+  function ingest(signal: Signal): void {
+    if (stopped) return;
+    if (signal.type !== 'change' && clock.now() < quietUntil) return;
+    try {
+      handle(manager.ingest(signal));
+    } catch (error) {
+      report({ type: 'anomaly-detection-warning', message: `incident correlation: ${String(error)}` });
+    }
+  }
+
+  function handle(changes: readonly IncidentChange[]): void {
+    for (const change of changes) {
+      const { incident } = change;
+      if (change.type === 'opened' || change.type === 'reopened') {
+        report({
+          type: 'incident',
+          phase: change.type,
+          id: incident.id,
+          services: [...incident.services],
+          summary: incident.symptoms[0]?.summary ?? '',
+        });
+        scheduleDiagnosis(incident);
+      } else if (change.type === 'updated' && !diagnosed.has(incident.id) && actionable(incident)) {
+        scheduleDiagnosis(incident);
+      } else if (change.type === 'merged' && change.mergedId !== undefined) {
+        diagnosisTimers.get(change.mergedId)?.cancel();
+        diagnosisTimers.delete(change.mergedId);
+        if (!diagnosed.has(incident.id)) scheduleDiagnosis(incident);
+      } else if (change.type === 'resolved') {
+        remediation.cancel(incident.id);
+        recovery.forget(incident.id);
+        report({
+          type: 'incident',
+          phase: 'resolved',
+          id: incident.id,
+          services: [...incident.services],
+          summary: incident.verified ? 'recovery verified' : 'symptoms ended',
+        });
+      }
+    }
+  }
+
+  function scheduleDiagnosis(incident: Incident): void {
+    if (diagnosed.has(incident.id) || diagnosisTimers.has(incident.id)) return;
+    const delay = Math.max(
+      0,
+      incident.openedAtMs + settings.incidents.diagnoseAfterSeconds * 1000 - clock.now(),
+    );
+    diagnosisTimers.set(
+      incident.id,
+      clock.after(delay, () => {
+        diagnosisTimers.delete(incident.id);
+        void diagnose(incident.id);
+      }),
+    );
+  }
+
+  async function diagnose(id: string): Promise<void> {
+    if (stopped || diagnosed.has(id)) return;
+    const incident = manager.get(id);
+    if (incident === undefined || incident.status === 'resolved') return;
+    // Logs alone (a new message, a burst of errors) are worth an incident, not an action: remediation waits
+    // for what users feel (a metric anomaly or an alert).
+    const act = actionable(incident);
+    if (act) diagnosed.add(incident.id);
+    try {
+      const now = clock.now();
+      const onset = incident.openedAtMs;
+      const [during, baseline] = await Promise.all([
+        tracesBetween(onset - 60_000, now).catch(() => observed),
+        tracesBetween(onset - 10 * 60_000, onset - 60_000).catch(() => undefined),
+      ]);
+      const declaredEdges = declared();
+      const seen = new Set(during.edges.map((e) => `${e.parent}>${e.child}`));
+      const evidence = manager.evidence(incident.id);
+      const causes = await localiseRootCauses({
+        signals: evidence.signals,
+        changes: evidence.changes,
+        graph: {
+          ...(during.nodes === undefined ? {} : { nodes: during.nodes }),
+          edges: [...during.edges, ...declaredEdges.filter((e) => !seen.has(`${e.parent}>${e.child}`))],
+        },
+        ...(baseline === undefined ? {} : { baseline }),
+        series: seriesOf,
+        nowMs: now,
+      });
+      manager.setRootCauses(incident.id, causes);
+      const top = causes[0];
+      report({
+        type: 'incident',
+        phase: 'diagnosed',
+        id: incident.id,
+        services: [...incident.services],
+        summary:
+          top === undefined
+            ? 'no root cause found'
+            : `root cause ${top.service} (${top.kind}, ${top.score.toFixed(2)})`,
+      });
+      const current = manager.get(incident.id) ?? incident;
+      if (act) await remediation.diagnose(diagnosisOf(current, causes));
+    } catch (error) {
+      report({ type: 'anomaly-detection-warning', message: `diagnosis of ${id}: ${String(error)}` });
+    }
+  }
+
+  /** A golden signal of one service over a window (saturation signals live detection does not watch). */
+  async function seriesOf(service: string, signal: string, fromMs: number, toMs: number) {
+    if (!(GOLDEN_SIGNAL_NAMES as readonly string[]).includes(signal)) return [];
+    const { expr } = goldenSignalQuery(service, signal as GoldenSignalName, { window: '1m' });
+    const step = Math.max(5_000, Math.ceil((toMs - fromMs) / 200));
+    const result = await backend.metrics.rangeQuery(expr, fromMs, toMs, step);
+    if (result.type !== 'matrix') return [];
+    const series = result.series[0];
+    return series === undefined ? [] : series.timestampsMs.map((t, i) => ({ t, v: series.values[i]! }));
+  }
+
+  function diagnosisOf(incident: Incident, causes: readonly RootCause[]): Diagnosis {
+    const services = [...new Set([...incident.services, ...causes.map((c) => c.service)])];
+    const replicas: Record<string, DiagnosisReplica[]> = {};
+    for (const service of services) replicas[service] = options.replicasOf(service);
+    return {
+      incidentId: incident.id,
+      // Remediation names a dependency failure by what failed (the database, the provider), so that its
+      // policies can reset its callers' pools; a service with a declared failover keeps its own name.
+      rootCauses: causes.map((c) =>
+        c.kind === 'dependency' && c.dependency !== undefined && failovers[c.service] === undefined
+          ? { ...c, service: c.dependency, evidence: [`used by ${c.service}`, ...c.evidence] }
+          : c,
+      ),
+      services,
+      signals: incident.symptoms.flatMap((s) =>
+        s.signal.type === 'anomaly'
+          ? [
+              {
+                service: s.signal.anomaly.service,
+                signal: s.signal.anomaly.signal,
+                direction: s.signal.anomaly.direction,
+              },
+            ]
+          : [],
+      ),
+      context: {
+        changes: incident.changes.flatMap((c) => diagnosisChange(c)),
+        replicas,
+        requestRates: options.requestRates(),
+      },
+    };
+  }
+
+  function diagnosisChange(change: ChangeSignal): DiagnosisChange[] {
+    switch (change.change) {
+      case 'rollout-started':
+      case 'rollout-promoted':
+      case 'deploy':
+        return [
+          {
+            ...(change.service === undefined ? {} : { service: change.service }),
+            change: 'rollout',
+            atMs: change.atMs,
+          },
+        ];
+      case 'config':
+        return [
+          {
+            ...(change.service === undefined ? {} : { service: change.service }),
+            change: 'config',
+            atMs: change.atMs,
+          },
+        ];
+      case 'flag': {
+        const seen = flagChanges.find((f) => f.flag === change.flag && f.atMs === change.atMs);
+        if (change.flag === undefined || seen === undefined) return [];
+        return [
+          {
+            change: 'flag',
+            atMs: change.atMs,
+            flag: change.flag,
+            ...(seen.to === null ? {} : { variant: seen.to }),
+            ...(seen.from === null ? {} : { previousVariant: seen.from }),
+          },
+        ];
+      }
+      default:
+        return [];
+    }
+  }
+
+  function onStep(step: RemediationStep): void {
+    const action = {
+      type: step.action,
+      target: step.target,
+      at: step.at,
+      result: step.phase,
+      detail: step.detail,
+    };
+    try {
+      if (step.phase === 'executing') manager.markMitigating(step.incidentId, action);
+      else if (step.phase === 'verified') {
+        manager.recordAction(step.incidentId, action);
+        // The manager returns the resolution rather than calling onChange: report it like any other.
+        handle(manager.markResolved(step.incidentId, { verified: true, detail: step.detail }));
+      } else if (step.phase === 'escalated') manager.escalate(step.incidentId, step.detail);
+      else manager.recordAction(step.incidentId, action);
+    } catch {
+      // The incident may have been merged away or forgotten; the step is still audited and reported.
+    }
+    report({
+      type: 'remediation',
+      incident: step.incidentId,
+      phase: step.phase,
+      action: step.action,
+      target: step.target,
+      detail: step.detail,
+    });
+  }
+
+  const alertTransitions = createAlertTransitions();
+  let lastSave = clock.now();
+  let timer: TimerHandle | null = null;
+  const save = () =>
+    file
+      .save({ version: 1, incidents: manager.snapshot(), remediation: remediation.snapshot() })
+      .catch((error: unknown) =>
+        report({ type: 'anomaly-detection-warning', message: `incidents not saved: ${String(error)}` }),
+      );
+  const loop = () => {
+    timer = clock.after(GRAPH_REFRESH_MS, () => {
+      if (stopped) return;
+      void refreshGraph();
+      if (clock.now() - lastSave >= 60_000) {
+        lastSave = clock.now();
+        void save();
+      }
+      loop();
+    });
+  };
+  loop();
+  // Incidents that were open when the runtime stopped are diagnosed again if they never were.
+  for (const incident of manager.list())
+    if (incident.status === 'open' && incident.rootCauses.length === 0) scheduleDiagnosis(incident);
+    else diagnosed.add(incident.id);
+
+  const api: IncidentApi = {
+    list: ({ status, limit }) =>
+      manager
+        .list()
+        .filter((i) =>
+          status === undefined ? true : status === 'active' ? i.status !== 'resolved' : i.status === status,
+        )
+        .slice(0, limit)
+        .map(incidentJson),
+    get: (id) => {
+      const incident = manager.get(id);
+      return incident === undefined ? undefined : incidentJson(incident);
+    },
+    proposals: () =>
+      remediation.pending().map((p) => ({
+        ...p,
+        proposedAt: new Date(p.proposedAtMs).toISOString(),
+        expiresAt: new Date(p.expiresAtMs).toISOString(),
+      })),
+    approve: async (id, by) => {
+      try {
+        return await remediation.approve(id, by);
+      } catch (error) {
+        if (error instanceof ProposalNotFoundError) throw new ControlRequestError(error.message, 'not-found');
+        throw error;
+      }
+    },
+    reject: (id, by, reason) => {
+      try {
+        return Promise.resolve(remediation.reject(id, by, reason));
+      } catch (error) {
+        if (error instanceof ProposalNotFoundError) throw new ControlRequestError(error.message, 'not-found');
+        throw error;
+      }
+    },
+  };
+
+  return {
+    api,
+    event(event) {
+      const signal = changeSignalOf(event, clock.now());
+      if (signal === undefined) return;
+      const origin =
+        event.type === 'autoscaled' ? 'autoscaler' : actedLately(signal.service) ? 'remediation' : undefined;
+      ingest(origin === undefined ? signal : { ...signal, origin });
+    },
+    anomaly({ kind, event }) {
+      // Faster, fewer errors, less CPU: a departure, but not a symptom (often the knock-on of less traffic).
+      if (event.direction === 'below' && IMPROVEMENTS.has(event.kind)) return;
+      ingest({
+        type: 'anomaly',
+        atMs: clock.now(),
+        anomaly: kind === 'opened' ? event : { ...event, state: 'resolved' },
+      });
+    },
+    logEvent(event) {
+      ingest({ type: 'log', atMs: event.atMs, event });
+    },
+    alerts(alerts) {
+      for (const signal of alertTransitions(alerts, clock.now())) ingest(signal);
+    },
+    serviceChanged(service, fields, revision) {
+      const deploy = fields.some((f) => f === 'command' || f === 'env.SERVICE_VERSION' || f === 'image');
+      ingest({
+        type: 'change',
+        atMs: clock.now(),
+        service,
+        change: deploy ? 'deploy' : 'config',
+        detail: `${service} → ${revision} (${fields.join(', ')})`,
+      });
+    },
+    flagChanged(flag, from, to) {
+      const atMs = clock.now();
+      flagChanges.push({ atMs, flag, from, to });
+      if (flagChanges.length > 200) flagChanges.shift();
+      ingest({
+        type: 'change',
+        atMs,
+        change: 'flag',
+        flag,
+        detail: `flag ${flag}: ${from ?? '(none)'} → ${to ?? '(none)'}`,
+        ...(actedLately(`flag:${flag}`) ? { origin: 'remediation' } : {}),
+      });
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      timer?.cancel();
+      for (const t of diagnosisTimers.values()) t.cancel();
+      diagnosisTimers.clear();
+      remediation.stop();
+      manager.close();
+      await save();
+    },
+  };
+}
+
+/** Each failover switch the spec declares (a flag with `metadata.failoverFor: <dependency>`): dependency → its alternative variant. */
+function failoversOf(spec: SystemSpec): Record<string, string> {
+  const flags =
+    (
+      spec.flags as
+        | {
+            flags?: Record<
+              string,
+              {
+                metadata?: Record<string, unknown>;
+                variants?: Record<string, unknown>;
+                defaultVariant?: string;
+              }
+            >;
+          }
+        | undefined
+    )?.flags ?? {};
+  const out: Record<string, string> = {};
+  for (const flag of Object.values(flags)) {
+    const dependency = flag.metadata?.failoverFor;
+    if (typeof dependency !== 'string') continue;
+    const alternative = Object.keys(flag.variants ?? {}).find((v) => v !== flag.defaultVariant);
+    if (alternative !== undefined) out[dependency] = alternative;
+  }
+  return out;
+}
