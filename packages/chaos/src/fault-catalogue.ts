@@ -1,3 +1,9 @@
+import {
+  FAULT_GRPC_CODES,
+  FAULT_HTTP_STATUSES,
+  LATENCY_DISTRIBUTIONS,
+  MAX_FAULT_LATENCY_MS,
+} from '@opsloop/kit';
 import { z } from 'zod';
 import { ChaosInputError, ChaosTargetError } from './chaos-errors.js';
 import { errorText } from './error-text.js';
@@ -14,7 +20,8 @@ import { settleBounded } from './settle-bounded.js';
 
 // The environment variable the service kit reads to fail a ratio of requests (kit's FAULT_ERROR_RATE_ENV).
 const FAULT_ERROR_RATE = 'FAULT_ERROR_RATE';
-const MAX_DELAY_MS = 600_000;
+// What the kit's fault endpoint accepts: the catalogue must not let through what every replica would refuse.
+const MAX_DELAY_MS = MAX_FAULT_LATENCY_MS;
 const TWO_MINUTES = 120_000;
 const NAME_PATTERN = /^[a-z][a-z0-9-]*$/;
 
@@ -37,7 +44,7 @@ const delayParams = (ms: number, what: string) => ({
     .default(0)
     .describe('Spread around ms, ms (for the fixed and uniform distributions).'),
   distribution: z
-    .enum(['fixed', 'uniform', 'exponential', 'pareto'])
+    .enum(LATENCY_DISTRIBUTIONS)
     .default('fixed')
     .describe(
       'Shape of the delay: fixed (ms ± jitter), uniform, exponential (mean ms) or pareto (scale ms).',
@@ -58,25 +65,6 @@ const protocol = z
   .describe('Which API it hits: HTTP, gRPC, or both.');
 
 const pointsOf = (on: 'both' | 'http' | 'rpc'): string[] => (on === 'both' ? ['http', 'rpc'] : [on]);
-
-const GRPC_CODES = [
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
-] as const;
 
 const target = (kind: ExpectedCause['kind']): ExpectedCause => ({ service: 'target', kind });
 
@@ -162,8 +150,8 @@ const errors = defineFault({
   summary: "Fails a ratio of the target's HTTP and gRPC requests.",
   params: z.strictObject({
     ratio: ratio(0.5, 'requests failed'),
-    status: z.number().int().min(400).max(599).default(500).describe('HTTP status of a failed request.'),
-    grpcCode: z.enum(GRPC_CODES).default('INTERNAL').describe('gRPC status code of a failed call.'),
+    status: z.literal(FAULT_HTTP_STATUSES).default(500).describe('HTTP status of a failed request.'),
+    grpcCode: z.enum(FAULT_GRPC_CODES).default('INTERNAL').describe('gRPC status code of a failed call.'),
     protocol,
   }),
   scope: 'replica',

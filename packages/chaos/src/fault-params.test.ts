@@ -64,13 +64,13 @@ describe('parseFaultParams', () => {
 
   it('names the range of a value out of range', () => {
     expect(failure(() => parse('latency', { ms: '0' }))).toBe(
-      'latency: ms must be an integer in 1..600000 (got 0)',
+      'latency: ms must be an integer in 1..60000 (got 0)',
     );
     expect(failure(() => parse('errors', { ratio: '1.5' }))).toBe(
       'errors: ratio must be a number in 0..1 (got 1.5)',
     );
     expect(failure(() => parse('errors', { status: '200' }))).toBe(
-      'errors: status must be an integer in 400..599 (got 200)',
+      'errors: status must be one of 400, 401, 403, 404, 409, 413, 415, 429, 500, 502, 503, 504 (got 200)',
     );
     expect(failure(() => parse('cpu', { percent: '50.5' }))).toBe(
       'cpu: percent must be an integer in 1..100 (got 50.5)',

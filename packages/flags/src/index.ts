@@ -39,3 +39,10 @@ export { StaticFlagProvider, createStaticFlagProvider } from './static-provider.
 export { flagsFromEnv, FLAGS_URL_ENV, FLAGS_TOKEN_ENV } from './flags-from-env.js';
 export { silentFlagsLog, type FlagsLog } from './flags-log.js';
 export { backoffDelay } from './backoff.js';
+// Test support: the flags endpoint on loopback, for the suites of services (no test framework inside).
+export {
+  startTestFlagsServer,
+  type TestFlagsServer,
+  type TestFlagsServerOptions,
+  type TestFlagsSource,
+} from './test-flags-server.js';

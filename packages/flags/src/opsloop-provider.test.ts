@@ -1,13 +1,11 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { OpenFeature, ProviderEvents, ProviderStatus, type EventDetails } from '@openfeature/server-sdk';
 import { createManualClock, type ManualClock } from '@opsloop/kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FlagProviderError, FlagsArgumentError } from './flag-errors.js';
 import { createFlagStore, type FlagStore } from './flag-store.js';
-import { answerFlagsRequest } from './flags-endpoint.js';
 import { FLAGS_TOKEN_ENV, FLAGS_URL_ENV, flagsFromEnv } from './flags-from-env.js';
 import { OpsloopFlagProvider, type OpsloopFlagProviderOptions } from './opsloop-provider.js';
+import { startTestFlagsServer } from './test-flags-server.js';
 
 const TOKEN = 'test-token-0123456789';
 const WAIT = { timeout: 5_000, interval: 20 };
@@ -24,55 +22,8 @@ const document = {
   },
 };
 
-/** A flags endpoint served the way the runtime serves it: node:http on loopback, bearer token, long-poll. */
-interface FlagsServer {
-  readonly url: string;
-  readonly port: number;
-  readonly requests: string[];
-  /** Stops listening and drops open connections (the runtime going away). */
-  kill(): Promise<void>;
-  /** Stops listening and waits for connections to end by themselves. */
-  close(): Promise<void>;
-}
-
-async function startFlagsServer(store: FlagStore, port = 0): Promise<FlagsServer> {
-  const requests: string[] = [];
-  const server: Server = createServer((req, res) => {
-    requests.push(req.url ?? '');
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) {
-      res.writeHead(401, { 'content-type': 'application/problem+json' }).end('{"title":"Unauthorized"}');
-      return;
-    }
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const disconnected = new AbortController();
-    res.on('close', () => disconnected.abort());
-    answerFlagsRequest(store, url.searchParams, disconnected.signal).then(
-      (answer) => {
-        if (res.destroyed) return;
-        if (answer.status === 204) res.writeHead(204).end();
-        else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
-      },
-      (error: unknown) => {
-        res.writeHead(400, { 'content-type': 'application/problem+json' });
-        res.end(JSON.stringify({ title: (error as Error).message }));
-      },
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const bound = (server.address() as AddressInfo).port;
-  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  return {
-    url: `http://127.0.0.1:${bound}/v1/flags`,
-    port: bound,
-    requests,
-    close,
-    kill() {
-      const closed = close();
-      server.closeAllConnections();
-      return closed;
-    },
-  };
-}
+/** The flags endpoint as the runtime serves it: bearer token, long-poll; `store` outlives a restart on `port`. */
+const serve = (store: FlagStore, port = 0) => startTestFlagsServer({ store, token: TOKEN, port });
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -105,8 +56,8 @@ async function clientFor(flagProvider: OpsloopFlagProvider) {
 describe('OpsloopFlagProvider against a local flags endpoint', () => {
   it('loads the flags once and evaluates them locally through an OpenFeature client', async () => {
     const store = createFlagStore(document);
-    const server = await startFlagsServer(store);
-    cleanups.push(() => server.kill());
+    const server = await serve(store);
+    cleanups.push(() => server.close());
     const flags = provider(server.url, createManualClock());
     const client = await clientFor(flags);
     expect(client.providerStatus).toBe(ProviderStatus.READY);
@@ -129,8 +80,8 @@ describe('OpsloopFlagProvider against a local flags endpoint', () => {
 
   it('applies a change made on the server after the next long-poll answer, and says which flags changed', async () => {
     const store = createFlagStore(document);
-    const server = await startFlagsServer(store);
-    cleanups.push(() => server.kill());
+    const server = await serve(store);
+    cleanups.push(() => server.close());
     const flags = provider(server.url, createManualClock());
     const client = await clientFor(flags);
     const changes: EventDetails[] = [];
@@ -155,9 +106,9 @@ describe('OpsloopFlagProvider against a local flags endpoint', () => {
 
   it('keeps the last good flags and goes Stale while the server is down, Ready when it is back', async () => {
     const store = createFlagStore(document);
-    let server = await startFlagsServer(store);
+    let server = await serve(store);
     const port = server.port;
-    cleanups.push(() => server.kill());
+    cleanups.push(() => server.close());
     const clock = createManualClock();
     const flags = provider(server.url, clock);
     const client = await clientFor(flags);
@@ -169,7 +120,7 @@ describe('OpsloopFlagProvider against a local flags endpoint', () => {
     client.addHandler(ProviderEvents.ConfigurationChanged, (d) => changed.push(d?.flagsChanged ?? []));
     const readyAtStart = ready;
 
-    await server.kill();
+    await server.close();
     await expect.poll(() => stale, WAIT).toBe(1);
     expect(client.providerStatus).toBe(ProviderStatus.STALE);
     expect(await client.getBooleanDetails('kill-payments', true)).toMatchObject({
@@ -183,7 +134,7 @@ describe('OpsloopFlagProvider against a local flags endpoint', () => {
     expect(stale).toBe(1);
 
     store.set('kill-payments', { defaultVariant: 'on' });
-    server = await startFlagsServer(store, port);
+    server = await serve(store, port);
     await expect
       .poll(() => {
         // Fire the pending back-off timer; 1 s is the longest back-off and far below the request deadline.
@@ -198,7 +149,7 @@ describe('OpsloopFlagProvider against a local flags endpoint', () => {
 
   it('leaves no request, timer or connection behind on close, so the server can close', async () => {
     const store = createFlagStore(document);
-    const server = await startFlagsServer(store);
+    const server = await serve(store);
     const clock = createManualClock();
     const flags = provider(server.url, clock);
     await clientFor(flags);
@@ -208,16 +159,16 @@ describe('OpsloopFlagProvider against a local flags endpoint', () => {
     await flags.onClose();
     expect(clock.pending()).toBe(0);
     await expect.poll(() => store.waiting(), WAIT).toBe(0);
-    // close() waits for every connection to end by itself: it resolves only if the provider let go.
-    await server.close();
+    // drain() waits for every connection to end by itself: it resolves only if the provider let go.
+    await server.drain();
     const requests = server.requests.length;
     store.set('kill-payments', { defaultVariant: 'on' });
     expect(server.requests.length).toBe(requests);
   });
 
   it('rejects initialize with a clear error when the runtime stays unreachable, after bounded retries', async () => {
-    const gone = await startFlagsServer(createFlagStore(document));
-    await gone.kill();
+    const gone = await serve(createFlagStore(document));
+    await gone.close();
     const clock = createManualClock();
     const flags = provider(gone.url, clock, { initialAttempts: 3 });
     let outcome: unknown;
@@ -235,8 +186,8 @@ describe('OpsloopFlagProvider against a local flags endpoint', () => {
   });
 
   it('rejects initialize when the token is refused', async () => {
-    const server = await startFlagsServer(createFlagStore(document));
-    cleanups.push(() => server.kill());
+    const server = await serve(createFlagStore(document));
+    cleanups.push(() => server.close());
     const clock = createManualClock();
     const flags = provider(server.url, clock, { token: 'wrong', initialAttempts: 2 });
     let outcome: unknown;
@@ -376,8 +327,8 @@ describe('OpsloopFlagProvider edge cases', () => {
 describe('flagsFromEnv', () => {
   it('builds the provider from OPSLOOP_FLAGS_URL and OPSLOOP_FLAGS_TOKEN', async () => {
     const store = createFlagStore(document);
-    const server = await startFlagsServer(store);
-    cleanups.push(() => server.kill());
+    const server = await serve(store);
+    cleanups.push(() => server.close());
     const flags = flagsFromEnv(
       { [FLAGS_URL_ENV]: server.url, [FLAGS_TOKEN_ENV]: TOKEN },
       { clock: createManualClock() },

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { problemDocumentSchema } from '@opsloop/contracts';
 import { systemClock, type Clock, type TimerHandle } from '@opsloop/kit';
@@ -310,6 +311,8 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadReport> {
   const model = parsed.rate === undefined ? 'closed' : 'open';
   const concurrency = model === 'closed' ? (parsed.concurrency ?? 1) : null;
   const abort = new AbortController();
+  // Every request in flight listens on it: hundreds at a time is the design, not a leak.
+  setMaxListeners(0, abort.signal);
   const client = createHttpClient({
     baseUrl: parsed.baseUrl,
     timeoutMs: parsed.timeoutMs,

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEmbeddedBroker, createInProcessEventBus, type EmbeddedBroker } from '@opsloop/bus';
+import { startTestFlagsServer, type TestFlagsServer } from '@opsloop/flags';
 import { createService, type Service } from '@opsloop/kit';
 import { createPgliteDatabase, createPgliteTemplate, PGLITE_MEMORY } from '@opsloop/store';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -10,7 +11,6 @@ import { checkoutService } from '../src/app.js';
 import { PAYMENT_TIMEOUT_FLAG } from '../src/payment-timeout-flag.js';
 import type { CheckoutTables } from '../src/tables.js';
 import { addProduct, createFakeShop } from './fake-participants.js';
-import { startFlagsServer, type FlagsServer } from './flags-server.js';
 
 // The flag as opsloop.yaml declares it: `standard` is the configured deadline, `aggressive` a bad flip.
 const document = {
@@ -25,14 +25,14 @@ const document = {
 
 let service: Service;
 let broker: EmbeddedBroker;
-let flags: FlagsServer;
+let flags: TestFlagsServer;
 let dir: string;
 const shop = createFakeShop();
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'checkout-flag-'));
   broker = await createEmbeddedBroker({ dir });
-  flags = await startFlagsServer(document);
+  flags = await startTestFlagsServer({ document });
   const template = await createPgliteTemplate();
   service = await createService(
     checkoutService({

@@ -1,8 +1,8 @@
+import { startTestFlagsServer } from '@opsloop/flags';
 import { createManualClock } from '@opsloop/kit';
 import { describe, expect, it, vi } from 'vitest';
 import { RATE_LIMIT_FLAG } from '../src/rate-limit/rate-limit-flag.js';
 import { problemOf, startGateway, startUpstream } from './support.js';
-import { startFlagsServer } from './support/flags-server.js';
 import { gatewaySuite } from './support/suite.js';
 
 const { cleanups, issuer } = gatewaySuite();
@@ -19,7 +19,8 @@ const flagDocument = (defaultVariant: 'configured' | 'shed') => ({
 
 async function setup(initial: 'configured' | 'shed') {
   const clock = createManualClock(Date.now());
-  const flags = await startFlagsServer(cleanups, flagDocument(initial));
+  const flags = await startTestFlagsServer({ document: flagDocument(initial) });
+  cleanups.add(() => flags.close());
   const catalog = await startUpstream(cleanups, 'catalog');
   const users = await startUpstream(cleanups, 'users', issuer);
   const gateway = await startGateway(

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { startTestFlagsServer, type TestFlagsServer } from '@opsloop/flags';
 import { createService, type Service } from '@opsloop/kit';
 import {
   createPgliteDatabase,
@@ -14,7 +15,6 @@ import { createPayments } from '../src/payments.js';
 import { createSeededRandom, createSimulatedProvider, type SimulatedProvider } from '../src/provider.js';
 import { CARD_PROVIDER_FLAG } from '../src/provider-selection.js';
 import type { PaymentsTables } from '../src/tables.js';
-import { startFlagsServer, type FlagsServer } from './flags-server.js';
 
 // The flag as opsloop.yaml declares it.
 const document = {
@@ -29,13 +29,13 @@ const document = {
 
 const opened: Database<PaymentsTables>[] = [];
 let service: Service;
-let flags: FlagsServer;
+let flags: TestFlagsServer;
 let primary: SimulatedProvider;
 let secondary: SimulatedProvider;
 let template: PgliteTemplate;
 
 beforeAll(async () => {
-  flags = await startFlagsServer(document);
+  flags = await startTestFlagsServer({ document });
   primary = createSimulatedProvider({ random: createSeededRandom(11) });
   secondary = createSimulatedProvider({ random: createSeededRandom(12) });
   template = await createPgliteTemplate();

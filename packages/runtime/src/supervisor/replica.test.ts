@@ -502,3 +502,79 @@ describe('Replica with a real process', () => {
     expect(ofType(events, 'replica-ready')).toEqual([]);
   });
 });
+
+/** No liveness probe, and a back-off long enough to see: 2 s after the second crash in a row. */
+const SLOW_BACKOFF = {
+  probes: { readiness: { path: '/readyz', periodSeconds: 1 } },
+  restartPolicy: { backoff: { initialSeconds: 2, maxSeconds: 10 } },
+  terminationGracePeriodSeconds: 5,
+};
+
+describe('Replica.restart and Replica.kill', () => {
+  it('restart(): SIGTERM, the exit named by the reason, a new process at once (no back-off), counted', async () => {
+    const { replica, events } = makeReplica({ spec: SLOW_BACKOFF });
+    replica.start();
+    const first = await readyWithPid(replica);
+    expect(replica.restart('RestartedByRemediation')).toBe(true);
+    // It leaves discovery at once, before the process has even exited.
+    expect(replica.status().ready).toBe(false);
+    const second = await readyWithPid(replica, first);
+    // A second ordered restart right after the first: still no back-off (a crash now would wait 2 s).
+    expect(replica.restart('RestartedByRemediation')).toBe(true);
+    await readyWithPid(replica, second);
+    expect(ofType(events, 'replica-exited')).toEqual([
+      {
+        type: 'replica-exited',
+        replica: replica.name,
+        service: SERVICE,
+        reason: 'RestartedByRemediation',
+        code: 0,
+        signal: null,
+        restartInMs: 0,
+      },
+      expect.objectContaining({ reason: 'RestartedByRemediation', restartInMs: 0 }),
+    ]);
+    expect(events.filter((e) => e.type === 'replica-unready')[0]).toMatchObject({
+      reason: 'RestartedByRemediation',
+    });
+    expect(replica.status()).toMatchObject({ phase: 'running', ready: true, restarts: 2 });
+    expect(isGone(first)).toBe(true);
+  });
+
+  it('kill(): the exit is handled like a crash, back-off included', async () => {
+    const { replica, events } = makeReplica({ spec: SLOW_BACKOFF });
+    replica.start();
+    const first = await readyWithPid(replica);
+    expect(replica.kill('SIGKILL')).toBe(true);
+    const second = await readyWithPid(replica, first);
+    expect(replica.kill('SIGKILL')).toBe(true);
+    await waitFor('the second exit', () => ofType(events, 'replica-exited').length === 2);
+    expect(ofType(events, 'replica-exited').map((e) => [e.reason, e.signal, e.restartInMs])).toEqual([
+      ['Signal(SIGKILL)', 'SIGKILL', 0],
+      // A second crash soon after the first waits: the back-off an ordered restart skips.
+      ['Signal(SIGKILL)', 'SIGKILL', 2000],
+    ]);
+    expect(replica.status()).toMatchObject({ phase: 'backoff', ready: false, restarts: 2 });
+    expect(await waitFor('the killed process gone', () => isGone(second))).toBe(true);
+  });
+
+  it('both answer false when there is no process', async () => {
+    const { replica, events } = makeReplica({ spec: SLOW_BACKOFF });
+    expect(replica.restart('x')).toBe(false);
+    expect(replica.kill('SIGKILL')).toBe(false);
+    replica.start();
+    const pid = await readyWithPid(replica);
+    replica.kill('SIGKILL');
+    await waitFor('the exit', () => ofType(events, 'replica-exited').length === 1);
+    // The first crash restarts at once; wait for it, then crash again into a 2 s back-off.
+    await readyWithPid(replica, pid);
+    replica.kill('SIGKILL');
+    await waitFor('back-off', () => replica.status().phase === 'backoff');
+    expect(replica.restart('x')).toBe(false);
+    expect(replica.kill('SIGKILL')).toBe(false);
+    await replica.stop();
+    expect(replica.status().phase).toBe('stopped');
+    expect(replica.restart('x')).toBe(false);
+    expect(replica.kill('SIGKILL')).toBe(false);
+  });
+});
