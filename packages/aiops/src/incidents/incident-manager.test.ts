@@ -85,7 +85,9 @@ describe('incident correlation', () => {
     expect(signals.filter((s) => s.type !== 'change').length).toBeGreaterThanOrEqual(50);
     const changes = feed(clock, manager, signals);
     expect(changes.filter((c) => c.type === 'opened')).toHaveLength(1);
-    expect(changes.find((c) => c.type === 'opened')!.incident.services).toHaveLength(1);
+    // Opened by the first harm (gateway's errors), with the crashed service's traffic drop seen just before
+    // (weak: it waited for an incident to join).
+    expect(changes.find((c) => c.type === 'opened')!.incident.services).toEqual(['gateway', 'catalog']);
     const [incident] = manager.list();
     expect(manager.list()).toHaveLength(1);
     expect(incident!.services).toEqual(expect.arrayContaining(['catalog', 'gateway', 'cart']));
@@ -99,6 +101,62 @@ describe('incident correlation', () => {
     expect(entries[0]!.count).toBe(gateway.count);
     // Lifecycle events are context, not symptoms.
     expect(incident!.changes.map((c) => c.change)).toEqual(['replica-exited', 'restart']);
+  });
+
+  it('weak symptoms (traffic, log-template rates) never open an incident nor keep one alive', () => {
+    const { clock, manager } = setup();
+    const traffic = (service: string, atMs: number, state: 'firing' | 'resolved' = 'firing'): Signal => ({
+      type: 'anomaly',
+      atMs,
+      anomaly: {
+        id: `${service}/traffic@${T0}`,
+        service,
+        signal: 'traffic',
+        kind: 'traffic',
+        state,
+        startsAtMs: T0,
+        score: 0.9,
+        value: 20,
+        expected: 10,
+        direction: 'above',
+      },
+    });
+    // More users than usual: every service's traffic rises, and nothing opens.
+    expect(feed(clock, manager, [traffic('gateway', T0), traffic('cart', T0 + 5_000)])).toEqual([]);
+    expect(manager.list()).toHaveLength(0);
+    // A harm symptom opens one, and the traffic rise seen just before joins it as context.
+    const errors: Signal = {
+      type: 'anomaly',
+      atMs: T0 + 10_000,
+      anomaly: {
+        id: `gateway/errors@${T0 + 10_000}`,
+        service: 'gateway',
+        signal: 'errors',
+        kind: 'errors',
+        state: 'firing',
+        startsAtMs: T0 + 10_000,
+        score: 0.95,
+        value: 0.2,
+        expected: 0,
+        direction: 'above',
+      },
+    };
+    feed(clock, manager, [errors]);
+    const [incident] = manager.list();
+    expect(incident!.symptoms.map((s) => s.key).sort()).toEqual([
+      'anomaly:cart/traffic',
+      'anomaly:gateway/errors',
+      'anomaly:gateway/traffic',
+    ]);
+    // The harm ends; the traffic stays up (a new level): the incident still resolves after the hold time.
+    feed(clock, manager, [
+      { ...errors, atMs: T0 + 20_000, anomaly: { ...errors.anomaly, state: 'resolved' } },
+    ]);
+    feed(clock, manager, [traffic('gateway', T0 + 50_000)]);
+    clock.advance(90_000);
+    manager.tick();
+    expect(manager.get(incident!.id)!.status).toBe('resolved');
+    manager.close();
   });
 
   it('feeds root-cause localisation: the crashed service comes out on top', async () => {

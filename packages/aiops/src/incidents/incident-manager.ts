@@ -42,6 +42,20 @@ export interface IncidentOptions {
   maxChanges?: number;
   /** Trace ids kept per incident (default 200). */
   maxTraceIds?: number;
+  /**
+   * Symptoms that join incidents but never open one, never merge two and never keep one alive (default: anomalies of traffic and log-template rates — a load that changes moves them all,
+   * and they are the knock-on of a fault more often than its sign). Held for `windowMs` in case an incident
+   * opens that they belong to.
+   */
+  weakSymptom?: (signal: SymptomSignal) => boolean;
+}
+
+/** Anomaly kinds that are context rather than harm (see {@link IncidentOptions.weakSymptom}). */
+const WEAK_KINDS = new Set(['traffic', 'logs']);
+
+/** The default {@link IncidentOptions.weakSymptom}. */
+export function isWeakSymptom(signal: SymptomSignal): boolean {
+  return signal.type === 'anomaly' && WEAK_KINDS.has(signal.anomaly.kind);
 }
 
 /** What {@link createIncidentManager} needs. */
@@ -130,6 +144,7 @@ const DEFAULTS: Required<IncidentOptions> = {
   maxIncidents: 200,
   maxChanges: 1000,
   maxTraceIds: 200,
+  weakSymptom: isWeakSymptom,
 };
 
 const SIGNAL_TYPES = new Set(['anomaly', 'log', 'alert', 'change']);
@@ -145,6 +160,8 @@ class Manager implements IncidentManager {
   readonly #o: Required<IncidentOptions>;
   readonly #onChange: ((changes: readonly IncidentChange[]) => void) | undefined;
   #rows: Row[] = [];
+  /** Weak symptoms that joined no incident yet (newest last). */
+  #pending: SymptomSignal[] = [];
   #changes: ChangeSignal[] = [];
   readonly #aliases = new Map<string, string>();
   #timer: TimerHandle | undefined;
@@ -302,7 +319,10 @@ class Manager implements IncidentManager {
       const row =
         this.#rows.find((r) => r.symptoms.get(key)?.active === true) ??
         this.#rows.find((r) => r.symptoms.has(key));
-      if (row === undefined) return [];
+      if (row === undefined) {
+        this.#pending = this.#pending.filter((p) => symptomKey(p) !== key);
+        return [];
+      }
       const s = row.symptoms.get(key)!;
       s.active = false;
       s.lastAtMs = Math.max(s.lastAtMs, signal.atMs);
@@ -333,6 +353,18 @@ class Manager implements IncidentManager {
             r.traceIds.some((t) => traces.has(t)))),
     );
     const changes: IncidentChange[] = [];
+    if (this.#o.weakSymptom(signal)) {
+      // Context, not a sign of its own: it goes with the incident it belongs to, or waits for one.
+      const home = owner ?? linked.sort((a, b) => a.openedAtMs - b.openedAtMs || (a.id < b.id ? -1 : 1))[0];
+      if (home === undefined) {
+        this.#pending = [...this.#pending.filter((p) => symptomKey(p) !== key), signal].filter(
+          (p) => signal.atMs - p.atMs <= this.#o.windowMs,
+        );
+        return [];
+      }
+      this.#addSymptom(home, signal, key, service, topo, true);
+      return [{ type: 'updated', incident: view(home) }];
+    }
     let row: Row;
     let type: IncidentChange['type'] = 'updated';
     if (linked.length > 0) {
@@ -367,6 +399,16 @@ class Manager implements IncidentManager {
       }
     }
     this.#addSymptom(row, signal, key, service, topo);
+    // Weak symptoms seen just before, near the incident's services, were its first signs.
+    const near_ = (p: SymptomSignal) => {
+      const s = signalService(p);
+      return s !== undefined && near(topo.adj, s, row.services, this.#o.hops);
+    };
+    const joining = this.#pending.filter((p) => signal.atMs - p.atMs <= this.#o.windowMs && near_(p));
+    if (joining.length > 0) {
+      this.#pending = this.#pending.filter((p) => !joining.includes(p));
+      for (const p of joining) this.#addSymptom(row, p, symptomKey(p), signalService(p), topo, true);
+    }
     changes.push({ type, incident: view(row) });
     return changes;
   }
@@ -402,6 +444,7 @@ class Manager implements IncidentManager {
     key: string,
     service: string | undefined,
     topo: Topology,
+    weak = false,
   ): void {
     const active = signal.type !== 'log';
     const existing = row.symptoms.get(key);
@@ -440,6 +483,7 @@ class Manager implements IncidentManager {
       row.services.push(service);
       this.#attachChanges(row, topo.adj);
     }
+    if (weak) return;
     row.lastActivityMs = Math.max(row.lastActivityMs, signal.atMs);
     row.openedAtMs = Math.min(
       row.openedAtMs,
@@ -543,7 +587,9 @@ class Manager implements IncidentManager {
 
   /** Marks the start of quiet when nothing fires any more. */
   #quiet(row: Row): void {
-    if ([...row.symptoms.values()].some((s) => s.active)) row.quietSinceMs = null;
+    // A weak symptom still firing (a new level of traffic) does not hold an incident open.
+    if ([...row.symptoms.values()].some((s) => s.active && !this.#o.weakSymptom(s.signal)))
+      row.quietSinceMs = null;
     else
       row.quietSinceMs ??= Math.max(row.lastActivityMs, ...[...row.symptoms.values()].map((s) => s.lastAtMs));
   }

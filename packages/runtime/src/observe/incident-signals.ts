@@ -70,6 +70,8 @@ export function changeSignalOf(event: RuntimeEvent, atMs: number): ChangeSignal 
         detail: `${event.replica} killed: ${event.reason}`,
       };
     case 'replica-unready':
+      // A replica the runtime is stopping (a rollout, a scale-in) leaves on purpose.
+      if (PLANNED_UNREADY.has(event.reason)) return undefined;
       return {
         type: 'change',
         atMs,
@@ -81,6 +83,9 @@ export function changeSignalOf(event: RuntimeEvent, atMs: number): ChangeSignal 
       return undefined;
   }
 }
+
+/** Readiness losses the runtime causes on purpose (the replica exits or restarts next, which is reported). */
+const PLANNED_UNREADY = new Set(['stopping', 'exited']);
 
 /** Alerts the incident watch takes from elsewhere (anomaly episodes, log events) or raises itself. */
 const OWN_ALERTS = new Set(['MetricAnomaly', 'NewLogTemplate', 'LogErrorBurst', 'RemediationStep']);

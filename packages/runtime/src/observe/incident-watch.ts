@@ -91,15 +91,20 @@ const STARTUP_GRACE_MS = 120_000;
  * start-up's few minutes of data, a new log message).
  */
 const actionable = (incident: Incident) =>
-  incident.symptoms.some(
-    (s) =>
-      s.signal.type === 'anomaly' &&
-      s.signal.anomaly.direction === 'above' &&
-      HARM_KINDS.has(s.signal.anomaly.kind),
-  );
+  incident.symptoms.some((s) => s.signal.type === 'anomaly' && harmful(s.signal.anomaly));
 
-/** The signal families whose rise is harm. */
-const HARM_KINDS = new Set(['errors', 'latency']);
+/**
+ * Whether an anomaly is harm worth acting on: errors at least a percentage point over their usual level, or a
+ * latency at least twice its usual and 100 ms over it (a busier hour that makes a 60 ms p95 a 150 ms one is
+ * an anomaly worth an incident, not an action).
+ */
+function harmful(anomaly: { kind: string; direction: string; value: number; expected: number }): boolean {
+  if (anomaly.direction !== 'above') return false;
+  if (anomaly.kind === 'errors') return anomaly.value >= anomaly.expected + 0.01;
+  if (anomaly.kind === 'latency')
+    return anomaly.value >= Math.max(2 * anomaly.expected, anomaly.expected + 0.1);
+  return false;
+}
 
 /** Signal families whose departures below normal are improvements, not symptoms. */
 const IMPROVEMENTS = new Set(['latency', 'errors', 'saturation']);

@@ -30,7 +30,12 @@ const anomaly = (
 /** An incident made by the real incident manager from `signals`. */
 function incidentOf(...signals: Signal[]): Incident {
   const clock = createManualClock(T0);
-  const manager = createIncidentManager({ clock, graph: () => ({ edges: [] }) });
+  // Every symptom may open an incident here: what is tested is the check of each kind of signal.
+  const manager = createIncidentManager({
+    clock,
+    graph: () => ({ edges: [] }),
+    options: { weakSymptom: () => false },
+  });
   for (const signal of signals) manager.ingest(signal);
   const [incident] = manager.list();
   manager.close();
