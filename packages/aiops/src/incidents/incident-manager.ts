@@ -43,15 +43,16 @@ export interface IncidentOptions {
   /** Trace ids kept per incident (default 200). */
   maxTraceIds?: number;
   /**
-   * Symptoms that join incidents but never open one, never merge two and never keep one alive (default: anomalies of traffic and log-template rates — a load that changes moves them all,
-   * and they are the knock-on of a fault more often than its sign). Held for `windowMs` in case an incident
+   * Symptoms that join incidents but never open one, never merge two and never keep one alive (default:
+   * anomalies of traffic, log-template rates and saturation (CPU) — a load that changes moves them all, and
+   * they are the knock-on of a fault more often than its sign). Held for `windowMs` in case an incident
    * opens that they belong to.
    */
   weakSymptom?: (signal: SymptomSignal) => boolean;
 }
 
 /** Anomaly kinds that are context rather than harm (see {@link IncidentOptions.weakSymptom}). */
-const WEAK_KINDS = new Set(['traffic', 'logs']);
+const WEAK_KINDS = new Set(['traffic', 'logs', 'saturation']);
 
 /** The default {@link IncidentOptions.weakSymptom}. */
 export function isWeakSymptom(signal: SymptomSignal): boolean {
