@@ -340,6 +340,33 @@ describe('incident lifecycle', () => {
     expect(manager.list().map((i) => i.status)).toEqual(['open', 'resolved']);
   });
 
+  it('does not reopen for another symptom of one of its services: that is a new incident', () => {
+    const { clock, manager } = setup();
+    feed(clock, manager, [errorBurst('orders', T0, 'failed <*>')]);
+    clock.advance(61_000);
+    expect(manager.list()[0]!.status).toBe('resolved');
+    const at = clock.now() + 10_000;
+    const latency: Signal = {
+      type: 'anomaly',
+      atMs: at,
+      anomaly: {
+        id: `orders/latency_p95@${at}`,
+        service: 'orders',
+        signal: 'latency_p95',
+        kind: 'latency',
+        state: 'firing',
+        startsAtMs: at,
+        score: 0.9,
+        value: 0.8,
+        expected: 0.05,
+        direction: 'above',
+      },
+    };
+    const changes = feed(clock, manager, [latency]);
+    expect(changes.map((c) => c.type)).toEqual(['opened']);
+    expect(manager.list().map((i) => i.status)).toEqual(['open', 'resolved']);
+  });
+
   it('goes mitigating → resolved (verified) with actions in the timeline', () => {
     const { clock, manager } = setup();
     feed(clock, manager, faultScenario(SHOP, { type: 'crash', service: 'payments', atMs: T0 }).signals);

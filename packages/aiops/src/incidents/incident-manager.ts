@@ -383,8 +383,9 @@ class Manager implements IncidentManager {
             r.status === 'resolved' &&
             r.closedAtMs !== null &&
             now - r.closedAtMs <= this.#o.holdMs &&
-            service !== undefined &&
-            r.services.includes(service),
+            // The same symptom again (a flapping series, a burst that comes back); another symptom, even
+            // on one of its services, is another fault until correlation says otherwise.
+            r.symptoms.has(key),
         )
         .sort((a, b) => (b.closedAtMs ?? 0) - (a.closedAtMs ?? 0))[0];
       if (recent !== undefined) {
