@@ -309,6 +309,15 @@ async function waitForCalm(control, timeoutMs) {
   return false;
 }
 
+/** When an incident showed the fault: its opening after `t0`, or its reopening after `t0`; else undefined. */
+function detectedAt(incident, before, t0) {
+  if (!before.has(incident.id)) return Date.parse(incident.opened_at);
+  const reopened = incident.timeline.find(
+    (t) => t.kind === 'status' && t.summary.startsWith('reopened') && Date.parse(t.at) >= t0,
+  );
+  return reopened === undefined ? undefined : Date.parse(reopened.at);
+}
+
 async function runFault(entry, control, timeline) {
   const definition = FAULTS.find((f) => f.name === entry.fault);
   const expected = { service: entry.target, kind: definition.expectedCause.kind };
@@ -345,9 +354,11 @@ async function runFault(entry, control, timeline) {
   while (Date.now() < deadline) {
     await sleep(1000);
     const { incidents } = await control('GET', '/v1/incidents?limit=100');
+    // The fault's incident: one opened after the injection, or an earlier one its symptoms reopened.
     const fresh = incidents
-      .filter((i) => !before.has(i.id))
-      .sort((a, b) => Date.parse(a.opened_at) - Date.parse(b.opened_at));
+      .map((i) => ({ ...i, detectedAt: detectedAt(i, before, t0) }))
+      .filter((i) => i.detectedAt !== undefined)
+      .sort((a, b) => a.detectedAt - b.detectedAt);
     incident = fresh.find((i) => i.root_causes.some((c) => c.service === expected.service)) ?? fresh[0];
     if (incident !== undefined && incident.status === 'resolved' && Date.now() - t0 > 45_000) break;
   }
@@ -360,7 +371,7 @@ async function runFault(entry, control, timeline) {
   const result = {
     fault: entry.fault,
     target: entry.target,
-    detectSeconds: incident === undefined ? null : round1((Date.parse(incident.opened_at) - t0) / 1000),
+    detectSeconds: incident === undefined ? null : round1((incident.detectedAt - t0) / 1000),
     recoverSeconds: recovered === null ? null : round1((recovered - t0) / 1000),
     top1: causes.length > 0 && match(causes[0]),
     top3: causes.slice(0, 3).some(match),
