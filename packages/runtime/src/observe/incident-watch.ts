@@ -266,8 +266,8 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
           summary: incident.symptoms[0]?.summary ?? '',
         });
         scheduleDiagnosis(incident);
-      } else if (change.type === 'updated' && !diagnosed.has(incident.id) && actionable(incident)) {
-        scheduleDiagnosis(incident);
+      } else if (change.type === 'updated' && !diagnosed.has(incident.id)) {
+        if (actionable(incident) || diagnosisTimers.has(incident.id)) scheduleDiagnosis(incident);
       } else if (change.type === 'merged' && change.mergedId !== undefined) {
         diagnosisTimers.get(change.mergedId)?.cancel();
         diagnosisTimers.delete(change.mergedId);
@@ -275,6 +275,7 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
       } else if (change.type === 'resolved') {
         remediation.cancel(incident.id);
         recovery.forget(incident.id);
+        servicesSeen.delete(incident.id);
         report({
           type: 'incident',
           phase: 'resolved',
@@ -286,12 +287,26 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
     }
   }
 
+  /** The services each incident had when its diagnosis was (re)scheduled. */
+  const servicesSeen = new Map<string, number>();
+
+  /**
+   * Diagnoses `diagnoseAfterSeconds` after the incident opened — later while services keep joining (a fault's
+   * callers often show before the fault itself: waiting one more interval lets its own symptom arrive), but
+   * never later than four times that after the opening.
+   */
   function scheduleDiagnosis(incident: Incident): void {
-    if (diagnosed.has(incident.id) || diagnosisTimers.has(incident.id)) return;
-    const delay = Math.max(
-      0,
-      incident.openedAtMs + settings.incidents.diagnoseAfterSeconds * 1000 - clock.now(),
-    );
+    if (diagnosed.has(incident.id)) return;
+    const after = settings.incidents.diagnoseAfterSeconds * 1000;
+    const joined = incident.services.length > (servicesSeen.get(incident.id) ?? incident.services.length);
+    servicesSeen.set(incident.id, incident.services.length);
+    const pending = diagnosisTimers.get(incident.id);
+    if (pending !== undefined && !joined) return;
+    const due = joined
+      ? Math.min(clock.now() + after, incident.openedAtMs + 4 * after)
+      : incident.openedAtMs + after;
+    pending?.cancel();
+    const delay = Math.max(0, due - clock.now());
     diagnosisTimers.set(
       incident.id,
       clock.after(delay, () => {
