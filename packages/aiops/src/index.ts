@@ -199,6 +199,7 @@ export type {
 } from './incidents/incident.js';
 export {
   createIncidentManager,
+  isWeakSymptom,
   type ActionInput,
   type CorrelationGraph,
   type IncidentManager,

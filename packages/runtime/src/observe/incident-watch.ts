@@ -5,6 +5,7 @@ import {
   defaultPolicies,
   gzipJsonFile,
   incidentJson,
+  isWeakSymptom,
   localiseRootCauses,
   ProposalNotFoundError,
   type AnomalyEvent,
@@ -169,6 +170,12 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
   const manager = createIncidentManager({
     clock,
     graph,
+    // Only harm opens an incident or keeps it going: a mild departure (a p95 from 250 to 440 ms) is context
+    // for the incident it falls into, not a new one (on a busy machine there is always one somewhere).
+    options: {
+      weakSymptom: (signal) =>
+        isWeakSymptom(signal) || (signal.type === 'anomaly' && !harmful(signal.anomaly)),
+    },
     onChange: (changes) => handle(changes),
     ...(saved === undefined ? {} : { snapshot: saved.incidents }),
   });
