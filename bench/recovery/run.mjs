@@ -29,15 +29,8 @@ import { parse, stringify } from 'yaml';
 import { FAULTS } from '../../packages/chaos/dist/index.js';
 import { runLoad } from '../../packages/loadgen/dist/index.js';
 import { readStateFile } from '../../packages/runtime/dist/index.js';
-import { log, provenance, root, spawnUp } from '../shop/shop-harness.mjs';
+import { log, numberEnv, provenance, root, spawnUp } from '../shop/shop-harness.mjs';
 
-const numberEnv = (name, fallback) => {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name}: expected a number ≥ 0, got ${raw}`);
-  return value;
-};
 const knobs = {
   rate: numberEnv('BENCH_RATE', 4),
   warmupMinutes: numberEnv('BENCH_WARMUP_MINUTES', 12),

@@ -35,18 +35,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, request } from 'undici';
 import { parse, stringify } from 'yaml';
 import { LatencyHistogram } from '../../packages/loadgen/dist/index.js';
-import { spawnUp } from '../shop/shop-harness.mjs';
+import { numberEnv, spawnUp } from '../shop/shop-harness.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const cli = join(root, 'packages/cli/dist/main.js');
 
-const numberEnv = (name, fallback) => {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name}: expected a number ≥ 0, got ${raw}`);
-  return value;
-};
 const knobs = {
   rate: numberEnv('BENCH_RATE', 800),
   connections: numberEnv('BENCH_CONNECTIONS', 16),

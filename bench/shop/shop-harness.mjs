@@ -14,6 +14,15 @@ import pg from 'pg';
 import { LatencyHistogram } from '../../packages/loadgen/dist/index.js';
 
 export const root = new URL('../../', import.meta.url).pathname;
+
+/** A benchmark knob from the environment: a number ≥ 0, or `fallback` when unset; anything else throws. */
+export const numberEnv = (name, fallback) => {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name}: expected a number ≥ 0, got ${raw}`);
+  return value;
+};
 const DB_SERVICES_ENV = 'DATA_DIR';
 
 export function log(message) {
