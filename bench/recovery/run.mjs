@@ -259,7 +259,11 @@ async function main() {
     await waitForCalm(control, 180_000);
     await sleep(knobs.settleSeconds * 1000);
 
-    for (const entry of plan) results.faults.push(await runFault(entry, control, timeline));
+    for (const entry of plan) {
+      results.faults.push(await runFault(entry, control, timeline));
+      // A partial file after every fault: a long run that dies late still leaves its numbers.
+      writeResults(results, began, true);
+    }
   } finally {
     abort.abort();
     await loadLoop;
@@ -267,13 +271,22 @@ async function main() {
     rmSync(dir, { recursive: true, force: true });
   }
 
+  const out = writeResults(results, began, false);
+  printTable(results.faults, out.medians, results.soak);
+  log('wrote bench/results/recovery.json');
+}
+
+/** Writes bench/results/recovery.json (medians over the faults run so far); returns what it wrote. */
+function writeResults(results, began, partial) {
   const medians = {
     detectSeconds: round1(median(results.faults.map((f) => f.detectSeconds))),
     recoverSeconds: round1(median(results.faults.map((f) => f.recoverSeconds))),
     top1: results.faults.filter((f) => f.top1).length / Math.max(1, results.faults.length),
     top3: results.faults.filter((f) => f.top3).length / Math.max(1, results.faults.length),
+    // The medians above skip these: a fault never detected / never recovered within its time.
+    undetected: results.faults.filter((f) => f.detectSeconds === null).length,
+    unrecovered: results.faults.filter((f) => f.recoverSeconds === null).length,
   };
-  printTable(results.faults, medians, results.soak);
   const out = {
     faults: results.faults,
     soak: results.soak,
@@ -283,11 +296,12 @@ async function main() {
       knobs,
       slo: SLO,
       minutes: Math.round((Date.now() - began) / 6000) / 10,
+      ...(partial ? { partial: true } : {}),
     },
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   writeFileSync(join(root, 'bench/results/recovery.json'), `${JSON.stringify(out, null, 2)}\n`);
-  log('wrote bench/results/recovery.json');
+  return out;
 }
 
 /** Waits until no incident is open, mitigating or escalated (at most `timeoutMs`). */

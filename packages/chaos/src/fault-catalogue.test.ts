@@ -140,7 +140,7 @@ describe('fault catalogue', () => {
     expect(requestsOf('errors', { protocol: 'rpc', grpcCode: 'UNAVAILABLE' })).toEqual([
       { kind: 'errors', point: 'rpc', params: { ratio: 0.5, status: 500, grpcCode: 'UNAVAILABLE' } },
     ]);
-    expect(requestsOf('hang')).toEqual([{ kind: 'hang', params: { ms: 1000 } }]);
+    expect(requestsOf('hang')).toEqual([{ kind: 'hang', params: { ms: 5000 } }]);
     expect(requestsOf('cpu')).toEqual([{ kind: 'cpu', params: { percent: 90 } }]);
     expect(requestsOf('memory-leak')).toEqual([{ kind: 'memory', params: { mbPerSecond: 20, maxMb: 800 } }]);
     expect(requestsOf('db-slow')).toEqual([

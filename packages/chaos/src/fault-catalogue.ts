@@ -118,7 +118,7 @@ const hang = defineFault({
       .int()
       .min(1)
       .max(60_000)
-      .default(1000)
+      .default(5000)
       .describe('Length of each block, ms (the replica blocks again right after each one).'),
   }),
   scope: 'replica',
