@@ -122,10 +122,12 @@ function registerProxyRoutes(
       body: Buffer.isBuffer(request.body) ? request.body : undefined,
     };
     if (!cacheable) return proxy.forward(route.service, upstream, reply, request.log);
-    return cached.serve(route.service, upstream, request.headers, reply, request.log).then((sent) => {
-      cacheOutcomes.inc({ outcome: String(sent.getHeader('x-cache') ?? 'miss') });
-      return sent;
-    });
+    return cached
+      .serve(route.service, upstream, request.headers, reply, request.log)
+      .then(({ reply: sent, outcome }) => {
+        cacheOutcomes.inc({ outcome });
+        return sent;
+      });
   });
 }
 

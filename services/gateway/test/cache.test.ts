@@ -135,4 +135,17 @@ describe('gateway: cached catalogue GETs', () => {
     const head = await gateway.app.inject({ method: 'HEAD', url: '/api/products' });
     expect(head.headers['x-cache']).toBeUndefined();
   });
+
+  it('counts every outcome in gateway_cache_requests_total', async () => {
+    const { get, gateway, clock } = await setup();
+    await get('/api/products?limit=2');
+    await get('/api/products?limit=2');
+    clock.advance(10_000);
+    await get('/api/products?limit=2');
+    const text = (await gateway.app.inject({ url: '/metrics' })).body;
+    for (const outcome of ['miss', 'hit', 'revalidated'])
+      expect(text).toMatch(
+        new RegExp(`gateway_cache_requests_total\\{[^}]*outcome="${outcome}"[^}]*\\} 1\\b`),
+      );
+  });
 });

@@ -30,14 +30,17 @@ export interface CachedProxy {
     clientCacheControl: string | undefined,
     log?: FastifyBaseLogger,
   ): Promise<CachedFetch>;
-  /** Answers a client's GET through the cache, with 304 for its matching `If-None-Match`. */
+  /**
+   * Answers a client's GET through the cache, with 304 for its matching `If-None-Match`. Returns the
+   * outcome with the reply: once sent, a reply's headers are not the place to read it back from.
+   */
   serve(
     service: string,
     request: UpstreamRequest,
     clientHeaders: IncomingHttpHeaders,
     reply: FastifyReply,
     log?: FastifyBaseLogger,
-  ): Promise<FastifyReply>;
+  ): Promise<{ reply: FastifyReply; outcome: CacheOutcome }>;
 }
 
 // Fields of a stored answer that are recomputed on every reply.
@@ -126,11 +129,12 @@ export function createCachedProxy(options: CachedProxyOptions): CachedProxy {
       const result = await fetchCached(service, request, cacheControl, log);
       if (result.kind === 'upstream') {
         const { upstream } = result;
-        return reply
+        const sent = reply
           .code(upstream.statusCode)
           .headers(downstreamResponseHeaders(upstream.headers))
           .header('x-cache', 'miss')
           .send(upstream.body);
+        return { reply: sent, outcome: 'miss' };
       }
       const { entry } = result;
       void reply.header('x-cache', result.outcome).header('age', String(result.ageSeconds));
@@ -139,9 +143,9 @@ export function createCachedProxy(options: CachedProxyOptions): CachedProxy {
           const value = entry.headers[name];
           if (value !== undefined) void reply.header(name, value);
         }
-        return reply.code(304).send();
+        return { reply: reply.code(304).send(), outcome: result.outcome };
       }
-      return reply.code(200).headers(entry.headers).send(entry.body);
+      return { reply: reply.code(200).headers(entry.headers).send(entry.body), outcome: result.outcome };
     },
   };
 }
