@@ -7,8 +7,8 @@ import { plugin as opsloop } from './tools/eslint-plugin-opsloop/import-directio
 
 const ROOT = import.meta.dirname;
 
-const TS_FILES = ['**/*.ts', '**/*.mts', '**/*.cts'];
-const WORKSPACE_TS = ['packages/**/*.ts', 'services/**/*.ts'];
+const TS_FILES = ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.cts'];
+const WORKSPACE_TS = ['packages/**/*.ts', 'packages/dashboard/src/**/*.tsx', 'services/**/*.ts'];
 // Linted with type information. Sources are found through their package tsconfig.json (projectService);
 // tests and e2e are not in any package tsconfig.json, so they use tsconfig.test.json explicitly.
 const TYPED_TS = [...WORKSPACE_TS, 'e2e/**/*.ts'];
@@ -24,6 +24,7 @@ const TYPED_TEST_TS = [
 ];
 const TEST_FILES = [
   '**/*.test.ts',
+  '**/*.test.tsx',
   '**/test/**/*.ts',
   '**/testing/**/*.ts',
   '**/*.contract.ts',
@@ -77,6 +78,8 @@ export default defineConfig(
   {
     name: 'opsloop/typescript-type-checked-tests',
     files: TYPED_TEST_TS,
+    // The dashboard's tests are in its own tsconfig.json (DOM, JSX): the project service finds it.
+    ignores: ['packages/dashboard/**'],
     languageOptions: {
       parserOptions: { projectService: false, project: ['./tsconfig.test.json'], tsconfigRootDir: ROOT },
     },
@@ -94,6 +97,12 @@ export default defineConfig(
         { selector: 'ExportDefaultDeclaration', message: 'no default exports' },
       ],
     },
+  },
+
+  {
+    name: 'opsloop/dashboard',
+    files: ['packages/dashboard/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
   },
 
   {

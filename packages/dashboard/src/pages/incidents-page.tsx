@@ -1,0 +1,4 @@
+// Placeholder: being built.
+export function IncidentsPage() {
+  return <h1>IncidentsPage</h1>;
+}

@@ -1,0 +1,4 @@
+// Placeholder: being built.
+export function OverviewPage() {
+  return <h1>OverviewPage</h1>;
+}

@@ -1,0 +1,4 @@
+// Placeholder: being built.
+export function ServicePage(props: { service: string }) {
+  return <h1>{props.service}</h1>;
+}
