@@ -27,6 +27,7 @@ const TEST_FILES = [
   '**/*.test.tsx',
   '**/test/**/*.ts',
   '**/testing/**/*.ts',
+  '**/testing/**/*.tsx',
   '**/*.contract.ts',
   'e2e/**/*.ts',
 ];
