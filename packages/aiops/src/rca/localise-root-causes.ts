@@ -43,7 +43,8 @@ const CHANGE_WEIGHT: Partial<Record<ChangeSignal['change'], number>> = {
   flag: 1,
   rollback: 0.6,
   'rollout-aborted': 0.5,
-  scale: 0.3,
+  // Scaling rarely breaks a service by itself: alone it must not outweigh a plain failure.
+  scale: 0.25,
 };
 
 function validate(input: RcaInput): void {
