@@ -53,7 +53,7 @@ describe('opsloop --help', () => {
     const { code, stdout } = cli('--help');
     expect(code).toBe(0);
     expect(stdout).toContain('Usage: opsloop');
-    for (const command of ['up', 'status', 'down', 'validate'])
+    for (const command of ['up', 'status', 'down', 'validate', 'dashboard', 'incidents', 'chaos'])
       expect(stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
   });
 
@@ -62,6 +62,7 @@ describe('opsloop --help', () => {
     ['status', ['--file', '--state-dir', '--output']],
     ['down', ['--file', '--state-dir', '--timeout']],
     ['validate', ['--file']],
+    ['dashboard', ['--file', '--state-dir', '--role', '--ttl']],
   ])('%s --help exits 0 and documents its options', (command, options) => {
     const { code, stdout, stderr } = cli(command, '--help');
     expect(code).toBe(0);

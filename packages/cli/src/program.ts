@@ -5,6 +5,12 @@ import { autoscalingHistory } from './commands/autoscaling.js';
 import { down } from './commands/down.js';
 import { scale } from './commands/scale.js';
 import { createToken, listTokens, revokeToken } from './commands/token.js';
+import {
+  dashboard,
+  DASHBOARD_ROLES,
+  DEFAULT_DASHBOARD_TTL_SECONDS,
+  type DashboardOptions,
+} from './commands/dashboard.js';
 import { getFlag, listFlags, setFlag } from './commands/flags.js';
 import { deleteSecret, listSecrets, setSecret } from './commands/secrets.js';
 import { rolloutAction, rolloutHistory, rolloutStatus } from './commands/rollout.js';
@@ -750,6 +756,28 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
     .addOption(fileOption())
     .addOption(stateOption())
     .action((name: string, opts: { file: string; stateDir?: string }) => run(revokeToken({ ...opts, name })));
+
+  program
+    .command('dashboard')
+    .description(
+      'print a link that opens the web dashboard signed in with a new short-lived token (admin role to make it)',
+    )
+    .addOption(
+      new Option(
+        '--role <role>',
+        'what the link may do (viewer: read; operator: also scale, roll out, flags)',
+      )
+        .choices(DASHBOARD_ROLES)
+        .default('operator'),
+    )
+    .addOption(
+      new Option('--ttl <seconds>', 'how long the link signs in (default 12 h)')
+        .default(DEFAULT_DASHBOARD_TTL_SECONDS)
+        .argParser(wholeNumber('seconds', 60, 366 * 24 * 3600)),
+    )
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .action((opts: DashboardOptions) => run(dashboard(opts)));
 
   const chaosCommand = program
     .command('chaos')

@@ -111,7 +111,7 @@ export const problemTypes = define({
     title: 'Too many requests',
     status: 429,
     description:
-      'The client (its user id when signed in, else its IP address) sent requests faster than the gateway allows (a token bucket: `RATE_LIMIT_RPS` sustained, `RATE_LIMIT_BURST` at once). `Retry-After` says how many seconds to wait; the `RateLimit-*` headers of every response show the remaining budget.',
+      'The client sent requests faster than allowed: at the gateway, its user id when signed in (else its IP address) exceeded the token bucket (`RATE_LIMIT_RPS` sustained, `RATE_LIMIT_BURST` at once), and the `RateLimit-*` headers of every response show the remaining budget; at the control API, too many event streams (`GET /v1/stream`) are open at once. `Retry-After` says how many seconds to wait.',
   },
   internalError: {
     slug: 'internal-error',
@@ -140,6 +140,13 @@ export const problemTypes = define({
     status: 503,
     description:
       'The service is starting, draining for shutdown, or a dependency it needs is not ready. `/readyz` lists the failing checks. Retry later.',
+  },
+  dashboardNotBuilt: {
+    slug: 'dashboard-not-built',
+    title: 'Dashboard not built',
+    status: 503,
+    description:
+      'The control API serves the web dashboard from its built bundle (packages/dashboard/dist, or `OPSLOOP_DASHBOARD_DIR`), and there is none: run `npm run build`, then restart the runtime (the bundle is read at start).',
   },
   promqlBadData: {
     slug: 'promql-bad-data',

@@ -66,6 +66,8 @@ export type RuntimeEvent =
       detail: string;
     }
   | { type: 'chaos'; phase: 'start' | 'end' | 'error'; id: string; detail: string }
+  /** A flag's default variant changed (the API, a spec, chaos or remediation). */
+  | { type: 'flag-changed'; flag: string; from: string | null; to: string | null }
   | { type: 'control-api'; url: string };
 
 /** Receives runtime events. */

@@ -431,6 +431,8 @@ describe('runtime running a system of fake services', () => {
         async () => ((await value()) ? true : undefined),
         10_000,
       );
+      // The change is a runtime event (the dashboard marks it, the CLI prints it).
+      expect(events).toContainEqual({ type: 'flag-changed', flag: 'new-checkout', from: 'off', to: 'on' });
     } finally {
       await provider.onClose();
     }

@@ -7,6 +7,7 @@ import type { Service } from '@opsloop/kit';
 import { systemClock, type Clock } from '@opsloop/kit';
 import { openAuditLog, type AuditLog } from './control-api/audit-log.js';
 import { createControlApi, ScaleError } from './control-api/control-api.js';
+import { dashboardDir } from './control-api/dashboard-assets.js';
 import { newToken, TokenStore } from './control-api/tokens.js';
 import type { EventListener } from './events.js';
 import { createTcpBalancer, type TcpBalancer } from './expose/tcp-balancer.js';
@@ -803,7 +804,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       try {
         flagStore = observeFlagChanges(
           createFlagStore((await flagsOf(spec)).document, { clock, firstVersion: clock.now() }),
-          (flag, from, to) => incidentWatch?.flagChanged(flag, from, to),
+          (flag, from, to) => {
+            report({ type: 'flag-changed', flag, from, to });
+            incidentWatch?.flagChanged(flag, from, to);
+          },
         );
       } catch (error) {
         claimedStateDirs.delete(stateKey);
@@ -987,6 +991,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         ...(broker ? { bus: { broker, token: busToken } } : {}),
         ...(telemetryRoutes ? { telemetry: telemetryRoutes } : {}),
         port: spec.runtime.controlPort,
+        ...(spec.runtime.dashboard.enabled ? { dashboard: { dir: dashboardDir() } } : {}),
         tokens,
         registry,
         status,

@@ -76,6 +76,8 @@ function describe(event: RuntimeEvent): string | undefined {
       return `${event.service} logs: ${event.summary}`;
     case 'chaos':
       return `chaos ${event.id}: ${event.detail}`;
+    case 'flag-changed':
+      return `flag ${event.flag}: ${event.from ?? 'none'} → ${event.to ?? 'none'}`;
     case 'incident':
       return `incident ${event.id} ${event.phase} (${event.services.join(', ')}): ${event.summary}`;
     case 'remediation':
@@ -131,6 +133,8 @@ export async function up(options: UpOptions): Promise<number> {
     const result = await Promise.race([started, interrupted.then(() => undefined)]);
     if (result !== undefined) {
       for (const [name, url] of Object.entries(result.endpoints)) out(`${name}: ${url}`);
+      // Signing in needs a token: `opsloop dashboard` prints a link that carries one.
+      if (loaded.spec.runtime.dashboard.enabled) out(`dashboard: ${new URL('/', result.controlUrl).href}`);
       const seconds = ((performance.now() - began) / 1000).toFixed(1);
       if (result.ready)
         out(`opsloop | ${loaded.spec.metadata.name} is ready in ${seconds} s; Ctrl-C to stop`);

@@ -55,3 +55,18 @@ export function formatTime(iso: string | number | null | undefined): string {
   const at = typeof iso === 'number' ? iso : Date.parse(iso);
   return Number.isFinite(at) ? new Date(at).toLocaleTimeString() : String(iso);
 }
+
+/** An anomaly score (0 = as expected, 1 = far outside) with two decimals. */
+export function formatScore(score: number | null | undefined): string {
+  return score === null || score === undefined || !Number.isFinite(score) ? '–' : score.toFixed(2);
+}
+
+/** A revision hash cut to 10 characters: enough to tell revisions apart in a table or a label. */
+export function formatRevision(revision: string): string {
+  return revision.slice(0, 10);
+}
+
+/** Text cut to at most `max` characters, an ellipsis marking the cut. */
+export function formatClipped(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import type { ApiError } from '../api/problem.js';
+import { formatAgo, formatTime } from './format.js';
 
 /** A titled panel. */
 export function Card(props: {
@@ -56,4 +57,22 @@ export function Loading(props: { label?: string }) {
 
 export function Empty(props: { children: ReactNode }) {
   return <p className="muted empty">{props.children}</p>;
+}
+
+/** A moment as `5 min ago`; the exact time is in the tooltip and in `dateTime` for machines. */
+export function TimeAgo(props: { iso: string; now?: number }) {
+  return (
+    <time dateTime={props.iso} title={props.iso}>
+      {formatAgo(props.iso, props.now)}
+    </time>
+  );
+}
+
+/** A moment as the local time of day; the exact time is in the tooltip. */
+export function TimeOfDay(props: { iso: string }) {
+  return (
+    <time dateTime={props.iso} title={props.iso}>
+      {formatTime(props.iso)}
+    </time>
+  );
 }

@@ -1,4 +1,103 @@
-// Placeholder: being built.
+import { useState } from 'react';
+import type { IncidentFilter, IncidentJson, IncidentList } from '../api/aiops-types.js';
+import { useQuery } from '../app/use-query.js';
+import {
+  aiopsEvent,
+  IncidentLink,
+  IncidentStatusBadge,
+  PendingProposals,
+  topCauseText,
+} from '../components/incident-parts.js';
+import { Card, Empty, ErrorNote, Loading, TimeAgo } from '../components/ui.js';
+import './incidents.css';
+
+const FILTERS: { value: IncidentFilter | 'all'; label: string }[] = [
+  { value: 'all', label: 'All' },
+  { value: 'active', label: 'Active (not resolved)' },
+  { value: 'open', label: 'Open' },
+  { value: 'mitigating', label: 'Mitigating' },
+  { value: 'escalated', label: 'Escalated' },
+  { value: 'resolved', label: 'Resolved' },
+];
+
+/** Incidents, newest first, filtered by status; pending remediation proposals on top. */
 export function IncidentsPage() {
-  return <h1>IncidentsPage</h1>;
+  const [filter, setFilter] = useState<IncidentFilter | 'all'>('all');
+  const incidents = useQuery(
+    `incidents:${filter}`,
+    (api, signal) =>
+      api.get<IncidentList>('/v1/incidents', filter === 'all' ? undefined : { status: filter }, signal),
+    { refetchOn: (e) => aiopsEvent(e.type) },
+  );
+  const list = incidents.data?.incidents;
+
+  return (
+    <>
+      <h1>Incidents</h1>
+      <PendingProposals />
+      <Card
+        title="Incidents"
+        actions={
+          <label className="inline-label">
+            Status{' '}
+            <select value={filter} onChange={(e) => setFilter(e.target.value as IncidentFilter | 'all')}>
+              {FILTERS.map((f) => (
+                <option key={f.value} value={f.value}>
+                  {f.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        }
+      >
+        <ErrorNote error={incidents.error} what="Incidents" />
+        {list === undefined ? (
+          incidents.loading && <Loading label="Loading incidents…" />
+        ) : list.length === 0 ? (
+          <Empty>{filter === 'all' ? 'No incidents yet.' : `No ${filter} incidents.`}</Empty>
+        ) : (
+          <IncidentTable incidents={list} />
+        )}
+      </Card>
+    </>
+  );
+}
+
+function IncidentTable(props: { incidents: IncidentJson[] }) {
+  return (
+    <table className="incidents-table">
+      <thead>
+        <tr>
+          <th scope="col">Incident</th>
+          <th scope="col">Status</th>
+          <th scope="col">Opened</th>
+          <th scope="col">Resolved</th>
+          <th scope="col">Services</th>
+          <th scope="col">Top cause</th>
+          <th scope="col" className="num">
+            Actions
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.incidents.map((i) => (
+          <tr key={i.id}>
+            <td>
+              <IncidentLink id={i.id} />
+            </td>
+            <td>
+              <IncidentStatusBadge status={i.status} />
+            </td>
+            <td>
+              <TimeAgo iso={i.opened_at} />
+            </td>
+            <td>{i.resolved_at === null ? '–' : <TimeAgo iso={i.resolved_at} />}</td>
+            <td>{i.services.join(', ')}</td>
+            <td>{topCauseText(i)}</td>
+            <td className="num">{i.actions.length}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }

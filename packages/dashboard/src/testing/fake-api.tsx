@@ -5,7 +5,10 @@ import { createApi } from '../api/client.js';
 import type { RuntimeEventRecord, WhoAmI } from '../api/types.js';
 import { Dashboard, type DashboardContext } from '../app/context.js';
 
-/** An answer of the fake control API: a JSON body (200), `{ status, body }`, or a function of the call giving one. */
+/**
+ * An answer of the fake control API: a JSON body (200), `{ status, body }`, a `Response` (sent as it is), or a
+ * function of the call giving one.
+ */
 export type FakeAnswer = unknown;
 
 /** One request the page made. */
@@ -32,6 +35,8 @@ export function fakeControlApi(routes: Record<string, FakeAnswer>) {
     calls.push(call);
     const route = routes[`${method} ${url.pathname}`];
     const answer = typeof route === 'function' ? (route as (c: FakeCall) => FakeAnswer)(call) : route;
+    // A Response as it is: streamed answers (ndjson, server-sent events) for pages that read streams.
+    if (answer instanceof Response) return Promise.resolve(answer);
     if (answer === undefined)
       return Promise.resolve(problem(404, `no fake route for ${method} ${url.pathname}`));
     if (isStatusAnswer(answer)) {

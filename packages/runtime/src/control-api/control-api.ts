@@ -31,6 +31,9 @@ import { registerBrokerRoutes, type BrokerApi } from '@opsloop/bus';
 import { createService, parseInput, ProblemError, type Service } from '@opsloop/kit';
 import type { EndpointRegistry } from '../registry/registry.js';
 import { registerAiopsRoutes, type ChaosApi, type IncidentApi } from './aiops-routes.js';
+import { loadDashboardAssets, registerDashboardRoutes } from './dashboard-assets.js';
+import { registerEventStream } from './event-stream.js';
+import { registerSignalsRoute } from './signals-route.js';
 import { resultOf, type AuditLog } from './audit-log.js';
 import { TokenError, USER_ROLES, type Role, type TokenIdentity, type TokenStore } from './tokens.js';
 
@@ -57,8 +60,15 @@ export interface ControlApiOptions {
     set(name: string, data: Record<string, string>): Promise<{ secret: SecretMetadata; rolled: string[] }>;
     delete(name: string): Promise<boolean>;
   };
-  /** The runtime's event log (`GET /v1/events`). */
+  /** The runtime's event log (`GET /v1/events`, and as server-sent events `GET /v1/stream`). */
   events?: EventLog;
+  /** Limits of `GET /v1/stream`: keep-alive comment interval (15 s) and open streams (32). */
+  stream?: { keepAliveMs?: number; maxStreams?: number };
+  /**
+   * The web dashboard's built bundle, served without a token at `/` (absent: not served; a directory without
+   * `index.html`: `GET /` answers 503).
+   */
+  dashboard?: { dir: string };
   /** Replica output of a service (`GET /v1/services/{service}/logs`), already redacted. */
   logs?: {
     replicasOf(service: string): string[] | undefined;
@@ -142,6 +152,7 @@ const watchQuery = z.object({
  * Every route except health requires a bearer token whose role is allowed for it.
  */
 export async function createControlApi(options: ControlApiOptions): Promise<Service> {
+  const dashboard = options.dashboard && (await loadDashboardAssets(options.dashboard.dir));
   return createService({
     name: 'control-api',
     version: '0.1.0',
@@ -200,6 +211,16 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
       });
 
       app.get('/v1/status', { config: { roles: READERS } }, () => options.status());
+
+      // Who the caller is (the dashboard shows it and hides what the role may not do).
+      app.get('/v1/whoami', { config: { roles: [...READERS, 'discovery'] } }, (request) => {
+        const identity = actors.get(request);
+        if (identity === undefined) throw new ProblemError('unauthorized');
+        return { name: identity.name, role: identity.role };
+      });
+
+      registerSignalsRoute(app, READERS);
+      if (dashboard !== undefined) registerDashboardRoutes(app, dashboard);
 
       app.get('/v1/endpoints/:service', { config: { roles: [...READERS, 'discovery'] } }, async (request) => {
         const { service } = parseInput(
@@ -444,6 +465,7 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
             .slice(-query.limit);
           return { events, last: eventLog.last() };
         });
+        registerEventStream(app, { events: eventLog, roles: READERS, ...options.stream });
       }
 
       const logSource = options.logs;

@@ -18,13 +18,13 @@ import { startIncidentWatch, type IncidentWatch } from './incident-watch.js';
 const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
 const GRACE_MS = 120_000;
 
-const specOf = (mode: 'auto' | 'suggest') =>
+const specOf = (mode: 'auto' | 'suggest', graceSeconds = 120) =>
   parseSpec(`apiVersion: opsloop.dev/v1alpha1
 kind: System
 metadata: { name: shop }
 runtime:
   aiops:
-    incidents: { diagnoseAfterSeconds: 5 }
+    incidents: { diagnoseAfterSeconds: 5, startupGraceSeconds: ${graceSeconds} }
     remediation: { mode: ${mode} }
 services:
   gateway:
@@ -121,14 +121,14 @@ afterEach(async () => {
   }
 });
 
-async function setup(mode: 'auto' | 'suggest'): Promise<Harness> {
+async function setup(mode: 'auto' | 'suggest', graceSeconds?: number): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'opsloop-incident-watch-'));
   const clock = createManualClock(T0);
   const backend = await createTelemetryBackend({ dir: join(dir, 'telemetry'), clock });
   const events: RuntimeEvent[] = [];
   const steps: RemediationStep[] = [];
   const { platform, calls } = fakePlatform(clock);
-  const spec = specOf(mode);
+  const spec = specOf(mode, graceSeconds);
   const replicasOf = (service: string): DiagnosisReplica[] => [
     {
       name: `${service}-1`,
@@ -230,6 +230,15 @@ describe('the incident watch (closed loop, manual clock)', () => {
     await advance(h, 10_000);
     expect(list(h)).toEqual([]);
     expect(h.calls).toEqual([]);
+  });
+
+  it('keeps the startup grace the spec asks for (runtime.aiops.incidents.startupGraceSeconds)', async () => {
+    const h = await setup('suggest', 10);
+    h.watch.anomaly({ kind: 'opened', event: anomaly('orders', h.clock.now()) });
+    expect(list(h)).toEqual([]);
+    await advance(h, 11_000);
+    h.watch.anomaly({ kind: 'opened', event: anomaly('orders', h.clock.now()) });
+    expect(list(h).map((i) => i.services)).toEqual([['orders']]);
   });
 
   it('auto: one incident for a failure and its knock-on, diagnosed, one action, verified on recovery', async () => {

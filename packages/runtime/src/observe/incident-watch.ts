@@ -83,7 +83,6 @@ const isSavedState = (value: unknown): value is SavedState =>
   typeof value === 'object' && value !== null && (value as { version?: unknown }).version === 1;
 
 /** How long after start symptoms are ignored (replicas starting, detectors settling). */
-const STARTUP_GRACE_MS = 120_000;
 
 /**
  * Whether remediation may act on an incident: it needs harm users feel, as live detection measured it against
@@ -246,7 +245,7 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
   /** Incidents handed to remediation (once each). */
   const diagnosed = new Set<string>();
   /** Symptoms before this are the runtime's own start (replicas coming up), not incidents. */
-  const quietUntil = clock.now() + STARTUP_GRACE_MS;
+  const quietUntil = clock.now() + settings.incidents.startupGraceSeconds * 1000;
   /** The flag changes seen, for a kill switch (the variant to go back to). */
   const flagChanges: { atMs: number; flag: string; from: string | null; to: string | null }[] = [];
   let stopped = false;

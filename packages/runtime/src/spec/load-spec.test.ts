@@ -51,6 +51,31 @@ describe('runtime.aiops', () => {
   });
 });
 
+describe('runtime.dashboard', () => {
+  const spec = (runtime: string) =>
+    'apiVersion: opsloop.dev/v1alpha1\nkind: System\nmetadata: { name: t }\n' +
+    runtime +
+    'services:\n  a: { command: [node, a.js] }\n';
+
+  it('is on by default and can be turned off', () => {
+    expect(parseSpec(spec(''), '/x/opsloop.yaml').runtime.dashboard).toEqual({ enabled: true });
+    expect(parseSpec(spec('runtime: { telemetry: {} }\n'), '/x/o.yaml').runtime.dashboard).toEqual({
+      enabled: true,
+    });
+    const off = parseSpec(spec('runtime:\n  dashboard: { enabled: false }\n'), '/x/opsloop.yaml');
+    expect(off.runtime.dashboard).toEqual({ enabled: false });
+  });
+
+  it('refuses unknown keys and non-booleans', () => {
+    expect(() => parseSpec(spec('runtime:\n  dashboard: { enabled: yes please }\n'), '/x/o.yaml')).toThrow(
+      /runtime\.dashboard\.enabled/,
+    );
+    expect(() => parseSpec(spec('runtime:\n  dashboard: { port: 80 }\n'), '/x/o.yaml')).toThrow(
+      /runtime\.dashboard/,
+    );
+  });
+});
+
 describe("the repository's opsloop.yaml", () => {
   it('is valid, with defaults filled in', async () => {
     const loaded = await loadSpec(REPO_SPEC);
@@ -84,9 +109,10 @@ describe("the repository's opsloop.yaml", () => {
           ],
         },
         logs: { enabled: true },
-        incidents: { enabled: true, diagnoseAfterSeconds: 5 },
+        incidents: { enabled: true, diagnoseAfterSeconds: 5, startupGraceSeconds: 120 },
         remediation: { mode: 'suggest', maxActionsPerHourPerService: 3, proposalTimeoutSeconds: 900 },
       },
+      dashboard: { enabled: true },
     });
     expect(Object.keys(spec.services)).toEqual([
       'catalog',

@@ -266,7 +266,7 @@ const DETECTION_DEFAULTS = {
   signals: [...DEFAULT_LIVE_SIGNALS],
 };
 
-const INCIDENT_DEFAULTS = { enabled: true, diagnoseAfterSeconds: 5 };
+const INCIDENT_DEFAULTS = { enabled: true, diagnoseAfterSeconds: 5, startupGraceSeconds: 120 };
 
 const REMEDIATION_DEFAULTS = {
   mode: 'suggest' as const,
@@ -316,6 +316,11 @@ const aiopsSpecSchema = z
         enabled: z.boolean().default(true),
         /** Seconds an incident gathers symptoms before its first diagnosis (knock-on effects arrive later). */
         diagnoseAfterSeconds: positiveInt('seconds', 0, 600).default(INCIDENT_DEFAULTS.diagnoseAfterSeconds),
+        /**
+         * Seconds after the runtime starts in which symptoms open no incident: replicas coming up, caches and
+         * connections warming are the start, not a fault (changes are still recorded).
+         */
+        startupGraceSeconds: positiveInt('seconds', 0, 3600).default(INCIDENT_DEFAULTS.startupGraceSeconds),
       })
       .default(INCIDENT_DEFAULTS),
     /**
@@ -384,6 +389,11 @@ export const systemSpecSchema = z
          * and guarded remediation (`opsloop incidents`).
          */
         aiops: aiopsSpecSchema,
+        /**
+         * The web dashboard (topology, golden signals, anomalies, incidents, rollouts, flags) served by the
+         * control API at `/`; it signs in with a control API token (`opsloop dashboard` prints a link).
+         */
+        dashboard: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
       })
       .default({
         controlPort: 0,
@@ -396,6 +406,7 @@ export const systemSpecSchema = z
           incidents: INCIDENT_DEFAULTS,
           remediation: REMEDIATION_DEFAULTS,
         },
+        dashboard: { enabled: true },
       }),
     services: z
       .record(serviceNameSchema, serviceSpecSchema)

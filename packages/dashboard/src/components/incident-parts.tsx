@@ -1,0 +1,162 @@
+import { useState } from 'react';
+import type {
+  IncidentJson,
+  IncidentStatus,
+  ProposalList,
+  RemediationAction,
+  RemediationProposal,
+} from '../api/aiops-types.js';
+import type { ApiError } from '../api/problem.js';
+import { useCan, useDashboard } from '../app/context.js';
+import { hrefOf } from '../app/router.js';
+import { useQuery } from '../app/use-query.js';
+import { asApiError } from './api-error.js';
+import { formatAgo, formatPercent, formatSeconds } from './format.js';
+import { Badge, Card, ErrorNote, TimeOfDay, type Tone } from './ui.js';
+import './incident-parts.css';
+
+const STATUS_TONE: Record<IncidentStatus, Tone> = {
+  open: 'bad',
+  mitigating: 'warn',
+  escalated: 'bad',
+  resolved: 'ok',
+};
+
+export function IncidentStatusBadge(props: { status: IncidentStatus }) {
+  return <Badge tone={STATUS_TONE[props.status] ?? 'muted'}>{props.status}</Badge>;
+}
+
+/** An incident's id as a link to its page. */
+export function IncidentLink(props: { id: string }) {
+  return (
+    <a href={hrefOf({ page: 'incident', id: props.id })} className="mono">
+      {props.id}
+    </a>
+  );
+}
+
+/** The best-ranked root cause in a few words (`orders change 72 %`), or '–' before diagnosis. */
+export function topCauseText(incident: Pick<IncidentJson, 'root_causes'>): string {
+  const top = [...incident.root_causes].sort((a, b) => b.score - a.score)[0];
+  return top === undefined ? '–' : `${top.service} ${top.kind} ${formatPercent(top.score, 0)}`;
+}
+
+/** A proposal's action as a person reads it (`roll back orders`, `turn flag new-pricing off`). */
+export function describeAction(action: RemediationAction): string {
+  switch (action.type) {
+    case 'rollback':
+      return `roll back ${action.service}${action.toRevision === undefined ? '' : ` to ${action.toRevision}`}`;
+    case 'flag-off':
+      return `set flag ${action.flag} to ${action.variant}`;
+    case 'restart':
+    case 'replace':
+      return `${action.type} replica ${action.replica}`;
+    case 'rolling-restart':
+      return `restart every replica of ${action.service}`;
+    case 'scale-out':
+      return `scale ${action.service} from ${action.from} to ${action.to}`;
+    case 'shed-load':
+      return `shed load on ${action.service} above ${action.requestsPerSecond} req/s`;
+    case 'open-circuit':
+      return `open the circuit to ${action.service} for ${formatSeconds(action.durationMs / 1000)}`;
+    case 'failover':
+      return `fail ${action.service} over to ${action.to}`;
+    default:
+      return (action as { type: string }).type;
+  }
+}
+
+/**
+ * Approve / Reject of a pending remediation proposal. Shown to operators only (a viewer sees the proposal,
+ * not the buttons; the API refuses them anyway).
+ */
+export function ProposalDecision(props: { proposal: RemediationProposal; onDecided: () => void }) {
+  const { api } = useDashboard();
+  const canDecide = useCan('operator');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | undefined>();
+  const [done, setDone] = useState<string | undefined>();
+  const { proposal } = props;
+  const what = describeAction(proposal.action);
+
+  function decide(decision: 'approve' | 'reject') {
+    setBusy(true);
+    setError(undefined);
+    api.post(`/v1/remediation/proposals/${encodeURIComponent(proposal.id)}/${decision}`).then(
+      () => {
+        setBusy(false);
+        setDone(decision === 'approve' ? 'Approved' : 'Rejected');
+        props.onDecided();
+      },
+      (e: unknown) => {
+        setBusy(false);
+        setError(asApiError(e));
+      },
+    );
+  }
+
+  return (
+    <div className="proposal">
+      <p className="proposal-what">
+        <strong>{what}</strong> for incident{' '}
+        <a href={hrefOf({ page: 'incident', id: proposal.incidentId })}>{proposal.incidentId}</a>
+      </p>
+      <p className="muted proposal-why">
+        {proposal.reason} (policy {proposal.policy}; proposed {formatAgo(proposal.proposedAt)}, expires{' '}
+        <TimeOfDay iso={proposal.expiresAt} />)
+      </p>
+      {canDecide && done === undefined && (
+        <div className="proposal-buttons">
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() => decide('approve')}
+            aria-label={`Approve: ${what}`}
+          >
+            Approve
+          </button>
+          <button
+            type="button"
+            className="danger"
+            disabled={busy}
+            onClick={() => decide('reject')}
+            aria-label={`Reject: ${what}`}
+          >
+            Reject
+          </button>
+        </div>
+      )}
+      {done !== undefined && <p role="status">{done}.</p>}
+      <ErrorNote error={error} what="The decision was refused" />
+    </div>
+  );
+}
+
+/** The runtime events after which incidents and proposals may have changed. */
+export const aiopsEvent = (type: string) => type === 'incident' || type === 'remediation';
+
+/** Remediation proposals waiting for a person (none shown when incidents are off). */
+export function PendingProposals(props: { incidentId?: string; title?: string }) {
+  const proposals = useQuery(
+    'remediation-proposals',
+    (api, signal) => api.get<ProposalList>('/v1/remediation/proposals', undefined, signal),
+    { refetchOn: (e) => aiopsEvent(e.type) },
+  );
+  const list = (proposals.data?.proposals ?? []).filter(
+    (p) => props.incidentId === undefined || p.incidentId === props.incidentId,
+  );
+  if (proposals.error !== undefined && proposals.error.status !== 404)
+    return <ErrorNote error={proposals.error} what="Remediation proposals" />;
+  if (list.length === 0) return null;
+  return (
+    <Card title={props.title ?? 'Waiting for approval'} className="proposals">
+      <ul className="plain-list">
+        {list.map((p) => (
+          <li key={p.id}>
+            <ProposalDecision proposal={p} onDecided={() => proposals.refresh()} />
+          </li>
+        ))}
+      </ul>
+    </Card>
+  );
+}
