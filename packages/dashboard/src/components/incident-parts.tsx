@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import type {
   IncidentJson,
   IncidentStatus,
@@ -12,7 +12,8 @@ import { hrefOf } from '../app/router.js';
 import { useQuery } from '../app/use-query.js';
 import { asApiError } from './api-error.js';
 import { formatAgo, formatPercent, formatSeconds } from './format.js';
-import { Badge, Card, ErrorNote, TimeOfDay, type Tone } from './ui.js';
+import { TableHead, type Column } from './table-head.js';
+import { Badge, Card, ErrorNote, TimeAgo, TimeOfDay, type Tone } from './ui.js';
 import './incident-parts.css';
 
 const STATUS_TONE: Record<IncidentStatus, Tone> = {
@@ -39,6 +40,47 @@ export function IncidentLink(props: { id: string }) {
 export function topCauseText(incident: Pick<IncidentJson, 'root_causes'>): string {
   const top = [...incident.root_causes].sort((a, b) => b.score - a.score)[0];
   return top === undefined ? '–' : `${top.service} ${top.kind} ${formatPercent(top.score, 0)}`;
+}
+
+const INCIDENT_COLUMNS = {
+  incident: { head: 'Incident', cell: (i) => <IncidentLink id={i.id} /> },
+  status: { head: 'Status', cell: (i) => <IncidentStatusBadge status={i.status} /> },
+  opened: { head: 'Opened', cell: (i) => <TimeAgo iso={i.opened_at} /> },
+  resolved: {
+    head: 'Resolved',
+    cell: (i) => (i.resolved_at === null ? '–' : <TimeAgo iso={i.resolved_at} />),
+  },
+  services: { head: 'Services', cell: (i) => i.services.join(', ') },
+  cause: { head: 'Top cause', cell: topCauseText },
+  actions: { head: { label: 'Actions', num: true }, cell: (i) => i.actions.length },
+} satisfies Record<string, { head: Column; cell: (incident: IncidentJson) => ReactNode }>;
+
+export type IncidentColumn = keyof typeof INCIDENT_COLUMNS;
+
+const isFigure = (head: Column) => typeof head !== 'string' && head.num === true;
+
+/** Incidents as a table, one row each, with the columns a page chooses (in its order). */
+export function IncidentTable(props: {
+  incidents: readonly IncidentJson[];
+  columns: readonly IncidentColumn[];
+  className?: string;
+}) {
+  return (
+    <table className={props.className}>
+      <TableHead columns={props.columns.map((key) => INCIDENT_COLUMNS[key].head)} />
+      <tbody>
+        {props.incidents.map((i) => (
+          <tr key={i.id}>
+            {props.columns.map((key) => (
+              <td key={key} className={isFigure(INCIDENT_COLUMNS[key].head) ? 'num' : undefined}>
+                {INCIDENT_COLUMNS[key].cell(i)}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }
 
 /** A proposal's action as a person reads it (`roll back orders`, `turn flag new-pricing off`). */

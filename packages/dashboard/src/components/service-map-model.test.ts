@@ -2,42 +2,25 @@ import { describe, expect, it } from 'vitest';
 import type { AnomalyEvent, IncidentJson } from '../api/aiops-types.js';
 import type { DependencyGraphAnswer } from '../api/overview-types.js';
 import type { SystemStatus } from '../api/types.js';
+import { dependencyEdge, serviceStatus } from '../testing/fixtures.js';
 import { serviceMapOf } from './service-map-model.js';
 
-// As `GET /v1/status` answers (one replica each is enough here: the model reads the counts).
-const service = (name: string, desired: number, ready: number, exposed: string | null = null) => ({
-  name,
-  desiredReplicas: desired,
-  readyReplicas: ready,
-  exposed,
-  replicas: [],
-  revision: 'r1',
-  updatedReplicas: desired,
-});
-const STATUS = {
+// As `GET /v1/status` answers.
+const STATUS: SystemStatus = {
   system: 'shop',
   startedAt: '2026-12-07T06:00:00.000Z',
   services: [
-    service('orders', 2, 1),
-    service('gateway', 1, 1, 'http://127.0.0.1:8080'),
-    service('cart', 1, 1),
+    serviceStatus('orders', 2, 1),
+    serviceStatus('gateway', 1, 1, 'http://127.0.0.1:8080'),
+    serviceStatus('cart', 1, 1),
   ],
-} as unknown as SystemStatus;
+};
 
-const edge = (parent: string, child: string, calls: number, errors: number | null) => ({
-  parent,
-  child,
-  calls,
-  errors,
-  p50Ms: 12,
-  p99Ms: 80,
-  ratePerSecond: calls / 300,
-});
 const GRAPH: DependencyGraphAnswer = {
   start: 1_796_623_800_000,
   end: 1_796_624_100_000,
   nodes: [{ service: 'postgres', spans: 10, errors: 0 }],
-  edges: [edge('gateway', 'orders', 900, 90), edge('orders', 'postgres', 1800, null)],
+  edges: [dependencyEdge('gateway', 'orders', 900, 90), dependencyEdge('orders', 'postgres', 1800, null)],
 };
 
 describe('serviceMapOf', () => {

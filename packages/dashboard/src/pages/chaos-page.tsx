@@ -6,6 +6,7 @@ import { useCan, useDashboard } from '../app/context.js';
 import { useQuery } from '../app/use-query.js';
 import { ConfirmButton } from '../components/confirm-button.js';
 import { formatSeconds, formatTime } from '../components/format.js';
+import { TableHead } from '../components/table-head.js';
 import { Badge, Card, Empty, ErrorNote, Loading, type Tone } from '../components/ui.js';
 import './chaos-page.css';
 
@@ -160,18 +161,18 @@ function InjectionsTable(props: { injections: Injection[]; canOperate: boolean; 
   if (props.injections.length === 0) return <Empty>No injection yet.</Empty>;
   return (
     <table>
-      <thead>
-        <tr>
-          <th scope="col">ID</th>
-          <th scope="col">Fault</th>
-          <th scope="col">Target</th>
-          <th scope="col">Status</th>
-          <th scope="col">Started</th>
-          <th scope="col">Ends</th>
-          <th scope="col">Params</th>
-          {props.canOperate && <th scope="col">Actions</th>}
-        </tr>
-      </thead>
+      <TableHead
+        columns={[
+          'ID',
+          'Fault',
+          'Target',
+          'Status',
+          'Started',
+          'Ends',
+          'Params',
+          props.canOperate && 'Actions',
+        ]}
+      />
       <tbody>
         {props.injections.map((injection) => (
           <tr key={injection.id}>
@@ -446,15 +447,7 @@ function ParamInput(props: {
 function Catalogue(props: { faults: FaultInfo[] }) {
   return (
     <table>
-      <thead>
-        <tr>
-          <th scope="col">Fault</th>
-          <th scope="col">What it does</th>
-          <th scope="col">Scope</th>
-          <th scope="col">Default duration</th>
-          <th scope="col">Parameters</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Fault', 'What it does', 'Scope', 'Default duration', 'Parameters']} />
       <tbody>
         {props.faults.map((fault) => (
           <tr key={fault.name}>

@@ -16,6 +16,7 @@ import { AnalysisChart, checkLabel, formatCheckValue, VERDICT_TONE } from '../co
 import { ConfirmButton } from '../components/confirm-button.js';
 import { formatAgo, formatTime } from '../components/format.js';
 import { rolloutSteps, StepList } from '../components/step-list.js';
+import { TableHead } from '../components/table-head.js';
 import { Badge, Card, Empty, ErrorNote, Loading, type Tone } from '../components/ui.js';
 import './deployments-page.css';
 
@@ -306,19 +307,15 @@ function AnalysisPanel(props: { service: string; progress: ProgressStatus }) {
       <div className="analysis-body">
         <table className="analysis-table">
           <caption className="visually-hidden">{title}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Check</th>
-              <th scope="col" className="num">
-                Canary
-              </th>
-              <th scope="col" className="num">
-                Baseline
-              </th>
-              <th scope="col">Verdict</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              'Check',
+              { label: 'Canary', num: true },
+              { label: 'Baseline', num: true },
+              'Verdict',
+              'Detail',
+            ]}
+          />
           <tbody>
             {latest.checks.map((check, index) => (
               <tr key={`${check.name}-${index}`}>
@@ -339,21 +336,15 @@ function AnalysisPanel(props: { service: string; progress: ProgressStatus }) {
         <details>
           <summary>Earlier verdicts ({analyses.length - 1})</summary>
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col" className="num">
-                  Traffic
-                </th>
-                <th scope="col">Verdict</th>
-                <th scope="col" className="num">
-                  Canary requests
-                </th>
-                <th scope="col" className="num">
-                  Baseline requests
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                'Time',
+                { label: 'Traffic', num: true },
+                'Verdict',
+                { label: 'Canary requests', num: true },
+                { label: 'Baseline requests', num: true },
+              ]}
+            />
             <tbody>
               {analyses
                 .slice(0, -1)
@@ -384,19 +375,17 @@ function ServicesCard(props: { rollouts: ServiceRollout[]; canOperate: boolean; 
         <Empty>No services.</Empty>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Service</th>
-              <th scope="col">Strategy</th>
-              <th scope="col">Revision</th>
-              <th scope="col" className="num">
-                Updated / desired
-              </th>
-              <th scope="col">Status</th>
-              <th scope="col">Last outcome</th>
-              {props.canOperate && <th scope="col">Actions</th>}
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              'Service',
+              'Strategy',
+              'Revision',
+              { label: 'Updated / desired', num: true },
+              'Status',
+              'Last outcome',
+              props.canOperate && 'Actions',
+            ]}
+          />
           <tbody>
             {props.rollouts.map((r) => (
               <tr key={r.service}>
@@ -485,14 +474,7 @@ function ReleasesCard(props: {
             </p>
             {release.message !== undefined && <p className="muted">{release.message}</p>}
             <table aria-label={`Members of release group ${release.group}`}>
-              <thead>
-                <tr>
-                  <th scope="col">Service</th>
-                  <th scope="col">From</th>
-                  <th scope="col">To</th>
-                  <th scope="col">State</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Service', 'From', 'To', 'State']} />
               <tbody>
                 {release.members.map((m) => (
                   <tr key={m.service}>
@@ -561,14 +543,7 @@ function HistoryCard(props: {
         <Empty>No rollout, apply or release event yet.</Empty>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Event</th>
-              <th scope="col">Service / group</th>
-              <th scope="col">What</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Time', 'Event', 'Service / group', 'What']} />
           <tbody>
             {rows.map((event) => (
               <tr key={event.seq}>

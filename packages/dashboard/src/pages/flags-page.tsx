@@ -5,6 +5,7 @@ import { useCan, useDashboard } from '../app/context.js';
 import { useQuery } from '../app/use-query.js';
 import { ConfirmButton } from '../components/confirm-button.js';
 import { formatClipped } from '../components/format.js';
+import { TableHead } from '../components/table-head.js';
 import { Badge, Card, Empty, ErrorNote, Loading } from '../components/ui.js';
 import './flags-page.css';
 
@@ -44,17 +45,17 @@ export function FlagsPage() {
             <Empty>No flags: declare them under `flags:` in opsloop.yaml.</Empty>
           ) : (
             <table className="flags-table">
-              <thead>
-                <tr>
-                  <th scope="col">Flag</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Variants</th>
-                  <th scope="col">Default variant</th>
-                  <th scope="col">Targeting</th>
-                  <th scope="col">Metadata</th>
-                  {canOperate && <th scope="col">Change</th>}
-                </tr>
-              </thead>
+              <TableHead
+                columns={[
+                  'Flag',
+                  'State',
+                  'Variants',
+                  'Default variant',
+                  'Targeting',
+                  'Metadata',
+                  canOperate && 'Change',
+                ]}
+              />
               <tbody>
                 {entries.map(([key, flag]) => (
                   <FlagRow

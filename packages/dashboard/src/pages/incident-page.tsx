@@ -4,6 +4,8 @@ import { hrefOf } from '../app/router.js';
 import { useQuery } from '../app/use-query.js';
 import { formatAgo, formatPercent, formatSeconds, formatTime } from '../components/format.js';
 import { IncidentStatusBadge, PendingProposals } from '../components/incident-parts.js';
+import { Meter } from '../components/meter.js';
+import { TableHead } from '../components/table-head.js';
 import { Badge, Card, Empty, ErrorNote, Loading, TimeOfDay, type Tone } from '../components/ui.js';
 import './incidents.css';
 
@@ -152,9 +154,7 @@ function RootCauses(props: { incident: IncidentJson }) {
                   <strong>{c.service}</strong>
                 </a>
                 <Badge tone="info">{c.kind}</Badge>
-                <span className="score-bar" aria-hidden="true">
-                  <span style={{ width: `${Math.max(0, Math.min(1, c.score)) * 100}%` }} />
-                </span>
+                <Meter value={c.score} />
                 <span>score {formatPercent(c.score, 0)}</span>
               </div>
               {c.evidence.length > 0 && (
@@ -180,14 +180,7 @@ function Actions(props: { incident: IncidentJson }) {
         <Empty>No action was taken.</Empty>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">At</th>
-              <th scope="col">Action</th>
-              <th scope="col">Target</th>
-              <th scope="col">Result</th>
-            </tr>
-          </thead>
+          <TableHead columns={['At', 'Action', 'Target', 'Result']} />
           <tbody>
             {actions.map((a, i) => (
               <tr key={i}>

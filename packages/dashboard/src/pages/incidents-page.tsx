@@ -1,14 +1,8 @@
 import { useState } from 'react';
-import type { IncidentFilter, IncidentJson, IncidentList } from '../api/aiops-types.js';
+import type { IncidentFilter, IncidentList } from '../api/aiops-types.js';
 import { useQuery } from '../app/use-query.js';
-import {
-  aiopsEvent,
-  IncidentLink,
-  IncidentStatusBadge,
-  PendingProposals,
-  topCauseText,
-} from '../components/incident-parts.js';
-import { Card, Empty, ErrorNote, Loading, TimeAgo } from '../components/ui.js';
+import { aiopsEvent, IncidentTable, PendingProposals } from '../components/incident-parts.js';
+import { Card, Empty, ErrorNote, Loading } from '../components/ui.js';
 import './incidents.css';
 
 const FILTERS: { value: IncidentFilter | 'all'; label: string }[] = [
@@ -56,48 +50,13 @@ export function IncidentsPage() {
         ) : list.length === 0 ? (
           <Empty>{filter === 'all' ? 'No incidents yet.' : `No ${filter} incidents.`}</Empty>
         ) : (
-          <IncidentTable incidents={list} />
+          <IncidentTable
+            incidents={list}
+            columns={['incident', 'status', 'opened', 'resolved', 'services', 'cause', 'actions']}
+            className="incidents-table"
+          />
         )}
       </Card>
     </>
-  );
-}
-
-function IncidentTable(props: { incidents: IncidentJson[] }) {
-  return (
-    <table className="incidents-table">
-      <thead>
-        <tr>
-          <th scope="col">Incident</th>
-          <th scope="col">Status</th>
-          <th scope="col">Opened</th>
-          <th scope="col">Resolved</th>
-          <th scope="col">Services</th>
-          <th scope="col">Top cause</th>
-          <th scope="col" className="num">
-            Actions
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.incidents.map((i) => (
-          <tr key={i.id}>
-            <td>
-              <IncidentLink id={i.id} />
-            </td>
-            <td>
-              <IncidentStatusBadge status={i.status} />
-            </td>
-            <td>
-              <TimeAgo iso={i.opened_at} />
-            </td>
-            <td>{i.resolved_at === null ? '–' : <TimeAgo iso={i.resolved_at} />}</td>
-            <td>{i.services.join(', ')}</td>
-            <td>{topCauseText(i)}</td>
-            <td className="num">{i.actions.length}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }

@@ -3,56 +3,22 @@ import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeCall } from '../testing/fake-api.js';
 import { fakeControlApi, renderSignedIn } from '../testing/fake-api.js';
+import { dependencyEdge, serviceStatus } from '../testing/fixtures.js';
 import { OverviewPage, sloState } from './overview-page.js';
 
 afterEach(cleanup);
-
-const replica = (service: string, n: number, ready: boolean) => ({
-  name: `${service}-${n}`,
-  service,
-  phase: 'running',
-  ready,
-  pid: 4000 + n,
-  port: 7000 + n,
-  url: `http://127.0.0.1:${7000 + n}`,
-  restarts: 0,
-  lastExit: null,
-  startedAt: '2026-12-07T06:00:00.000Z',
-  nextRestartAt: null,
-  revision: 'r1',
-});
-
-const service = (name: string, desired: number, ready: number, exposed: string | null = null) => ({
-  name,
-  desiredReplicas: desired,
-  readyReplicas: ready,
-  exposed,
-  replicas: Array.from({ length: desired }, (_, i) => replica(name, i + 1, i < ready)),
-  revision: 'r1',
-  updatedReplicas: desired,
-});
 
 const STATUS = {
   system: 'shop',
   startedAt: '2026-12-07T06:00:00.000Z',
   services: [
-    service('gateway', 1, 1, 'http://127.0.0.1:8080'),
-    service('cart', 2, 2),
-    service('orders', 2, 1),
-    service('payments', 1, 1),
-    service('catalog', 1, 1),
+    serviceStatus('gateway', 1, 1, 'http://127.0.0.1:8080'),
+    serviceStatus('cart', 2, 2),
+    serviceStatus('orders', 2, 1),
+    serviceStatus('payments', 1, 1),
+    serviceStatus('catalog', 1, 1),
   ],
 };
-
-const edge = (parent: string, child: string, calls: number, errors: number) => ({
-  parent,
-  child,
-  calls,
-  errors,
-  p50Ms: 12,
-  p99Ms: 80,
-  ratePerSecond: calls / 300,
-});
 
 const GRAPH = {
   start: 1_796_623_800_000,
@@ -63,11 +29,11 @@ const GRAPH = {
     errors: 0,
   })),
   edges: [
-    edge('gateway', 'cart', 3600, 0),
-    edge('gateway', 'catalog', 1200, 0),
-    edge('gateway', 'orders', 900, 90),
-    edge('orders', 'payments', 900, 0),
-    edge('orders', 'postgres', 1800, 0),
+    dependencyEdge('gateway', 'cart', 3600, 0),
+    dependencyEdge('gateway', 'catalog', 1200, 0),
+    dependencyEdge('gateway', 'orders', 900, 90),
+    dependencyEdge('orders', 'payments', 900, 0),
+    dependencyEdge('orders', 'postgres', 1800, 0),
   ],
 };
 

@@ -1,4 +1,4 @@
-import type { AnomalyList, IncidentJson, IncidentList } from '../api/aiops-types.js';
+import type { AnomalyList, IncidentList } from '../api/aiops-types.js';
 import type { Api } from '../api/client.js';
 import type { DependencyGraphAnswer, InstantQueryAnswer, SignalsAnswer } from '../api/overview-types.js';
 import type { ApiError } from '../api/problem.js';
@@ -6,15 +6,17 @@ import type { RuntimeEventRecord, SystemStatus, VectorSample } from '../api/type
 import { hrefOf } from '../app/router.js';
 import { useQuery } from '../app/use-query.js';
 import { formatPercent } from '../components/format.js';
-import { IncidentLink, IncidentStatusBadge, topCauseText } from '../components/incident-parts.js';
+import { IncidentTable } from '../components/incident-parts.js';
 import {
   MAP_SIGNALS,
   serviceMapOf,
   type FleetValues,
   type MapSignal,
 } from '../components/service-map-model.js';
+import { Meter } from '../components/meter.js';
 import { ServiceMap } from '../components/service-map.js';
-import { Badge, Card, Empty, ErrorNote, Loading, TimeAgo } from '../components/ui.js';
+import { TableHead } from '../components/table-head.js';
+import { Badge, Card, Empty, ErrorNote, Loading } from '../components/ui.js';
 import './overview.css';
 
 /** How far back the map's calls reach in the traces. */
@@ -117,45 +119,15 @@ export function OverviewPage() {
           ) : incidents.data.incidents.length === 0 ? (
             <Empty>No open incidents.</Empty>
           ) : (
-            <OpenIncidents incidents={incidents.data.incidents} />
+            <IncidentTable
+              incidents={incidents.data.incidents}
+              columns={['incident', 'opened', 'services', 'cause', 'status']}
+            />
           )}
         </Card>
         <SloCard />
       </div>
     </>
-  );
-}
-
-function OpenIncidents(props: { incidents: IncidentJson[] }) {
-  return (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">Incident</th>
-          <th scope="col">Opened</th>
-          <th scope="col">Services</th>
-          <th scope="col">Top cause</th>
-          <th scope="col">Status</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.incidents.map((i) => (
-          <tr key={i.id}>
-            <td>
-              <IncidentLink id={i.id} />
-            </td>
-            <td>
-              <TimeAgo iso={i.opened_at} />
-            </td>
-            <td>{i.services.join(', ')}</td>
-            <td>{topCauseText(i)}</td>
-            <td>
-              <IncidentStatusBadge status={i.status} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }
 
@@ -208,17 +180,9 @@ function SloCard() {
         <Empty>No SLOs are defined (a service's spec declares them under slos).</Empty>
       ) : (
         <table className="slo-table">
-          <thead>
-            <tr>
-              <th scope="col">Service</th>
-              <th scope="col">SLO</th>
-              <th scope="col" className="num">
-                Objective
-              </th>
-              <th scope="col">Budget remaining</th>
-              <th scope="col">Status</th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={['Service', 'SLO', { label: 'Objective', num: true }, 'Budget remaining', 'Status']}
+          />
           <tbody>
             {rows.map((r) => {
               const state = sloState(r.remaining);
@@ -230,10 +194,7 @@ function SloCard() {
                   <td>{r.slo}</td>
                   <td className="num">{formatPercent(r.objective, 2)}</td>
                   <td>
-                    <span className={`budget-bar ${state}`} aria-hidden="true">
-                      <span style={{ width: `${Math.max(0, Math.min(1, r.remaining)) * 100}%` }} />
-                    </span>{' '}
-                    {formatPercent(r.remaining)}
+                    <Meter value={r.remaining} tone={SLO_TONE[state]} /> {formatPercent(r.remaining)}
                   </td>
                   <td>
                     <Badge tone={SLO_TONE[state]}>{state}</Badge>

@@ -2,9 +2,9 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApi } from '../api/client.js';
-import type { LiveSeriesStatus } from '../api/service-types.js';
 import type { RuntimeEventRecord } from '../api/types.js';
 import { fakeControlApi, renderSignedIn, type FakeAnswer } from '../testing/fake-api.js';
+import { liveCartTraffic } from '../testing/fixtures.js';
 import { ServicePage } from './service-page.js';
 
 afterEach(cleanup);
@@ -119,23 +119,7 @@ const EVENTS: RuntimeEventRecord[] = [
   { seq: 12, at: '2026-12-07T05:46:00.000Z', type: 'spec-applied', changes: ['payments: updated (env)'] },
 ];
 
-const LIVE: LiveSeriesStatus = {
-  service: 'cart',
-  signal: 'traffic',
-  kind: 'traffic',
-  unit: 'requests/s',
-  labels: { service: 'cart' },
-  points: 240,
-  skipped: 0,
-  warmingUp: false,
-  lastAtMs: NOW - 15_000,
-  lastValue: 42.5,
-  lastScore: 0.93,
-  expected: 20,
-  expectedLow: 15,
-  expectedHigh: 25,
-  firing: 'cart/traffic@1796000000000',
-};
+const LIVE = liveCartTraffic(NOW);
 
 const SPANS = [
   {

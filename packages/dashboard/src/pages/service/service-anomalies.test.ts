@@ -1,27 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { LiveSeriesStatus } from '../../api/service-types.js';
+import { liveCartTraffic } from '../../testing/fixtures.js';
 import { recordScores } from './service-anomalies.js';
 
 const NOW = Date.parse('2026-12-07T06:00:00.000Z');
 
-// As `GET /v1/anomalies/series?service=cart` answers one series.
-const LIVE: LiveSeriesStatus = {
-  service: 'cart',
-  signal: 'traffic',
-  kind: 'traffic',
-  unit: 'requests/s',
-  labels: { service: 'cart' },
-  points: 240,
-  skipped: 0,
-  warmingUp: false,
-  lastAtMs: NOW - 15_000,
-  lastValue: 42.5,
-  lastScore: 0.93,
-  expected: 20,
-  expectedLow: 15,
-  expectedHigh: 25,
-  firing: 'cart/traffic@1796000000000',
-};
+const LIVE = liveCartTraffic(NOW);
 
 describe('recordScores', () => {
   it('records one score sample per scored point, bounded', () => {

@@ -1,6 +1,7 @@
 import type { ServiceDescription } from '../../api/service-types.js';
 import { useQuery } from '../../app/use-query.js';
 import { formatAgo, formatRevision } from '../../components/format.js';
+import { TableHead } from '../../components/table-head.js';
 import { Badge, Card, Empty, ErrorNote, Loading } from '../../components/ui.js';
 
 /** A service's replicas: phase, readiness, restarts, revision (old ones marked), start and last exit. */
@@ -36,19 +37,17 @@ export function Replicas(props: { service: string; now: () => number }) {
       {status !== undefined && status.replicas.length > 0 && (
         <table>
           <caption className="visually-hidden">Replicas of {service}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Phase</th>
-              <th scope="col">Ready</th>
-              <th scope="col" className="num">
-                Restarts
-              </th>
-              <th scope="col">Revision</th>
-              <th scope="col">Started</th>
-              <th scope="col">Last exit</th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              'Name',
+              'Phase',
+              'Ready',
+              { label: 'Restarts', num: true },
+              'Revision',
+              'Started',
+              'Last exit',
+            ]}
+          />
           <tbody>
             {status.replicas.map((r) => (
               <tr key={r.name}>

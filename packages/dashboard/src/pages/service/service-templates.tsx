@@ -2,6 +2,7 @@ import { Fragment, useMemo } from 'react';
 import type { LogEventsAnswer, LogTemplatesAnswer } from '../../api/service-types.js';
 import { useQuery } from '../../app/use-query.js';
 import { formatAgo, formatNumber } from '../../components/format.js';
+import { TableHead } from '../../components/table-head.js';
 import { Badge, Card, Empty, ErrorNote, Loading } from '../../components/ui.js';
 
 /** A service's top mined log templates, flagged new or in an error burst; `onPick` filters the log tail. */
@@ -50,24 +51,16 @@ export function Templates(props: { service: string; now: () => number; onPick: (
       {list !== undefined && list.length === 0 && <Empty>No templates mined yet.</Empty>}
       {list !== undefined && list.length > 0 && (
         <table className="templates-table">
-          <thead>
-            <tr>
-              <th scope="col">Template</th>
-              <th scope="col" className="num">
-                Lines
-              </th>
-              <th scope="col" className="num">
-                Rate
-              </th>
-              <th scope="col" className="num">
-                Errors
-              </th>
-              <th scope="col">Last seen</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              'Template',
+              { label: 'Lines', num: true },
+              { label: 'Rate', num: true },
+              { label: 'Errors', num: true },
+              'Last seen',
+              { label: <span className="visually-hidden">Actions</span>, key: 'actions' },
+            ]}
+          />
           <tbody>
             {list.map((t) => {
               const minutes = Math.max(1, (t.lastSeenMs - t.firstSeenMs) / 60_000);

@@ -3,6 +3,7 @@ import type { TraceAnswer, TracesAnswer } from '../../api/service-types.js';
 import { useQuery } from '../../app/use-query.js';
 import { formatSeconds, formatTime } from '../../components/format.js';
 import { TraceWaterfall } from '../../components/trace-waterfall.js';
+import { TableHead } from '../../components/table-head.js';
 import { Badge, Card, Empty, ErrorNote, Loading } from '../../components/ui.js';
 import { RANGES, type RangeKey } from './service-ranges.js';
 
@@ -51,20 +52,16 @@ export function Traces(props: {
         {list !== undefined && list.length === 0 && <Empty>No traces of {service} in this range.</Empty>}
         {list !== undefined && list.length > 0 && (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Trace</th>
-                <th scope="col">Root operation</th>
-                <th scope="col">Started</th>
-                <th scope="col" className="num">
-                  Duration
-                </th>
-                <th scope="col" className="num">
-                  Spans
-                </th>
-                <th scope="col">Errors</th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                'Trace',
+                'Root operation',
+                'Started',
+                { label: 'Duration', num: true },
+                { label: 'Spans', num: true },
+                'Errors',
+              ]}
+            />
             <tbody>
               {list.map((t) => (
                 <tr key={t.traceId} aria-current={t.traceId === selected ? 'true' : undefined}>
