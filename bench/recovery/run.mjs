@@ -247,13 +247,17 @@ async function main() {
     const soakIncidents = (await control('GET', '/v1/incidents?limit=1000')).incidents.filter(
       (i) => Date.parse(i.opened_at) >= soakStart && Date.parse(i.opened_at) < soakEnd,
     );
-    const soakActions = soakIncidents.flatMap((i) =>
-      i.actions.filter((a) => ['executing', 'executed', 'verified'].includes(a.result)),
-    );
+    const soakActions = soakIncidents.flatMap((i) => takenActions(i.actions));
     results.soak = {
       minutes: knobs.soakMinutes,
       falseIncidents: soakIncidents.length,
       falseActions: soakActions.length,
+      incidents: soakIncidents.map((i) => ({
+        id: i.id,
+        services: i.services,
+        rootCauses: i.root_causes.slice(0, 3).map((c) => `${c.service}/${c.kind} ${c.score.toFixed(2)}`),
+        actions: takenActions(i.actions).map((a) => `${a.type} ${a.target}`),
+      })),
     };
     log(
       `soak: ${soakIncidents.length} incidents, ${soakActions.length} actions${soakIncidents.length ? ` (${soakIncidents.map((i) => `${i.id}: ${i.services.join(',')}`).join('; ')})` : ''}`,
@@ -304,6 +308,19 @@ function writeResults(results, began, partial) {
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   writeFileSync(join(root, 'bench/results/recovery.json'), `${JSON.stringify(out, null, 2)}\n`);
   return out;
+}
+
+/**
+ * The actions remediation took on an incident, once each: an incident lists an action once per step
+ * (executing, executed, verifying, verified), so they are counted by their start.
+ */
+function takenActions(actions) {
+  const started = actions.filter((a) => a.result === 'executing');
+  if (started.length > 0) return started;
+  const seen = new Map();
+  for (const a of actions)
+    if (['executed', 'verified'].includes(a.result)) seen.set(`${a.type} ${a.target}`, a);
+  return [...seen.values()];
 }
 
 /** Waits until no incident is open, mitigating or escalated (at most `timeoutMs`). */
@@ -390,7 +407,7 @@ async function runFault(entry, control, timeline) {
   }
   const causes = incident?.root_causes ?? [];
   const match = (c) => c.service === expected.service && c.kind === expected.kind;
-  const acted = incident?.actions.find((a) => ['executing', 'executed', 'verified'].includes(a.result));
+  const acted = takenActions(incident?.actions ?? [])[0];
   const failed = recovered === null ? null : timeline.window(t0, recovered).errors;
   const result = {
     fault: entry.fault,

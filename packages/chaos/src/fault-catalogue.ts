@@ -1,3 +1,4 @@
+import type { FaultInfo } from '@opsloop/contracts';
 import {
   FAULT_GRPC_CODES,
   FAULT_HTTP_STATUSES,
@@ -12,8 +13,6 @@ import {
   faultParamInfo,
   type ExpectedCause,
   type FaultDefinition,
-  type FaultParamInfo,
-  type FaultScope,
   type ReplicaFaultSpec,
 } from './fault-definition.js';
 import { settleBounded } from './settle-bounded.js';
@@ -410,21 +409,8 @@ export function faultByName(name: string, faults: readonly FaultDefinition[] = F
   return found;
 }
 
-/** A fault as `opsloop chaos list` shows it. */
-export interface FaultInfo {
-  name: string;
-  summary: string;
-  scope: FaultScope;
-  /** 'replica-endpoint' (the kit's fault endpoint of each replica) or 'runtime' (a platform operation). */
-  mechanism: 'replica-endpoint' | 'runtime';
-  /** The platform operation a runtime fault uses (e.g. 'releaseVersion'). */
-  operation?: string;
-  /** 0 = until cleared. */
-  defaultDurationMs: number;
-  instant: boolean;
-  expectedCause: ExpectedCause;
-  params: FaultParamInfo[];
-}
+// A fault as `opsloop chaos list` and `GET /v1/chaos/faults` show it is a control API contract.
+export type { FaultInfo };
 
 /** The catalogue as data, for `opsloop chaos list` and the control API. */
 export function listFaults(faults: readonly FaultDefinition[] = FAULTS): FaultInfo[] {

@@ -1,3 +1,4 @@
+import type { FaultParamInfo } from '@opsloop/contracts';
 import { z } from 'zod';
 import type { ChaosPlatform, PlatformUndo, ReplicaFaultRequest } from './chaos-platform.js';
 import type { FaultParams } from './injection.js';
@@ -96,21 +97,8 @@ export interface FaultDefinition {
   readonly validate?: (context: FaultValidationContext) => void;
 }
 
-/** A fault param as `opsloop chaos list` shows it. */
-export interface FaultParamInfo {
-  name: string;
-  type: 'integer' | 'number' | 'string' | 'boolean';
-  description: string;
-  /** Absent for required params. */
-  default?: string | number | boolean;
-  required: boolean;
-  /** Inclusive bounds as text (`1..600000`), for numbers. */
-  range?: string;
-  /** The allowed values, for enumerations. */
-  values?: string[];
-  /** The pattern a string must match, if any. */
-  pattern?: string;
-}
+// A fault param as `opsloop chaos list` and the control API show it is a control API contract.
+export type { FaultParamInfo };
 
 /** A fault definition written with its schema's own param type (erased by {@link defineFault}). */
 export interface FaultDefinitionInput<S extends z.ZodObject> {
@@ -168,7 +156,8 @@ interface JsonSchemaProperty {
   default?: string | number | boolean;
   minimum?: number;
   maximum?: number;
-  enum?: string[];
+  /** Numbers for numeric literals (an HTTP status). */
+  enum?: (string | number)[];
   pattern?: string;
 }
 

@@ -40,6 +40,39 @@ export {
   type ServiceStatus,
   type SystemStatus,
 } from './runtime-status.js';
+export type {
+  AnalysisCheck,
+  AnalysisCheckName,
+  AnalysisRecord,
+  ProgressStatus,
+  ReleaseMemberState,
+  ReleaseStatus,
+  RolloutActionName,
+  RolloutOutcomeStatus,
+  RolloutStatus,
+  RolloutVerdict,
+} from './control-api/rollout-answers.js';
+export type {
+  IncidentActionJson,
+  IncidentChangeJson,
+  IncidentJson,
+  IncidentSeverity,
+  IncidentSignalJson,
+  IncidentStatus,
+  IncidentTimelineKind,
+  RemediationActionJson,
+  RemediationProposalJson,
+  RootCauseJson,
+  RootCauseKind,
+  TimelineEntryJson,
+} from './control-api/incident-answers.js';
+export type {
+  FaultExpectedCause,
+  FaultInfo,
+  FaultParamInfo,
+  InjectionJson,
+  InjectionStatus,
+} from './control-api/chaos-answers.js';
 export { renderErrorsDoc } from './render-errors-doc.js';
 export { eventTypeNameSchema, eventMetadataSchema, type EventMetadata } from './events/envelope.js';
 export {

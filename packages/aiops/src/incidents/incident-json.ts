@@ -1,51 +1,9 @@
 /** The JSON face of an incident (`opsloop incidents -o json`, the control API): snake_case keys, ISO times. */
-import type { RootCauseKind } from '../rca/rca-types.js';
-import type { Incident, IncidentSeverity, IncidentStatus, TimelineKind } from './incident.js';
+import type { IncidentJson } from '@opsloop/contracts';
+import type { Incident } from './incident.js';
 
-/** One incident as JSON. */
-export interface IncidentJson {
-  readonly id: string;
-  readonly opened_at: string;
-  readonly resolved_at: string | null;
-  readonly status: IncidentStatus;
-  readonly verified: boolean;
-  readonly severity: IncidentSeverity;
-  readonly services: readonly string[];
-  readonly root_causes: readonly {
-    service: string;
-    kind: RootCauseKind;
-    score: number;
-    evidence: readonly string[];
-  }[];
-  readonly actions: readonly { type: string; target: string; at: string; result: string; detail?: string }[];
-  readonly timeline: readonly {
-    at: string;
-    kind: TimelineKind;
-    summary: string;
-    count?: number;
-    last_at?: string;
-    data?: unknown;
-  }[];
-  readonly signals: readonly {
-    key: string;
-    type: string;
-    service?: string;
-    first_at: string;
-    last_at: string;
-    count: number;
-    active: boolean;
-    summary: string;
-  }[];
-  readonly changes: readonly {
-    at: string;
-    service?: string;
-    change: string;
-    detail: string;
-    flag?: string;
-  }[];
-  readonly merged_from: readonly string[];
-  readonly escalation_reason?: string;
-}
+/** One incident as JSON: the shape is the control API's contract (@opsloop/contracts). */
+export type { IncidentJson };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -1,3 +1,4 @@
+import type { RemediationActionJson } from '@opsloop/contracts';
 /** The action types a policy can name. */
 export type ActionType =
   | 'rollback'
@@ -14,34 +15,7 @@ export type ActionType =
  * A concrete action: a policy's action resolved against one diagnosis (which replica, which flag, how many
  * replicas). `service` is the service it acts on: the one the guardrails count and lock.
  */
-export type RemediationAction =
-  | {
-      readonly type: 'rollback';
-      readonly service: string;
-      /** The revision rolled back, and the one it returns to, when known. */
-      readonly revision?: string;
-      readonly toRevision?: string;
-    }
-  | {
-      readonly type: 'flag-off';
-      readonly service: string;
-      readonly flag: string;
-      readonly variant: string;
-      /** The variant the flag had (set back by the undo). */
-      readonly fromVariant?: string;
-    }
-  | { readonly type: 'restart' | 'replace'; readonly service: string; readonly replica: string }
-  /** Every replica of the service replaced by the platform's rollout, within its availability bounds. */
-  | { readonly type: 'rolling-restart'; readonly service: string }
-  | { readonly type: 'scale-out'; readonly service: string; readonly from: number; readonly to: number }
-  | { readonly type: 'shed-load'; readonly service: string; readonly requestsPerSecond: number }
-  | {
-      readonly type: 'open-circuit';
-      readonly service: string;
-      readonly callers: readonly string[];
-      readonly durationMs: number;
-    }
-  | { readonly type: 'failover'; readonly service: string; readonly to: string };
+export type RemediationAction = RemediationActionJson;
 
 /** The action's target as people read it: `orders`, `orders/orders-2`, `flag new-pricing`. */
 export function actionTarget(action: RemediationAction): string {

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AnalysisCheck } from '../api/delivery-types.js';
+import type { AnalysisCheck } from '@opsloop/contracts';
 import { AnalysisChart, checkLabel, formatCheckValue } from './analysis-chart.js';
 
 afterEach(cleanup);

@@ -1,4 +1,4 @@
-import type { AnalysisCheck, Verdict } from '../api/delivery-types.js';
+import type { AnalysisCheck, RolloutVerdict as Verdict } from '@opsloop/contracts';
 import { formatNumber, formatPercent } from './format.js';
 import './analysis-chart.css';
 

@@ -2,10 +2,10 @@ import { useState, type ReactNode } from 'react';
 import type {
   IncidentJson,
   IncidentStatus,
-  ProposalList,
-  RemediationAction,
-  RemediationProposal,
-} from '../api/aiops-types.js';
+  RemediationActionJson as RemediationAction,
+  RemediationProposalJson as RemediationProposal,
+} from '@opsloop/contracts';
+import type { ProposalList } from '../api/aiops-types.js';
 import type { ApiError } from '../api/problem.js';
 import { useCan, useDashboard } from '../app/context.js';
 import { hrefOf } from '../app/router.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AnomalyEvent, IncidentJson } from '../api/aiops-types.js';
+import type { IncidentJson } from '@opsloop/contracts';
+import type { AnomalyEvent } from '../api/aiops-types.js';
 import type { DependencyGraphAnswer } from '../api/overview-types.js';
 import type { SystemStatus } from '../api/types.js';
 import { dependencyEdge, serviceStatus } from '../testing/fixtures.js';
@@ -51,7 +52,7 @@ describe('serviceMapOf', () => {
         incidents: [
           { id: 'inc-2', status: 'resolved', services: ['gateway'] },
           { id: 'inc-1', status: 'open', services: ['orders'] },
-        ] as IncidentJson[],
+        ] as unknown as IncidentJson[],
       },
     });
     expect(map.services.map((s) => [s.name, s.external])).toEqual([

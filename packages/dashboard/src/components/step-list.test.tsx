@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ProgressStatus } from '../api/delivery-types.js';
+import type { ProgressStatus } from '@opsloop/contracts';
 import { rolloutSteps, StepList } from './step-list.js';
 
 afterEach(cleanup);

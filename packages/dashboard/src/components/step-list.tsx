@@ -1,4 +1,4 @@
-import type { ProgressStatus } from '../api/delivery-types.js';
+import type { ProgressStatus } from '@opsloop/contracts';
 import './step-list.css';
 
 export type StepState = 'done' | 'current' | 'pending';

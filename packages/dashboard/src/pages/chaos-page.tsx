@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
-import type { FaultInfo, FaultParamInfo, InjectBody, Injection } from '../api/delivery-types.js';
+import type { FaultInfo, FaultParamInfo, InjectionJson as Injection } from '@opsloop/contracts';
+import type { InjectBody } from '../api/delivery-types.js';
 import { ApiError } from '../api/problem.js';
 import type { SystemStatus } from '../api/types.js';
 import { useCan, useDashboard } from '../app/context.js';

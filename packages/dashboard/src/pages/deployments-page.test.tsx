@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ReleaseStatus, RolloutStatus } from '../api/delivery-types.js';
+import type { ReleaseStatus, RolloutStatus } from '@opsloop/contracts';
 import type { SystemStatus } from '../api/types.js';
 import { fakeControlApi, renderSignedIn, type FakeCall } from '../testing/fake-api.js';
 import { DeploymentsPage, describeDeliveryEvent, rolloutState } from './deployments-page.js';

@@ -1,12 +1,12 @@
 import type { Api } from '../api/client.js';
 import type {
   AnalysisRecord,
-  EventsAnswer,
   ProgressStatus,
   ReleaseStatus,
-  RolloutAction,
+  RolloutActionName as RolloutAction,
   RolloutStatus,
-} from '../api/delivery-types.js';
+} from '@opsloop/contracts';
+import type { EventsAnswer } from '../api/delivery-types.js';
 import type { ApiError } from '../api/problem.js';
 import type { RuntimeEventRecord, SystemStatus } from '../api/types.js';
 import { useCan, useDashboard } from '../app/context.js';

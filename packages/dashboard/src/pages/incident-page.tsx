@@ -1,5 +1,9 @@
 import { useState } from 'react';
-import type { IncidentJson, TimelineEntryJson, TimelineKind } from '../api/aiops-types.js';
+import type {
+  IncidentJson,
+  IncidentTimelineKind as TimelineKind,
+  TimelineEntryJson,
+} from '@opsloop/contracts';
 import { hrefOf } from '../app/router.js';
 import { useQuery } from '../app/use-query.js';
 import { formatAgo, formatPercent, formatSeconds, formatTime } from '../components/format.js';
@@ -202,7 +206,7 @@ function Actions(props: { incident: IncidentJson }) {
   );
 }
 
-function Timeline(props: { entries: TimelineEntryJson[] }) {
+function Timeline(props: { entries: readonly TimelineEntryJson[] }) {
   const [hidden, setHidden] = useState<ReadonlySet<TimelineKind>>(new Set());
   const entries = [...props.entries].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   const kinds = KIND_ORDER.filter((k) => entries.some((e) => e.kind === k));

@@ -7,12 +7,13 @@ import {
   type ChaosManager,
   type Injection,
 } from '@opsloop/chaos';
+import type { FaultInfo, InjectionJson } from '@opsloop/contracts';
 import { ControlRequestError, type ChaosApi } from '../control-api/aiops-routes.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
 /** An injection as the control API shows it (ISO times). */
-export function injectionJson(injection: Injection) {
+export function injectionJson(injection: Injection): InjectionJson {
   return {
     ...injection,
     startedAt: iso(injection.startedAt),
@@ -33,7 +34,7 @@ function refusal(error: unknown): never {
 /** The chaos manager behind `/v1/chaos/…`. */
 export function chaosApiOf(manager: ChaosManager): ChaosApi {
   return {
-    faults: () => listFaults(),
+    faults: (): FaultInfo[] => listFaults(),
     list: () => manager.list().map(injectionJson),
     get: (id) => {
       const injection = manager.get(id);

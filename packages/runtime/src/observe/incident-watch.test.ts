@@ -13,7 +13,7 @@ import { createTelemetryBackend, type TelemetryBackend } from '@opsloop/telemetr
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RuntimeEvent } from '../events.js';
 import { parseSpec } from '../spec/load-spec.js';
-import { startIncidentWatch, type IncidentWatch } from './incident-watch.js';
+import { harmful, startIncidentWatch, type IncidentWatch } from './incident-watch.js';
 
 const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
 const GRACE_MS = 120_000;
@@ -222,6 +222,23 @@ const list = (h: Harness) =>
     root_causes: { service: string; kind: string }[];
     actions: { type: string; result: string }[];
   }[];
+
+describe('harm: what may open an incident and call for an action', () => {
+  const latency = (expected: number, value: number) =>
+    harmful({ kind: 'latency', direction: 'above', expected, value });
+  it('counts errors a point over their usual level, and a latency users notice', () => {
+    expect(harmful({ kind: 'errors', direction: 'above', expected: 0.001, value: 0.02 })).toBe(true);
+    expect(harmful({ kind: 'errors', direction: 'above', expected: 0.001, value: 0.008 })).toBe(false);
+    // Twice the load: a 92 ms p95 at 197 ms is an anomaly, not harm; 800 ms of injected latency is.
+    expect(latency(0.092, 0.197)).toBe(false);
+    expect(latency(0.02, 0.82)).toBe(true);
+    // A slow service getting twice as slow is harm even when it was slow already; 10 % slower is not.
+    expect(latency(1.5, 3.1)).toBe(true);
+    expect(latency(1.5, 1.8)).toBe(false);
+    expect(harmful({ kind: 'latency', direction: 'below', expected: 0.5, value: 0.01 })).toBe(false);
+    expect(harmful({ kind: 'saturation', direction: 'above', expected: 0.1, value: 0.9 })).toBe(false);
+  });
+});
 
 describe('the incident watch (closed loop, manual clock)', () => {
   it('ignores symptoms during the startup grace', async () => {

@@ -1,4 +1,5 @@
 import type { CanaryAnalysisOptions, LiveSeriesSnapshot } from '@opsloop/aiops';
+import type { AnalysisRecord, ProgressStatus } from '@opsloop/contracts';
 import type { Clock, TimerHandle } from '@opsloop/kit';
 import { combineJudgements } from '../analysis/combine-judgements.js';
 import { judgeCanary, type Judgement } from '../analysis/judge-canary.js';
@@ -20,32 +21,8 @@ export type ProgressEvent =
   | { kind: 'analysis'; revision: string; weight: number; judgement: Judgement }
   | { kind: 'paused'; revision: string; reason: string };
 
-/** The last verdict of a rollout's analysis, for `rollout status`. */
-export interface AnalysisRecord {
-  at: string;
-  weight: number;
-  verdict: Judgement['verdict'];
-  baselineRequests: number;
-  canaryRequests: number;
-  checks: Judgement['checks'];
-}
-
-/** A progressive rollout as `rollout status` shows it. */
-export interface ProgressStatus {
-  strategy: 'BlueGreen' | 'Canary';
-  stableRevision: string;
-  newRevision: string;
-  /** Share of new requests the new revision gets now, %. */
-  weight: number;
-  /** Canary: the step being run (1-based; steps + 1 = promotion). */
-  step: number;
-  steps: number;
-  phase: 'starting' | 'analysing' | 'waiting-for-promotion' | 'promoting' | 'paused';
-  /** A rollback or undo: no steps or analysis. */
-  fastTrack: boolean;
-  analyses: AnalysisRecord[];
-  message?: string;
-}
+// What `rollout status` shows of a rollout is a control API contract (shared with the CLI and the dashboard).
+export type { AnalysisRecord, ProgressStatus };
 
 /** Counts and traffic a pass should bring the service to. */
 export interface ProgressPlan {

@@ -1,3 +1,4 @@
+import type { ReleaseStatus } from '@opsloop/contracts';
 import type { Clock } from '@opsloop/kit';
 import type { ServiceSpec } from '../spec/schema.js';
 import type { ServiceController } from './service-controller.js';
@@ -10,17 +11,8 @@ export interface ReleaseMember {
   extra: string;
 }
 
-export type MemberState = 'pending' | 'rolling' | 'complete' | 'failed' | 'rolled-back';
-
-/** A release as `opsloop releases` shows it. */
-export interface ReleaseStatus {
-  group: string;
-  phase: 'rolling' | 'complete' | 'rolling-back' | 'rolled-back';
-  startedAt: string;
-  finishedAt?: string;
-  message?: string;
-  members: { service: string; from: string; to: string | null; state: MemberState }[];
-}
+// A release as `opsloop releases` and `GET /v1/releases` show it is a control API contract.
+export type { ReleaseStatus };
 
 /** Options of {@link ReleaseRun}. */
 export interface ReleaseRunOptions {
