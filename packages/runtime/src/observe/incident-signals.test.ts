@@ -1,7 +1,7 @@
 import type { PostableAlert } from '@opsloop/telemetry';
 import { describe, expect, it } from 'vitest';
 import type { RuntimeEvent } from '../events.js';
-import { changeSignalOf, createAlertTransitions } from './incident-signals.js';
+import { changeSignalOf, createAlertTransitions, createCrashAlerts } from './incident-signals.js';
 
 const AT = 1_000_000;
 
@@ -181,4 +181,47 @@ describe('createAlertTransitions', () => {
       expect(transitions([alert(name, { service: 'orders' }, AT)], AT + 1)).toEqual([]);
     },
   );
+});
+
+describe('createCrashAlerts', () => {
+  const exited = (reason: string, restartInMs: number | null, replica = 'orders-1') =>
+    ({
+      type: 'replica-exited',
+      replica,
+      service: 'orders',
+      reason,
+      code: reason === 'Error' ? 1 : null,
+      signal: null,
+      restartInMs,
+    }) as const;
+  const ready = (replica = 'orders-1') =>
+    ({ type: 'replica-ready', replica, service: 'orders', url: 'http://127.0.0.1:1' }) as const;
+
+  it('fires at a crash, once per episode, and resolves when the replica is ready again', () => {
+    const crashes = createCrashAlerts();
+    expect(crashes(exited('Error', 1000), 5)).toEqual({
+      type: 'alert',
+      atMs: 5,
+      alert: {
+        name: 'ReplicaCrashed',
+        labels: { alertname: 'ReplicaCrashed', service: 'orders', replica: 'orders-1', severity: 'warning' },
+        state: 'firing',
+        severity: 'warning',
+        summary: 'orders-1 crashed (Error, code 1)',
+      },
+    });
+    // A crash loop is one episode.
+    expect(crashes(exited('Error', 2000), 6)).toBeUndefined();
+    expect(crashes(ready(), 7)?.alert).toMatchObject({ state: 'resolved', labels: { replica: 'orders-1' } });
+    expect(crashes(ready(), 8)).toBeUndefined();
+    expect(crashes(exited('OOMKilled', 1000), 9)?.alert.summary).toBe('orders-1 crashed (OOMKilled)');
+  });
+
+  it('leaves out exits that were asked for: stops, restarts and replacements', () => {
+    const crashes = createCrashAlerts();
+    expect(crashes(exited('Completed', null), 1)).toBeUndefined();
+    expect(crashes(exited('RestartedByRemediation', 0), 2)).toBeUndefined();
+    expect(crashes(exited('ReplacedByRemediation', 0), 3)).toBeUndefined();
+    expect(crashes(ready(), 4)).toBeUndefined();
+  });
 });

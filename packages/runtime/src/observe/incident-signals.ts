@@ -124,3 +124,52 @@ export function createAlertTransitions(): (alerts: readonly PostableAlert[], now
     return out;
   };
 }
+
+/** Exits the runtime or remediation asked for (a restart, a replacement): not a crash. */
+const REQUESTED_EXIT = /^(Restarted|Replaced)By/;
+
+/** The alert name of an unplanned replica exit. */
+export const REPLICA_CRASHED = 'ReplicaCrashed';
+
+/**
+ * Unplanned replica exits as alerts for incidents: a crash (an error exit, a signal, an OOM kill, a failed
+ * liveness or startup probe) is an incident even when the supervisor heals it before users notice — people
+ * want to know their service crashes (Kubernetes users alert on restarts). It fires at the first exit of an
+ * episode (a crash loop is one) and resolves when the replica is ready again. Remediation never acts on it
+ * alone: only harm users feel calls for an action.
+ */
+export function createCrashAlerts(): (event: RuntimeEvent, atMs: number) => AlertSignal | undefined {
+  const down = new Map<string, string>();
+  const alert = (
+    service: string,
+    replica: string,
+    atMs: number,
+    state: 'firing' | 'resolved',
+    summary: string,
+  ) =>
+    ({
+      type: 'alert',
+      atMs,
+      alert: {
+        name: REPLICA_CRASHED,
+        labels: { alertname: REPLICA_CRASHED, service, replica, severity: 'warning' },
+        state,
+        severity: 'warning',
+        summary,
+      },
+    }) satisfies AlertSignal;
+  return (event, atMs) => {
+    if (event.type === 'replica-exited') {
+      if (event.restartInMs === null || REQUESTED_EXIT.test(event.reason) || down.has(event.replica))
+        return undefined;
+      down.set(event.replica, event.service);
+      const how = `${event.reason}${event.code === null ? '' : `, code ${event.code}`}${event.signal === null ? '' : `, ${event.signal}`}`;
+      return alert(event.service, event.replica, atMs, 'firing', `${event.replica} crashed (${how})`);
+    }
+    if (event.type === 'replica-ready' && down.has(event.replica)) {
+      down.delete(event.replica);
+      return alert(event.service, event.replica, atMs, 'resolved', `${event.replica} is ready again`);
+    }
+    return undefined;
+  };
+}

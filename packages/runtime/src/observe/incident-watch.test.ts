@@ -249,6 +249,28 @@ describe('the incident watch (closed loop, manual clock)', () => {
     expect(h.calls).toEqual([]);
   });
 
+  it('opens an incident for a crash the supervisor heals, acts on nothing, resolves once it is ready', async () => {
+    const h = await setup('auto');
+    await advance(h, GRACE_MS + 1000);
+    h.watch.event({
+      type: 'replica-exited',
+      replica: 'orders-1',
+      service: 'orders',
+      reason: 'Error',
+      code: 1,
+      signal: null,
+      restartInMs: 1000,
+    });
+    expect(list(h).map((i) => [i.status, i.services])).toEqual([['open', ['orders']]]);
+    await advance(h, 2000);
+    h.watch.event({ type: 'replica-ready', replica: 'orders-1', service: 'orders', url: 'http://x' });
+    await advanceUntil(h, () => list(h)[0]?.status === 'resolved', 30 * 60_000);
+    const [incident] = list(h);
+    expect(incident?.status).toBe('resolved');
+    expect(incident?.root_causes[0]).toMatchObject({ service: 'orders', kind: 'failure' });
+    expect(h.calls).toEqual([]);
+  });
+
   it('keeps the startup grace the spec asks for (runtime.aiops.incidents.startupGraceSeconds)', async () => {
     const h = await setup('suggest', 10);
     h.watch.anomaly({ kind: 'opened', event: anomaly('orders', h.clock.now()) });

@@ -36,7 +36,7 @@ import {
 import { ControlRequestError, type IncidentApi } from '../control-api/aiops-routes.js';
 import type { EventListener, RuntimeEvent } from '../events.js';
 import type { SystemSpec } from '../spec/schema.js';
-import { changeSignalOf, createAlertTransitions } from './incident-signals.js';
+import { changeSignalOf, createAlertTransitions, createCrashAlerts } from './incident-signals.js';
 import { createRecoveryCheck } from './recovery-check.js';
 
 /** Options of {@link startIncidentWatch}. */
@@ -491,6 +491,7 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
     });
   }
 
+  const crashAlerts = createCrashAlerts();
   const alertTransitions = createAlertTransitions();
   let lastSave = clock.now();
   let timer: TimerHandle | null = null;
@@ -558,10 +559,18 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
     api,
     event(event) {
       const signal = changeSignalOf(event, clock.now());
-      if (signal === undefined) return;
-      const origin =
-        event.type === 'autoscaled' ? 'autoscaler' : actedLately(signal.service) ? 'remediation' : undefined;
-      ingest(origin === undefined ? signal : { ...signal, origin });
+      if (signal !== undefined) {
+        const origin =
+          event.type === 'autoscaled'
+            ? 'autoscaler'
+            : actedLately(signal.service)
+              ? 'remediation'
+              : undefined;
+        ingest(origin === undefined ? signal : { ...signal, origin });
+      }
+      // After the exit's change signal, so the incident it opens starts with that context.
+      const crash = crashAlerts(event, clock.now());
+      if (crash !== undefined) ingest(crash);
     },
     anomaly({ kind, event }) {
       // Faster, fewer errors, less CPU: a departure, but not a symptom (often the knock-on of less traffic).
