@@ -3,7 +3,8 @@ import type { LiveSignal } from './anomaly-event.js';
 
 /**
  * The golden signals watched by default: request rate, error ratio and p95 latency of HTTP and of gRPC
- * (internal services mostly speak gRPC), and CPU (saturation).
+ * (internal services mostly speak gRPC), and saturation: CPU and the event loop's p99 lag (a Node.js
+ * process saturates on its one thread long before the machine does).
  */
 export const DEFAULT_LIVE_SIGNALS: readonly GoldenSignalName[] = [
   'traffic',
@@ -13,6 +14,7 @@ export const DEFAULT_LIVE_SIGNALS: readonly GoldenSignalName[] = [
   'rpc_errors',
   'rpc_latency_p95',
   'cpu',
+  'event_loop_lag_p99',
 ];
 
 /**

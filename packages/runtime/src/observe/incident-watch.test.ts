@@ -236,7 +236,16 @@ describe('harm: what may open an incident and call for an action', () => {
     expect(latency(1.5, 3.1)).toBe(true);
     expect(latency(1.5, 1.8)).toBe(false);
     expect(harmful({ kind: 'latency', direction: 'below', expected: 0.5, value: 0.01 })).toBe(false);
-    expect(harmful({ kind: 'saturation', direction: 'above', expected: 0.1, value: 0.9 })).toBe(false);
+    // CPU is context; a blocked event loop (lag in seconds) is harm.
+    expect(
+      harmful({ kind: 'saturation', direction: 'above', expected: 0.1, value: 0.9, unit: 'cores' }),
+    ).toBe(false);
+    expect(
+      harmful({ kind: 'saturation', direction: 'above', expected: 0.012, value: 0.111, unit: 'seconds' }),
+    ).toBe(false);
+    expect(
+      harmful({ kind: 'saturation', direction: 'above', expected: 0.012, value: 0.5, unit: 'seconds' }),
+    ).toBe(true);
   });
 });
 

@@ -95,26 +95,33 @@ const actionable = (incident: Incident) =>
   incident.symptoms.some((s) => s.signal.type === 'anomaly' && harmful(s.signal.anomaly));
 
 /**
- * Whether an anomaly is harm worth acting on: errors at least a percentage point over their usual level, or a
- * latency at least twice its usual and a quarter of a second over it — what a person waiting on a page notices.
- * A busy minute that takes a 90 ms p95 to 200 ms is an anomaly, context for an incident, not a reason to
- * restart anything (the recovery benchmark's soak: twice the load did exactly that).
+ * Whether an anomaly is harm worth acting on: errors at least a percentage point over their usual level, a
+ * latency at least twice its usual and a quarter of a second over it — what a person waiting on a page
+ * notices — or a saturated event loop: its p99 lag (a saturation signal in seconds) twice its usual and 100 ms
+ * over it, a wait every request on that process shares. A busy minute that takes a 90 ms p95 to 200 ms, or
+ * CPU rising with the load, is an anomaly, context for an incident, not a reason to restart anything (the
+ * recovery benchmark's soak: twice the load did exactly that).
  */
 export function harmful(anomaly: {
   kind: string;
   direction: string;
   value: number;
   expected: number;
+  unit?: string;
 }): boolean {
   if (anomaly.direction !== 'above') return false;
+  const over = (seconds: number) =>
+    anomaly.value >= Math.max(2 * anomaly.expected, anomaly.expected + seconds);
   if (anomaly.kind === 'errors') return anomaly.value >= anomaly.expected + 0.01;
-  if (anomaly.kind === 'latency')
-    return anomaly.value >= Math.max(2 * anomaly.expected, anomaly.expected + LATENCY_HARM_SECONDS);
+  if (anomaly.kind === 'latency') return over(LATENCY_HARM_SECONDS);
+  if (anomaly.kind === 'saturation' && anomaly.unit === 'seconds') return over(LAG_HARM_SECONDS);
   return false;
 }
 
 /** Latency over its usual level that counts as harm (with twice the usual level). */
 const LATENCY_HARM_SECONDS = 0.25;
+/** Event-loop lag over its usual level that counts as harm (with twice the usual level). */
+const LAG_HARM_SECONDS = 0.1;
 
 /** Signal families whose departures below normal are improvements, not symptoms. */
 const IMPROVEMENTS = new Set(['latency', 'errors', 'saturation']);
@@ -182,8 +189,7 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
     // Only harm opens an incident or keeps it going: a mild departure (a p95 from 250 to 440 ms) is context
     // for the incident it falls into, not a new one (on a busy machine there is always one somewhere).
     options: {
-      weakSymptom: (signal) =>
-        isWeakSymptom(signal) || (signal.type === 'anomaly' && !harmful(signal.anomaly)),
+      weakSymptom: (signal) => (signal.type === 'anomaly' ? !harmful(signal.anomaly) : isWeakSymptom(signal)),
     },
     onChange: (changes) => handle(changes),
     ...(saved === undefined ? {} : { snapshot: saved.incidents }),

@@ -106,6 +106,7 @@ describe("the repository's opsloop.yaml", () => {
             'rpc_errors',
             'rpc_latency_p95',
             'cpu',
+            'event_loop_lag_p99',
           ],
         },
         logs: { enabled: true },
