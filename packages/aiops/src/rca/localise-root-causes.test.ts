@@ -161,6 +161,15 @@ describe('localiseRootCauses: robustness', () => {
     );
   });
 
+  it("takes an inner service's traffic rising with its own errors for its callers' retries, not a flood", async () => {
+    // catalog fails; gateway retries every failed call, so catalog's traffic triples while gateway's is flat.
+    const s = faultScenario(SHOP, { type: 'errors', service: 'catalog', atMs: T0 });
+    const signals = [...s.signals, anomaly(SHOP, 'catalog', 'traffic', 30, T0)];
+    const causes = await localiseRootCauses({ signals, graph: s.graph });
+    expect(causes[0]).toMatchObject({ service: 'catalog', kind: 'failure' });
+    expect(causes.find((c) => c.kind === 'traffic')?.evidence.join(' ') ?? '').not.toMatch(/at the edge/);
+  });
+
   it('finds a slow database without a baseline graph when it takes most of the latency', async () => {
     const s = faultScenario(LIBRARY, { type: 'db-slow', service: 'stock', atMs: T0 });
     const causes = await localiseRootCauses({ signals: s.signals, graph: s.graph });

@@ -391,15 +391,24 @@ function kindScores(
 
   const traffic: [number, string][] = [];
   if (p.trafficUp > 0) {
-    const fromCallers = [...(graph.callers.get(p.service) ?? [])].some(
-      (c) => (byService.get(c)?.trafficUp ?? 0) > 0,
-    );
+    const callers = [...(graph.callers.get(p.service) ?? [])];
+    const fromCallers = callers.some((c) => (byService.get(c)?.trafficUp ?? 0) > 0);
+    // An inner service whose callers' traffic stayed flat is not flooded from outside: its callers call it
+    // more per request — retries of its own failing calls, when it fails too.
+    const inner = callers.length > 0 && !fromCallers;
+    const retries = inner && p.failure > 0;
     const first = p.trafficUpOnsetMs <= p.failureOnsetMs + tol;
     const text =
       p.symptoms.find((s) => s.family === 'traffic' && s.direction === 'above')?.text ?? 'traffic up';
     traffic.push([
-      Math.min(1, p.trafficUp / 0.6) * (fromCallers ? 0.4 : 1) * (first ? 1 : 0.5),
-      `${text} at the edge, first`,
+      Math.min(1, p.trafficUp / 0.6) *
+        (fromCallers ? 0.4 : retries ? 0.15 : inner ? 0.5 : 1) *
+        (first ? 1 : 0.5),
+      retries
+        ? `${text} while its callers' traffic stayed flat (retries of its failing calls)`
+        : inner
+          ? `${text} while its callers' traffic stayed flat`
+          : `${text} at the edge, first`,
     ]);
     for (const s of p.symptoms) if (s.classes.has('overload')) traffic.push([0.6, s.text]);
   }

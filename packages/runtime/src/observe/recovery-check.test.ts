@@ -138,6 +138,16 @@ describe('createRecoveryCheck', () => {
     expect(await check(fakeMetrics({ latency_p95: 0.5 }).metrics, 1).verify(both)).toBe('not-recovered');
   });
 
+  it('traffic back in band proves nothing while the errors go unmeasured (no requests in the window)', async () => {
+    const trafficAbove = anomaly('traffic', 'above', { expected: 1, high: 2 });
+    const incident = incidentOf(anomalySignal(errorsAbove), anomalySignal(trafficAbove));
+    expect(await check(fakeMetrics({ traffic: 1 }).metrics, 1).verify(incident)).toBe('unknown');
+    expect(await check(fakeMetrics({ traffic: 1, errors: 0 }).metrics, 1).verify(incident)).toBe('recovered');
+    expect(await check(fakeMetrics({ traffic: 1, errors: 0.4 }).metrics, 1).verify(incident)).toBe(
+      'not-recovered',
+    );
+  });
+
   it('a failing pass resets the streak', async () => {
     const fake = fakeMetrics({ errors: 0.01 });
     const recovery = check(fake.metrics);

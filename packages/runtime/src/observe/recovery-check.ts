@@ -19,6 +19,9 @@ export interface RecoveryCheckOptions {
   passes?: number;
 }
 
+/** Anomaly kinds users feel: recovery is judged on them when an incident has any. */
+const HARM_KINDS = new Set(['errors', 'latency']);
+
 const isGolden = (name: string): name is GoldenSignalName =>
   (GOLDEN_SIGNAL_NAMES as readonly string[]).includes(name);
 
@@ -56,7 +59,13 @@ export function createRecoveryCheck(options: RecoveryCheckOptions) {
       return alerts.some((s) => s.active) ? 'not-recovered' : 'recovered';
     }
     let unknown = 0;
+    // Users' harm (errors, latency) must be seen back in band: traffic back to normal proves nothing about
+    // it, and a window without requests (load shed, a cache in front) shows no error ratio at all.
+    let harm = 0;
+    let harmSeen = 0;
     for (const anomaly of anomalies) {
+      const isHarm = HARM_KINDS.has(anomaly.kind);
+      if (isHarm) harm++;
       const value = await current(anomaly);
       if (value === undefined) {
         // No series: no traffic at all, which is no recovery for a drop; unknown for a ratio or latency.
@@ -64,11 +73,13 @@ export function createRecoveryCheck(options: RecoveryCheckOptions) {
         unknown++;
         continue;
       }
+      if (isHarm) harmSeen++;
       const low = anomaly.expectedLow ?? anomaly.expected;
       const high = anomaly.expectedHigh ?? anomaly.expected;
       if (anomaly.direction === 'above' ? value > high : value < low) return 'not-recovered';
     }
-    return unknown === anomalies.length ? 'unknown' : 'recovered';
+    if (unknown === anomalies.length || (harm > 0 && harmSeen === 0)) return 'unknown';
+    return 'recovered';
   };
 
   return {
