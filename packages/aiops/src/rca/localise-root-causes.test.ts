@@ -170,6 +170,28 @@ describe('localiseRootCauses: robustness', () => {
     expect(causes.find((c) => c.kind === 'traffic')?.evidence.join(' ') ?? '').not.toMatch(/at the edge/);
   });
 
+  it('takes a replica unready on a failing database check for the database, not saturation', async () => {
+    const s = faultScenario(SHOP, { type: 'errors', service: 'inventory', atMs: T0 });
+    const unready = change(
+      T0 + 1000,
+      'replica-unready',
+      'inventory',
+      'inventory-1 not ready: readiness probe failed (HTTP 503: database: query failed)',
+    );
+    const causes = await localiseRootCauses({ signals: [...s.signals, unready], graph: s.graph });
+    expect(causes[0]).toMatchObject({ service: 'inventory', kind: 'dependency' });
+    expect(causes[0]!.evidence.join(' ')).toMatch(/database: query failed/);
+    // Without the check's name it is the replica that is unwell.
+    const bare = change(
+      T0 + 1000,
+      'replica-unready',
+      'inventory',
+      'inventory-1 not ready: readiness probe failed',
+    );
+    const plain = await localiseRootCauses({ signals: [...s.signals, bare], graph: s.graph });
+    expect(plain[0]).toMatchObject({ service: 'inventory', kind: 'saturation' });
+  });
+
   it('finds a slow database without a baseline graph when it takes most of the latency', async () => {
     const s = faultScenario(LIBRARY, { type: 'db-slow', service: 'stock', atMs: T0 });
     const causes = await localiseRootCauses({ signals: s.signals, graph: s.graph });

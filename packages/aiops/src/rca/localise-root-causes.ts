@@ -365,7 +365,11 @@ function kindScores(
   o: Options,
 ): Record<RootCauseKind, KindScore> {
   const tol = o.onsetToleranceMs;
-  const crashes = p.symptoms.filter((s) => s.family === 'down' && s.saturation === false);
+  const dependencyDown = (s: Symptom) =>
+    s.family === 'down' && DEPENDENCY_CLASSES.some((k) => s.classes.has(k));
+  const crashes = p.symptoms.filter(
+    (s) => s.family === 'down' && s.saturation === false && !dependencyDown(s),
+  );
   const selfLoad =
     p.trafficUp > 0 && p.trafficUpOnsetMs <= p.failureOnsetMs + tol ? Math.min(1, p.trafficUp / 0.6) : 0;
 
@@ -384,6 +388,7 @@ function kindScores(
   for (const f of findings)
     if (f.where !== 'callee' && f.caller === p.service) dep.push([0.9 * f.strength, f.text]);
   for (const s of p.symptoms) {
+    if (dependencyDown(s)) dep.push([0.8, s.text]);
     if (s.family === 'down' || s.classes.has('bus')) continue;
     if (s.classes.has('database') || s.classes.has('provider')) dep.push([0.75, s.text]);
     else if (DEPENDENCY_CLASSES.some((k) => s.classes.has(k))) dep.push([0.7, s.text]);

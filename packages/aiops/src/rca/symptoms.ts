@@ -6,7 +6,7 @@ import {
   type ChangeSignal,
   type Signal,
 } from '../incidents/signal.js';
-import { keywordClasses, type KeywordClass } from './keyword-classes.js';
+import { DEPENDENCY_CLASSES, keywordClasses, type KeywordClass } from './keyword-classes.js';
 
 /** What a symptom is about. */
 export type SymptomFamily = 'errors' | 'latency' | 'traffic' | 'saturation' | 'logs' | 'down';
@@ -120,7 +120,11 @@ export function lifecycleSymptom(change: ChangeSignal): Symptom | undefined {
   if (OPERATOR_ACTION.test(change.detail) || RESPONDING_ORIGINS.has(origin) || origin === 'operator')
     return undefined;
   const classes = keywordClasses(change.detail);
-  const saturation = change.change === 'replica-unready' || classes.has('memory') || classes.has('hang');
+  // A replica unready because a dependency it checks is down (`readiness probe failed (HTTP 503: database:
+  // …)`) is that dependency failing, not the replica saturated.
+  const dependency = DEPENDENCY_CLASSES.some((k) => classes.has(k));
+  const saturation =
+    !dependency && (change.change === 'replica-unready' || classes.has('memory') || classes.has('hang'));
   return {
     service: change.service,
     family: 'down',

@@ -485,7 +485,7 @@ describe('Replica with a real process', () => {
   it('a replica whose readiness fails keeps running but never enters the registry', async () => {
     const results: { path: string; ok: boolean }[] = [];
     const probe: ProbeRunner = async (url, timeoutMs) => {
-      const ok = await httpProbe(url, timeoutMs);
+      const { ok } = await httpProbe(url, timeoutMs);
       results.push({ path: new URL(url).pathname, ok });
       return ok;
     };

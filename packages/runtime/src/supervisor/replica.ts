@@ -10,6 +10,7 @@ import type { HttpProbe, ServiceSpec } from '../spec/schema.js';
 import { RestartBackoff } from './backoff.js';
 import { isPortFree, type PortAllocator } from './ports.js';
 import { ProbeTracker } from './probe-tracker.js';
+import { probeResultOf, type ProbeResult } from './http-probe.js';
 import { procTreeMemory, type MemoryReader } from './process-memory.js';
 import { formatBytes } from '../spec/quantity.js';
 
@@ -20,7 +21,7 @@ export const MEMORY_CHECK_MS = 1_000;
 const STARTUP_READINESS_POLL_MS = 200;
 
 /** Runs one HTTP probe; injectable so probe logic is tested without sockets. */
-export type ProbeRunner = (url: string, timeoutMs: number) => Promise<boolean>;
+export type ProbeRunner = (url: string, timeoutMs: number) => Promise<boolean | ProbeResult>;
 
 /** Options of a {@link Replica}. */
 export interface ReplicaOptions {
@@ -335,7 +336,7 @@ export class Replica {
       (startup.initialDelaySeconds + startup.failureThreshold * startup.periodSeconds) * 1000;
     const tick = async () => {
       if (!current()) return;
-      const ok = await this.#o.probe(base + startup.path, startup.timeoutSeconds * 1000);
+      const { ok } = probeResultOf(await this.#o.probe(base + startup.path, startup.timeoutSeconds * 1000));
       if (!current()) return;
       if (ok) {
         this.#scheduleRunningProbes(base, current);
@@ -364,11 +365,21 @@ export class Replica {
     } else {
       const tracker = new ProbeTracker(readiness, false);
       let everReady = false;
+      let lastFailure: string | undefined;
       const tick = async () => {
         if (!current()) return;
-        const ok = await this.#o.probe(base + readiness.path, readiness.timeoutSeconds * 1000);
+        const result = probeResultOf(
+          await this.#o.probe(base + readiness.path, readiness.timeoutSeconds * 1000),
+        );
         if (!current()) return;
-        if (tracker.record(ok)) this.#setReady(tracker.passing, 'readiness probe failed');
+        if (!result.ok) lastFailure = result.detail;
+        // The reason names what failed (a `/readyz` check, a timeout): what tells an outage of a dependency
+        // from a hung process for whoever reads the event, root-cause analysis included.
+        if (tracker.record(result.ok))
+          this.#setReady(
+            tracker.passing,
+            lastFailure === undefined ? 'readiness probe failed' : `readiness probe failed (${lastFailure})`,
+          );
         everReady ||= tracker.passing;
         this.#after(
           everReady ? readiness.periodSeconds * 1000 : STARTUP_READINESS_POLL_MS,
@@ -385,7 +396,7 @@ export class Replica {
     const tracker = new ProbeTracker(probe, true);
     const tick = async () => {
       if (!current()) return;
-      const ok = await this.#o.probe(url, probe.timeoutSeconds * 1000);
+      const { ok } = probeResultOf(await this.#o.probe(url, probe.timeoutSeconds * 1000));
       if (!current()) return;
       if (tracker.record(ok) && !tracker.passing) {
         this.#killReason = 'LivenessProbeFailed';
