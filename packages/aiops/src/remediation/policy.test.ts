@@ -182,11 +182,17 @@ describe('default policies', () => {
 
   it('restarts the replica with more restarts, or the one holding the CPU, on a failure', async () => {
     const restarted = replicasOf('catalog', [0.3, 0.3, 0.3]);
-    restarted[2] = { ...restarted[2]!, restarts: 3 };
+    restarted[2] = { ...restarted[2]!, restarts: 3, startedAtMs: NOW - 60_000 };
     const byRestarts = await actionsFor(
       diagnosisOf('i1', 'failure', 'catalog', { replicas: { catalog: restarted } }),
     );
     expect(byRestarts.calls).toEqual([['restartReplica', 'catalog-3']]);
+    // Restarts long past (an earlier incident's repair) single nobody out: every replica is replaced.
+    restarted[2] = { ...restarted[2], startedAtMs: NOW - 20 * 60_000 };
+    const longAgo = await actionsFor(
+      diagnosisOf('i0', 'failure', 'catalog', { replicas: { catalog: restarted } }),
+    );
+    expect(longAgo.calls).toEqual([['restartService', 'catalog']]);
     const byCpu = await actionsFor(
       diagnosisOf('i2', 'failure', 'catalog', {
         replicas: { catalog: replicasOf('catalog', [0.2, 0.9, 0.3]) },

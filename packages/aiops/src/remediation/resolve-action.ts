@@ -120,7 +120,7 @@ export async function resolveAction(
           }
         }
         if (action.type === 'restart' && action.params.pick === 'auto') {
-          const odd = standingOut(replicas);
+          const odd = standingOut(replicas, ctx.nowMs);
           if (odd === undefined) {
             return {
               action: { type: 'rolling-restart', service: target },
@@ -228,8 +228,12 @@ const NOTABLE_CPU = 0.1;
  * one with most restarts, as a rolling restart would have nothing to keep available); one with more restarts
  * than the others; one holding the CPU (twice the next one's, at least 0.1 cores). None: they look alike.
  */
+/** Restarts older than this are history, not a sign of the replica failing now. */
+const RECENT_RESTART_MS = 10 * 60_000;
+
 function standingOut(
   replicas: readonly DiagnosisReplica[],
+  nowMs: number,
 ): { readonly replica: DiagnosisReplica; readonly why: string } | undefined {
   const worst = pick(replicas, 'failing');
   if (replicas.length === 1) return { replica: worst, why: `is the only replica` };
@@ -241,8 +245,10 @@ function standingOut(
         : `is not ready (${worst.restarts} restarts)`,
     };
   }
+  // More restarts count only when the last of them is recent: a replica restarted by an earlier incident's
+  // repair twenty minutes ago is no more suspect than its peers.
   const restarts = replicas.map((r) => r.restarts);
-  if (Math.max(...restarts) > Math.min(...restarts)) {
+  if (Math.max(...restarts) > Math.min(...restarts) && nowMs - worst.startedAtMs <= RECENT_RESTART_MS) {
     return { replica: worst, why: `has restarted more than the others (${worst.restarts} times)` };
   }
   if (replicas.every((r) => r.cpu !== undefined)) {
