@@ -1,0 +1,263 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { Pool } from 'undici';
+import { parse, stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDashboard, chromiumPath, CHROMIUM_ARGS } from './support/browser.js';
+import { controlGet } from './support/control-api.js';
+import { keepOnly, startStack, waitFor, type EditableSpec, type Stack } from './support/stack.js';
+
+/**
+ * The dashboard in a real browser (issue 10's must-show): sign in; the map shows the shop's services with
+ * traffic; a fault injected through the UI opens an incident, diagnosed on the right service, and is cleared
+ * from the UI; a canary is promoted from the Deployments page; a viewer sees no mutating control. Screenshots
+ * of each page go to OPSLOOP_SCREENSHOTS_DIR (docs/screenshots with `npm run screenshots`), else a temp dir.
+ */
+const executable = chromiumPath();
+const shots = process.env.OPSLOOP_SCREENSHOTS_DIR ?? join(tmpdir(), 'opsloop-dashboard-screenshots');
+
+describe.skipIf(executable === undefined)('the dashboard in Chromium', () => {
+  let stack: Stack;
+  let browser: Browser;
+  let admin: string;
+  let pool: Pool;
+  let stopLoad: (() => Promise<void>) | undefined;
+  const metrics: Record<string, number> = {};
+
+  beforeAll(async () => {
+    buildDashboard();
+    mkdirSync(shots, { recursive: true });
+    stack = await startStack((spec) => {
+      keepOnly(spec, ['catalog', 'gateway']);
+      spec.services.catalog!.replicas = 2;
+      // Fast detection and diagnosis, the incident loop awake at once, actions waiting for a person.
+      const runtime = (spec.runtime ?? {}) as Record<string, unknown>;
+      spec.runtime = {
+        ...runtime,
+        aiops: {
+          ...((runtime.aiops as Record<string, unknown> | undefined) ?? {}),
+          // As the recovery benchmark: a 1 min rate sampled every 5 s turns a step into a 12-point ramp the
+          // detectors still tell from noise (sampled every 2 s, it is a 30-point drift they learn).
+          detection: { intervalSeconds: 5, warmupPoints: 24 },
+          incidents: { startupGraceSeconds: 5, diagnoseAfterSeconds: 3 },
+          remediation: { mode: 'suggest' },
+        },
+      };
+    });
+    admin = (
+      JSON.parse(readFileSync(join(stack.dir, '.opsloop', 'runtime.json'), 'utf8')) as { token: string }
+    ).token;
+    pool = new Pool(stack.gateway, { connections: 4 });
+    stopLoad = startBrowsing(pool);
+    browser = await chromium.launch({ executablePath: executable!, args: CHROMIUM_ARGS, timeout: 60_000 });
+  }, 240_000);
+
+  afterAll(async () => {
+    await stopLoad?.();
+    await pool?.close();
+    await browser?.close();
+    await stack?.stop();
+    if (Object.keys(metrics).length > 0)
+      writeFileSync(join(shots, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  }, 60_000);
+
+  const line = (pattern: RegExp) => pattern.exec(stack.output())?.[1];
+  /** The runtime's own account of detection and repair (for a failure's message). */
+  const story = () =>
+    stack
+      .output()
+      .split('\n')
+      .filter((l) => /^opsloop \| .*(incident|remediation|anomaly|chaos|log)/.test(l))
+      .slice(-40)
+      .join('\n');
+
+  async function signedIn(token: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${stack.control}/`);
+    await page.getByLabel('Token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor({ timeout: 20_000 });
+    return page;
+  }
+
+  it('is served by the control API, announced by `opsloop up`, and paints fast', async () => {
+    expect(line(/^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)$/m)).toBe(`${stack.control}/`);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${stack.control}/`);
+    await page.getByLabel('Token').waitFor();
+    const paint = await page.evaluate(
+      () => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
+    );
+    expect(paint).not.toBeNull();
+    metrics.firstContentfulPaintMs = Math.round(paint!);
+    process.stdout.write(`dashboard first contentful paint: ${Math.round(paint!)} ms\n`);
+    await page.screenshot({ path: join(shots, 'sign-in.png') });
+    await page.close();
+  }, 60_000);
+
+  it('signs in and shows the shop on the map, with live signals', async () => {
+    const page = await signedIn(admin);
+    for (const service of ['gateway', 'catalog'])
+      await page.getByRole('link', { name: new RegExp(`^${service}: `) }).waitFor({ timeout: 30_000 });
+    // Traffic reaches the map once the first scrapes are in.
+    await waitFor(
+      'request rates on the map',
+      async () => {
+        await page.reload();
+        const label = await page
+          .getByRole('link', { name: /^catalog: / })
+          .getAttribute('aria-label', { timeout: 10_000 });
+        const rate = Number(/([\d.]+) req\/s/.exec(label ?? '')?.[1] ?? 0);
+        return rate > 0 ? label : undefined;
+      },
+      90_000,
+    );
+    await page.screenshot({ path: join(shots, 'overview.png'), fullPage: true });
+    await page.goto(`${stack.control}/#/services/catalog`);
+    await page
+      .getByRole('heading', { name: /catalog/ })
+      .first()
+      .waitFor();
+    await page.waitForTimeout(3000);
+    await page.screenshot({ path: join(shots, 'service.png'), fullPage: true });
+    await page.goto(`${stack.control}/#/flags`);
+    await page.getByText('checkout-payment-timeout-ms').first().waitFor();
+    await page.screenshot({ path: join(shots, 'flags.png'), fullPage: true });
+    await page.context().close();
+  }, 150_000);
+
+  it('a fault injected in the UI becomes an incident, diagnosed on the right service, and is cleared', async () => {
+    // The production detectors keep a probation of hundreds of points before they flag a metric, so in a run
+    // this short the incident comes from the log insights (catalog's error burst); approving a suggested
+    // action, which needs a harmful metric anomaly, is covered by the pages' tests and `bench:recovery`.
+    const page = await signedIn(admin);
+    await page.goto(`${stack.control}/#/chaos`);
+    const form = page.getByRole('form', { name: 'Inject a fault' });
+    await form.getByLabel('Fault').selectOption('errors');
+    await form.getByLabel('Target service').selectOption('catalog');
+    await form.getByLabel(/^ratio/).fill('0.5');
+    await form.getByLabel('Duration (seconds)').fill('600');
+    await form.getByRole('button', { name: 'Inject' }).click();
+    await form.getByRole('button', { name: /^Yes, inject/ }).click();
+    await page
+      .getByText(/inj-[0-9a-f]+/)
+      .first()
+      .waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(shots, 'chaos.png'), fullPage: true });
+
+    await page.goto(`${stack.control}/#/incidents`);
+    // Incident ids are ULIDs.
+    const incident = page.getByRole('link', { name: /^[0-9A-HJKMNP-TV-Z]{26}$/ }).first();
+    await incident.waitFor({ timeout: 120_000 }).catch((error: Error) => {
+      throw new Error(`${error.message}\nwhat the runtime saw:\n${story()}`);
+    });
+    await page.screenshot({ path: join(shots, 'incidents.png'), fullPage: true });
+    await incident.click();
+    const causes = page.getByRole('region', { name: 'Root causes' });
+    await causes.getByRole('link', { name: 'catalog' }).first().waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: join(shots, 'incident.png'), fullPage: true });
+
+    await page.goto(`${stack.control}/#/chaos`);
+    await page
+      .getByRole('button', { name: /^Clear inj-/ })
+      .first()
+      .click();
+    await page.getByRole('button', { name: /^Yes, clear/ }).click();
+    await waitFor(
+      'the injection to be cleared',
+      async () => {
+        const { injections } = await controlGet<{ injections: { status: string }[] }>(
+          stack,
+          '/v1/chaos/injections',
+        );
+        return injections.length > 0 && injections.every((i) => i.status !== 'active') ? true : undefined;
+      },
+      30_000,
+    );
+    await page.context().close();
+  }, 300_000);
+
+  it('promotes a canary from the Deployments page', async () => {
+    const spec = parse(readFileSync(stack.specPath, 'utf8')) as EditableSpec;
+    const catalog = spec.services.catalog!;
+    // Long analyses: the canary waits at its first step until a person promotes it.
+    catalog.strategy = { type: 'Canary', canary: { steps: [20, 50], analysis: { intervalSeconds: 600 } } };
+    catalog.env = { ...(catalog.env as Record<string, string>), ROLLOUT_MARK: 'dashboard-canary' };
+    writeFileSync(stack.specPath, stringify(spec));
+    const applied = await stack.cli('apply');
+    expect(applied.status, applied.stderr).toBe(0);
+
+    const page = await signedIn(admin);
+    await page.goto(`${stack.control}/#/deployments`);
+    const promote = page.getByRole('button', { name: 'Promote catalog fully' });
+    await promote.waitFor({ timeout: 120_000 });
+    await page.screenshot({ path: join(shots, 'deployments.png'), fullPage: true });
+    await promote.click();
+    await page.getByRole('button', { name: /^Yes, promote fully/ }).click();
+    await waitFor(
+      'the canary to be promoted',
+      async () => {
+        const status = await stack.cli('rollout', 'status', 'catalog', '-o', 'json');
+        const json = JSON.parse(status.stdout) as { complete: boolean; lastOutcome?: { result: string } };
+        return json.complete && json.lastOutcome?.result === 'promoted' ? json : undefined;
+      },
+      120_000,
+    );
+    await page.context().close();
+  }, 300_000);
+
+  it('shows a viewer no mutating control', async () => {
+    const created = await stack.cli('token', 'create', 'e2e-viewer', '--role', 'viewer');
+    expect(created.status, created.stderr).toBe(0);
+    const page = await signedIn(created.stdout.trim());
+    await page
+      .getByText(/viewer/)
+      .first()
+      .waitFor();
+    for (const path of ['#/chaos', '#/incidents', '#/deployments', '#/flags']) {
+      await page.goto(`${stack.control}/${path}`);
+      await page.getByRole('heading').first().waitFor();
+      await page.waitForTimeout(1500);
+      for (const name of [
+        /^Inject$/,
+        /^Approve/,
+        /^Reject/,
+        /^Promote/,
+        /^Pause/,
+        /^Undo/,
+        /^Save/,
+        /^Clear/,
+      ])
+        expect(await page.getByRole('button', { name }).count(), `${path} ${String(name)}`).toBe(0);
+    }
+    await page.context().close();
+  }, 120_000);
+});
+
+/** Anonymous shoppers browsing the catalogue through the gateway (about ten requests a second) until stopped. */
+function startBrowsing(pool: Pool): () => Promise<void> {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      await pool
+        .request({
+          method: 'GET',
+          path: '/api/products?limit=5',
+          // Revalidated every time: the gateway's cache would otherwise keep catalog all but idle.
+          headers: { 'cache-control': 'no-cache' },
+          headersTimeout: 10_000,
+          bodyTimeout: 10_000,
+        })
+        .then((r) => r.body.dump())
+        .catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+  };
+}
