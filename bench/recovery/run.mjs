@@ -335,19 +335,31 @@ async function waitForCalm(control, timeoutMs) {
   return false;
 }
 
-/** When an incident showed the fault: its opening after `t0`, or its reopening after `t0`; else undefined. */
-function detectedAt(incident, before, t0) {
+/**
+ * When an incident showed the fault: its opening after `t0`, its reopening after `t0`, or — for one still
+ * active when the fault went in (an escalated incident waits for every symptom to end) — the first symptom on
+ * `service` it took in after `t0`: the fault joined it, which a person watching it would see. Else undefined.
+ */
+function detectedAt(incident, before, t0, service) {
   if (!before.has(incident.id)) return Date.parse(incident.opened_at);
   const reopened = incident.timeline.find(
     (t) => t.kind === 'status' && t.summary.startsWith('reopened') && Date.parse(t.at) >= t0,
   );
-  return reopened === undefined ? undefined : Date.parse(reopened.at);
+  if (reopened !== undefined) return Date.parse(reopened.at);
+  if (!before.get(incident.id)) return undefined;
+  const joined = (incident.signals ?? [])
+    .filter((s) => s.service === service && Date.parse(s.first_at) >= t0)
+    .map((s) => Date.parse(s.first_at));
+  return joined.length === 0 ? undefined : Math.min(...joined);
 }
 
 async function runFault(entry, control, timeline) {
   const definition = FAULTS.find((f) => f.name === entry.fault);
   const expected = { service: entry.target, kind: definition.expectedCause.kind };
-  const before = new Set((await control('GET', '/v1/incidents?limit=1000')).incidents.map((i) => i.id));
+  // Every incident so far, and whether it was still active (open, mitigating, escalated) as the fault went in.
+  const before = new Map(
+    (await control('GET', '/v1/incidents?limit=1000')).incidents.map((i) => [i.id, i.status !== 'resolved']),
+  );
   const t0 = Date.now();
   log(
     `${entry.fault} → ${entry.target} ${JSON.stringify(entry.params)} (expected ${expected.service}/${expected.kind})`,
@@ -382,7 +394,7 @@ async function runFault(entry, control, timeline) {
     const { incidents } = await control('GET', '/v1/incidents?limit=100');
     // The fault's incident: one opened after the injection, or an earlier one its symptoms reopened.
     const fresh = incidents
-      .map((i) => ({ ...i, detectedAt: detectedAt(i, before, t0) }))
+      .map((i) => ({ ...i, detectedAt: detectedAt(i, before, t0, expected.service) }))
       .filter((i) => i.detectedAt !== undefined)
       .sort((a, b) => a.detectedAt - b.detectedAt);
     incident = fresh.find((i) => i.root_causes.some((c) => c.service === expected.service)) ?? fresh[0];
@@ -421,6 +433,13 @@ async function runFault(entry, control, timeline) {
     incident: incident?.id ?? null,
     rootCauses: causes.slice(0, 3).map((c) => `${c.service}/${c.kind} ${c.score.toFixed(2)}`),
     incidentStatus: incident?.status ?? null,
+    // The fault joined an incident still active when it went in (rather than opening or reopening one).
+    joined:
+      incident !== undefined &&
+      before.get(incident.id) === true &&
+      !incident.timeline.some(
+        (t) => t.kind === 'status' && t.summary.startsWith('reopened') && Date.parse(t.at) >= t0,
+      ),
   };
   log(
     `  detect ${result.detectSeconds ?? '-'} s, recover ${result.recoverSeconds ?? '-'} s, causes ${result.rootCauses.join(', ') || '-'}, action ${result.action}, failed ${result.failedRequests}`,
