@@ -106,6 +106,7 @@ export {
   DiagnosisError,
   parseDiagnosis,
   type Diagnosis,
+  type DiagnosisCause,
   type DiagnosisChange,
   type DiagnosisReplica,
   type DiagnosisSignal,

@@ -19,6 +19,7 @@ import { startIncidentWatch, type IncidentWatch } from './observe/incident-watch
 import { observeFlagChanges } from './observe/observed-flag-store.js';
 import { createRuntimeRemediationPlatform } from './remediation/runtime-remediation-platform.js';
 import type { LiveDetection } from '@opsloop/aiops';
+import { canaryDetectors } from './analysis/canary-detectors.js';
 import { EndpointRegistry } from './registry/registry.js';
 import { isDeepStrictEqual } from 'node:util';
 import { createEventLog } from './observe/event-log.js';
@@ -733,6 +734,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       // Canary analysis scores the new revision with what live detection learnt of the service.
       baselineState: (signal) =>
         anomalyWatch?.seriesState(name, signal) ?? anomalyWatch?.seriesState(name, `rpc_${signal}`),
+      detectors: canaryDetectors(spec.runtime.aiops.detection),
       onProgress: (event) => reportProgress(name, event),
       onOutcome: (outcome) => {
         if (outcome.result === 'promoted') {

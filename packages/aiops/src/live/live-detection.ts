@@ -81,8 +81,8 @@ export interface LiveDetection {
 }
 
 /**
- * Runs a streaming detector (the ensemble) on every series the signals' queries return, every interval:
- * a point scoring at or above the threshold, out of its series' expected band, opens an episode (an
+ * Runs a streaming detector (the ensemble unless told otherwise) on every series the signals' queries return,
+ * every interval: a point scoring at or above the threshold, out of its series' expected band, opens an episode (an
  * {@link AnomalyEvent} with the value and what was expected), which resolves once the series is back in
  * the band or its new level has become normal. Episodes go to `onEvent`, to the
  * alert pipeline and to {@link LiveDetection.events}; the detectors' states are saved and restored.

@@ -35,10 +35,19 @@ export interface DiagnosisReplica {
   readonly startedAtMs: number;
 }
 
+/**
+ * A root cause as remediation sees it. A dependency failure is named by what failed (the database, the
+ * provider); `usedBy` then says whose calls to it failed, so that only those callers' pools are reset (one
+ * database name may stand for every service's own database).
+ */
+export interface DiagnosisCause extends RootCause {
+  readonly usedBy?: readonly string[];
+}
+
 /** What the remediation engine is told about an incident (the lead maps incidents and RCA results to it). */
 export interface Diagnosis {
   readonly incidentId: string;
-  readonly rootCauses: readonly RootCause[];
+  readonly rootCauses: readonly DiagnosisCause[];
   /** Every service the incident touches. */
   readonly services: readonly string[];
   readonly signals: readonly DiagnosisSignal[];
@@ -69,6 +78,7 @@ const diagnosisSchema = z.object({
       kind: z.enum(['change', 'saturation', 'dependency', 'traffic', 'failure']),
       score: finite,
       evidence: z.array(z.string()),
+      usedBy: z.array(name).optional(),
     }),
   ),
   services: z.array(name),

@@ -248,6 +248,24 @@ describe('default policies', () => {
     expect(calls).toEqual([['restartReplica', 'orders-2']]);
   });
 
+  it("resets only the pools of the callers whose calls to the database failed, not every anomalous service's", async () => {
+    // One name stands for every service's own database (the embedded PGlite, one PostgreSQL server): orders'
+    // queries are slow, checkout is a knock-on victim calling its own database, untouched.
+    const base = diagnosisOf('i1', 'dependency', 'postgresql', {
+      services: ['checkout', 'orders'],
+      signals: [
+        { service: 'checkout', signal: 'latency_p95', direction: 'above' },
+        { service: 'orders', signal: 'rpc_latency_p95', direction: 'above' },
+      ],
+      replicas: { checkout: replicasOf('checkout', [0.9, 0.1]), orders: replicasOf('orders', [0.1, 0.3]) },
+    });
+    const d = { ...base, rootCauses: [{ ...base.rootCauses[0]!, usedBy: ['orders'] }] };
+    const { calls } = await actionsFor(d);
+    expect(calls).toEqual([['restartReplica', 'orders-2']]);
+    // Without it (an older caller of the engine), every anomalous caller is a candidate: checkout's busiest.
+    expect((await actionsFor(base)).calls).toEqual([['restartReplica', 'checkout-1']]);
+  });
+
   it('opens the configured circuits to a failing dependency, else escalates', async () => {
     const d = diagnosisOf('i1', 'dependency', 'inventory');
     const opened = await actionsFor(d, { defaults: { circuitCallers: { inventory: ['orders', 'cart'] } } });

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '@opsloop/kit';
 import type { WebhookPayload } from '@opsloop/telemetry';
 import { ActionLimits, type ActionLimitsOptions, type ActionLimitsSnapshot } from './action-limits.js';
-import type { RootCause } from '../rca/rca-types.js';
-import { parseDiagnosis, type Diagnosis } from './diagnosis.js';
+import { parseDiagnosis, type Diagnosis, type DiagnosisCause } from './diagnosis.js';
 import {
   defaultPolicies,
   parsePolicies,
@@ -104,7 +103,7 @@ export interface RemediationEngine {
 
 interface Candidate {
   readonly policy: RemediationPolicy;
-  readonly cause: RootCause;
+  readonly cause: DiagnosisCause;
   readonly action: RemediationAction;
   readonly reason: string;
 }

@@ -1,5 +1,4 @@
-import type { RootCause } from '../rca/rca-types.js';
-import type { Diagnosis, DiagnosisChange, DiagnosisReplica } from './diagnosis.js';
+import type { Diagnosis, DiagnosisCause, DiagnosisChange, DiagnosisReplica } from './diagnosis.js';
 import type { PolicyAction } from './policy.js';
 import type { RemediationAction } from './remediation-action.js';
 import type { ServiceState } from './remediation-platform.js';
@@ -25,7 +24,7 @@ const none = (reason: string): Resolution => ({ action: null, reason });
  */
 export async function resolveAction(
   action: PolicyAction,
-  cause: RootCause,
+  cause: DiagnosisCause,
   diagnosis: Diagnosis,
   ctx: ResolveContext,
 ): Promise<Resolution> {
@@ -193,7 +192,10 @@ export async function resolveAction(
 }
 
 /** The anomalous services other than the cause, in the order the diagnosis lists them. */
-function callersOf(cause: RootCause, diagnosis: Diagnosis): string[] {
+/** The callers whose pools to `cause` are reset: those whose calls to it failed, else every anomalous one. */
+function callersOf(cause: DiagnosisCause, diagnosis: Diagnosis): string[] {
+  if (cause.usedBy !== undefined && cause.usedBy.length > 0)
+    return cause.usedBy.filter((s) => s !== cause.service);
   const anomalous = new Set(diagnosis.signals.map((s) => s.service));
   return diagnosis.services.filter((s) => s !== cause.service && anomalous.has(s));
 }

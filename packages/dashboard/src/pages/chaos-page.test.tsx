@@ -3,8 +3,10 @@ import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/re
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FaultInfo, InjectionJson as Injection } from '@opsloop/contracts';
 import type { SystemStatus } from '../api/types.js';
+import { buildInjectBody } from '../components/inject-form.js';
 import { fakeControlApi, renderSignedIn, type FakeCall } from '../testing/fake-api.js';
-import { buildInjectBody, ChaosPage } from './chaos-page.js';
+import { serviceStatus } from '../testing/fixtures.js';
+import { ChaosPage } from './chaos-page.js';
 
 afterEach(cleanup);
 
@@ -111,15 +113,7 @@ const FAULTS = { faults: [LATENCY, ERRORS, CRASH, BAD_FLAG] };
 const STATUS: SystemStatus = {
   system: 'shop',
   startedAt: '2026-12-07T05:58:00.000Z',
-  services: ['cart', 'catalog', 'checkout'].map((name) => ({
-    name,
-    desiredReplicas: 1,
-    readyReplicas: 1,
-    exposed: null,
-    replicas: [],
-    revision: '0123456789',
-    updatedReplicas: 1,
-  })),
+  services: [serviceStatus('cart', 1, 1), serviceStatus('catalog', 2, 2), serviceStatus('checkout', 1, 1)],
 };
 
 const ACTIVE: Injection = {
@@ -281,6 +275,85 @@ describe('<ChaosPage>', () => {
     });
   });
 
+  it('targets one replica of a replica-scope fault, resetting it to all when the service changes', async () => {
+    const created: Injection = { ...ACTIVE, id: 'inj-bb66bb66', replica: 'catalog-2' };
+    const fake = fakeControlApi(routes({ 'POST /v1/chaos/injections': { status: 201, body: created } }));
+    renderSignedIn(<ChaosPage />, { api: fake.api, role: 'operator' });
+    const view = within(await screen.findByRole('form', { name: 'Inject a fault' }));
+    const options = (select: HTMLSelectElement) => [...select.options].map((o) => [o.value, o.text]);
+    fireEvent.change(view.getByLabelText('Target service'), { target: { value: 'catalog' } });
+    const replica = view.getByLabelText<HTMLSelectElement>('Replica');
+    expect(options(replica)).toEqual([
+      ['', 'All replicas'],
+      ['catalog-1', 'catalog-1'],
+      ['catalog-2', 'catalog-2'],
+    ]);
+    fireEvent.change(replica, { target: { value: 'catalog-2' } });
+    fireEvent.change(view.getByLabelText('Target service'), { target: { value: 'checkout' } });
+    expect(options(view.getByLabelText('Replica'))).toEqual([
+      ['', 'All replicas'],
+      ['checkout-1', 'checkout-1'],
+    ]);
+    expect(view.getByLabelText<HTMLSelectElement>('Replica').value).toBe('');
+    fireEvent.change(view.getByLabelText('Target service'), { target: { value: 'catalog' } });
+    expect(view.getByLabelText<HTMLSelectElement>('Replica').value).toBe('');
+
+    fireEvent.change(view.getByLabelText('Replica'), { target: { value: 'catalog-2' } });
+    expect(view.getByLabelText('Replica').getAttribute('aria-describedby')).toBe(
+      view.getByText('Only catalog-2: a restart of it ends the fault, and new replicas do not get it.').id,
+    );
+    fireEvent.click(view.getByRole('button', { name: 'Inject' }));
+    expect(
+      view.getByRole('group', { name: 'Inject latency into catalog-2 (catalog) for 2 min?' }),
+    ).toBeTruthy();
+    fireEvent.click(view.getByRole('button', { name: 'Yes, inject' }));
+    expect((await view.findByRole('status')).textContent).toBe(
+      'Injected inj-bb66bb66 (latency into catalog-2 (catalog)): active',
+    );
+    expect(mutations(fake.calls).map((m) => m.body)).toStrictEqual([
+      {
+        fault: 'latency',
+        target: 'catalog',
+        replica: 'catalog-2',
+        params: { ms: 800, distribution: 'fixed', ratio: 1 },
+      },
+    ]);
+  });
+
+  it('offers no replica for a service-scope fault and sends none', async () => {
+    const fake = fakeControlApi(routes({ 'POST /v1/chaos/injections': { status: 201, body: ACTIVE } }));
+    renderSignedIn(<ChaosPage />, { api: fake.api, role: 'operator' });
+    const view = within(await screen.findByRole('form', { name: 'Inject a fault' }));
+    fireEvent.change(view.getByLabelText('Target service'), { target: { value: 'catalog' } });
+    fireEvent.change(view.getByLabelText('Replica'), { target: { value: 'catalog-1' } });
+    fireEvent.change(view.getByLabelText('Fault'), { target: { value: 'bad-flag' } });
+    expect(view.queryByLabelText('Replica')).toBeNull();
+    fireEvent.change(view.getByLabelText(/^flag/), { target: { value: 'new-checkout' } });
+    fireEvent.change(view.getByLabelText(/^variant/), { target: { value: 'on' } });
+    fireEvent.click(view.getByRole('button', { name: 'Inject' }));
+    expect(view.getByRole('group', { name: 'Inject bad-flag into catalog for 2 min?' })).toBeTruthy();
+    fireEvent.click(view.getByRole('button', { name: 'Yes, inject' }));
+    await waitFor(() => expect(mutations(fake.calls)).toHaveLength(1));
+    expect(mutations(fake.calls)[0]!.body).toStrictEqual({
+      fault: 'bad-flag',
+      target: 'catalog',
+      params: { flag: 'new-checkout', variant: 'on' },
+    });
+  });
+
+  it('keeps a chosen replica that the status no longer lists, marked gone, instead of widening to all', async () => {
+    let status = STATUS;
+    const fake = fakeControlApi(routes({ 'GET /v1/status': () => status }));
+    const page = renderSignedIn(<ChaosPage />, { api: fake.api, role: 'operator' });
+    const view = within(await screen.findByRole('form', { name: 'Inject a fault' }));
+    fireEvent.change(view.getByLabelText('Target service'), { target: { value: 'catalog' } });
+    fireEvent.change(view.getByLabelText('Replica'), { target: { value: 'catalog-2' } });
+    status = { ...STATUS, services: [serviceStatus('cart', 1, 1), serviceStatus('catalog', 1, 1)] };
+    page.emit({ type: 'spec-applied' });
+    await waitFor(() => expect(view.getByRole('option', { name: 'catalog-2 (gone)' })).toBeTruthy());
+    expect(view.getByLabelText<HTMLSelectElement>('Replica').value).toBe('catalog-2');
+  });
+
   it('clears an active injection after confirming (DELETE) and refetches on chaos events', async () => {
     let injections = [ACTIVE, FAILED];
     const fake = fakeControlApi(
@@ -325,21 +398,33 @@ describe('<ChaosPage>', () => {
 });
 
 describe('buildInjectBody', () => {
+  it('names one replica only when one is chosen, and never for a service-scope fault', () => {
+    expect(buildInjectBody(CRASH, 'catalog', 'catalog-1', {}, '')).toStrictEqual({
+      body: { fault: 'crash', target: 'catalog', replica: 'catalog-1', params: { replicas: 1 } },
+    });
+    expect(buildInjectBody(CRASH, 'catalog', '', {}, '')).toStrictEqual({
+      body: { fault: 'crash', target: 'catalog', params: { replicas: 1 } },
+    });
+    expect(buildInjectBody(BAD_FLAG, 'cart', 'cart-1', { flag: 'f', variant: 'on' }, '')).toEqual({
+      error: 'bad-flag hits the whole service: it takes no replica',
+    });
+  });
+
   it('types params, leaves out empty optional ones and checks what it can', () => {
-    expect(buildInjectBody(LATENCY, 'cart', { ms: ' 250 ', ratio: '' }, '')).toEqual({
+    expect(buildInjectBody(LATENCY, 'cart', '', { ms: ' 250 ', ratio: '' }, '')).toEqual({
       body: { fault: 'latency', target: 'cart', params: { ms: 250, distribution: 'fixed' } },
     });
-    expect(buildInjectBody(LATENCY, 'cart', { ms: '2.5' }, '')).toEqual({
+    expect(buildInjectBody(LATENCY, 'cart', '', { ms: '2.5' }, '')).toEqual({
       error: 'ms must be a whole number (got "2.5")',
     });
-    expect(buildInjectBody(LATENCY, 'cart', { ratio: 'half' }, '')).toEqual({
+    expect(buildInjectBody(LATENCY, 'cart', '', { ratio: 'half' }, '')).toEqual({
       error: 'ratio must be a number (got "half")',
     });
-    expect(buildInjectBody(LATENCY, 'cart', {}, '0')).toEqual({
+    expect(buildInjectBody(LATENCY, 'cart', '', {}, '0')).toEqual({
       error: 'the duration must be 1 to 86400 seconds (got "0")',
     });
-    expect(buildInjectBody(LATENCY, '', {}, '')).toEqual({ error: 'choose a target service' });
-    expect(buildInjectBody(CRASH, 'cart', {}, '30')).toEqual({
+    expect(buildInjectBody(LATENCY, '', '', {}, '')).toEqual({ error: 'choose a target service' });
+    expect(buildInjectBody(CRASH, 'cart', '', {}, '30')).toEqual({
       body: { fault: 'crash', target: 'cart', params: { replicas: 1 } },
     });
   });

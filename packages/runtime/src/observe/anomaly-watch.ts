@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   createLiveDetection,
   createLiveStateFile,
+  detectorByName,
   goldenLiveSignals,
   logTemplateRateSignal,
   type AnomalyEvent,
@@ -27,7 +28,7 @@ export interface AnomalyWatchOptions {
 }
 
 /**
- * Live anomaly detection on the embedded telemetry: the ensemble on every service's golden signals, its
+ * Live anomaly detection on the embedded telemetry: the spec's detector on every service's golden signals, its
  * episodes reported as runtime events and as `MetricAnomaly` alerts through the telemetry backend's alert
  * pipeline, its detectors' states saved every minute and at stop, restored at the next start.
  */
@@ -40,6 +41,7 @@ export async function startAnomalyWatch(options: AnomalyWatchOptions): Promise<L
       ...goldenLiveSignals(settings.signals),
       ...(options.logTemplates ? [logTemplateRateSignal()] : []),
     ],
+    detector: detectorByName(settings.detector),
     intervalMs: settings.intervalSeconds * 1000,
     threshold: settings.threshold,
     warmupPoints: settings.warmupPoints,

@@ -407,7 +407,12 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
       // policies can reset its callers' pools; a service with a declared failover keeps its own name.
       rootCauses: causes.map((c) =>
         c.kind === 'dependency' && c.dependency !== undefined && failovers[c.service] === undefined
-          ? { ...c, service: c.dependency, evidence: [`used by ${c.service}`, ...c.evidence] }
+          ? {
+              ...c,
+              service: c.dependency,
+              usedBy: [c.service],
+              evidence: [`used by ${c.service}`, ...c.evidence],
+            }
           : c,
       ),
       services,

@@ -83,6 +83,8 @@ export interface ServiceControllerOptions {
   measure?(replicas: Replica[]): Promise<Map<string, TrafficSample>>;
   /** Live detection's state of this service's series, for canary analysis by the detectors (see ProgressiveRolloutOptions). */
   baselineState?: ProgressiveRolloutOptions['baselineState'];
+  /** Live detection's detector, threshold and warm-up, for canary analysis by the detectors. */
+  detectors?: ProgressiveRolloutOptions['detectors'];
   /** Progress of blue-green and canary rollouts: steps, analyses, pauses. */
   onProgress?(event: ProgressEvent): void;
   /** A rollout ended: the new revision took all traffic, or was rolled back to `revision` (an abort). */
@@ -460,6 +462,7 @@ export class ServiceController {
                 ),
             }),
         ...(options.baselineState === undefined ? {} : { baselineState: options.baselineState }),
+        ...(options.detectors === undefined ? {} : { detectors: options.detectors }),
         report: (event) => this.#o.onProgress?.(event),
         kick: () => void this.kick(),
         abort: (reason) => {

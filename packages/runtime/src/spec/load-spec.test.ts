@@ -30,6 +30,7 @@ describe('runtime.aiops', () => {
     ['signals: [latency_p42]', 'expected one of latency_p50'],
     ['signals: []', 'expected at least one signal'],
     ['intervalSeconds: 0', 'expected seconds from 1 to 3600'],
+    ['detector: magic', 'expected one of opsloop, artime'],
   ])('refuses detection %s', (line, message) => {
     const text =
       'apiVersion: opsloop.dev/v1alpha1\nkind: System\nmetadata: { name: t }\n' +
@@ -47,6 +48,7 @@ describe('runtime.aiops', () => {
       enabled: false,
       signals: ['latency_p99', 'in_flight'],
       intervalSeconds: 15,
+      detector: 'opsloop',
     });
   });
 });
@@ -95,6 +97,7 @@ describe("the repository's opsloop.yaml", () => {
       aiops: {
         detection: {
           enabled: true,
+          detector: 'opsloop',
           intervalSeconds: 15,
           threshold: 0.84,
           warmupPoints: 240,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_LIVE_SIGNALS } from '@opsloop/aiops';
+import { DEFAULT_DETECTOR, DEFAULT_LIVE_SIGNALS, DETECTORS } from '@opsloop/aiops';
 import {
   GOLDEN_SIGNAL_NAMES,
   notifierConfigSchema,
@@ -258,8 +258,12 @@ const telemetrySpecSchema = z
   })
   .default(TELEMETRY_DEFAULTS);
 
+/** The detectors live detection can run, by name. */
+const DETECTOR_NAMES = DETECTORS.map((d) => d.name) as [string, ...string[]];
+
 const DETECTION_DEFAULTS = {
   enabled: true,
+  detector: DEFAULT_DETECTOR,
   intervalSeconds: 15,
   threshold: 0.84,
   warmupPoints: 240,
@@ -281,6 +285,14 @@ const aiopsSpecSchema = z
       .strictObject({
         /** Off with the telemetry backend too (it reads the embedded store). */
         enabled: z.boolean().default(true),
+        /**
+         * The streaming detector every series runs (one of `opsloop detect --detector`'s): the `opsloop` ensemble scores
+         * best on NAB but learns for about 150 points in live mode; a simpler one (`windowed-gaussian`,
+         * `holt-winters`) speaks sooner and more often. Canary analysis by the detectors uses the same one.
+         */
+        detector: z
+          .enum(DETECTOR_NAMES, { error: `expected one of ${DETECTOR_NAMES.join(', ')}` })
+          .default(DEFAULT_DETECTOR),
         /** Seconds between two evaluations of every signal. */
         intervalSeconds: positiveInt('seconds', 1, 3600).default(15),
         /** Score at or above which a point out of its expected band opens an anomaly (NAB live-mode threshold). */
