@@ -170,7 +170,7 @@ export {
   type SignalUnit,
 } from './alerting/golden-signals.js';
 export { sloSchema, slosSchema, type Slo, type SloInput } from './alerting/slo-schema.js';
-export { sloRuleGroup, sloRuleGroups, sloErrorBudget } from './alerting/slo-rules.js';
+export { SLO_BURN_ALERT, sloRuleGroup, sloRuleGroups, sloErrorBudget } from './alerting/slo-rules.js';
 export {
   isAlertingRule,
   type AlertingRule,

@@ -13,7 +13,7 @@ import { createTelemetryBackend, type TelemetryBackend } from '@opsloop/telemetr
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RuntimeEvent } from '../events.js';
 import { parseSpec } from '../spec/load-spec.js';
-import { harmful, startIncidentWatch, type IncidentWatch } from './incident-watch.js';
+import { harmful, isContextOnly, startIncidentWatch, type IncidentWatch } from './incident-watch.js';
 
 const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
 const GRACE_MS = 120_000;
@@ -246,6 +246,35 @@ describe('harm: what may open an incident and call for an action', () => {
     expect(
       harmful({ kind: 'saturation', direction: 'above', expected: 0.012, value: 0.5, unit: 'seconds' }),
     ).toBe(true);
+  });
+
+  it('takes SLO burn alerts, mild anomalies and traffic for context; crashes and harm open incidents', () => {
+    const alert = (name: string) => ({
+      type: 'alert' as const,
+      atMs: 0,
+      alert: { name, labels: { service: 'checkout' }, state: 'firing' as const },
+    });
+    const anomaly = (kind: string, value: number) => ({
+      type: 'anomaly' as const,
+      atMs: 0,
+      anomaly: {
+        id: 'a',
+        service: 'checkout',
+        signal: kind,
+        kind,
+        direction: 'above' as const,
+        value,
+        expected: 0,
+        score: 0.9,
+        state: 'firing' as const,
+        startsAtMs: 0,
+      },
+    });
+    expect(isContextOnly(alert('SLOErrorBudgetBurn'))).toBe(true);
+    expect(isContextOnly(alert('ReplicaCrashed'))).toBe(false);
+    expect(isContextOnly(anomaly('errors', 0.2))).toBe(false);
+    expect(isContextOnly(anomaly('errors', 0.005))).toBe(true);
+    expect(isContextOnly(anomaly('traffic', 50))).toBe(true);
   });
 });
 

@@ -23,12 +23,14 @@ import {
   type RemediationStep,
   type RootCause,
   type Signal,
+  type SymptomSignal,
 } from '@opsloop/aiops';
 import type { IncidentJson, RemediationProposalJson } from '@opsloop/contracts';
 import type { Clock, TimerHandle } from '@opsloop/kit';
 import {
   GOLDEN_SIGNAL_NAMES,
   goldenSignalQuery,
+  SLO_BURN_ALERT,
   type GoldenSignalName,
   type PostableAlert,
   type TelemetryBackend,
@@ -118,6 +120,19 @@ export function harmful(anomaly: {
   return false;
 }
 
+/**
+ * Symptoms that join incidents as evidence but never open one or keep one going: mild anomalies (see
+ * {@link harmful}), traffic, log rates and CPU, and SLO budget-burn alerts. A burn rate is harm measured over
+ * windows of 5 minutes to an hour: it fires after the detectors have seen the harm and keeps firing for
+ * minutes after users stopped seeing it — the recovery benchmark saw it hold incidents open long after the
+ * fault ended, and open new ones once they had resolved. The alert still goes to the notifier.
+ */
+export function isContextOnly(signal: SymptomSignal): boolean {
+  if (signal.type === 'anomaly') return !harmful(signal.anomaly);
+  if (signal.type === 'alert' && signal.alert.name === SLO_BURN_ALERT) return true;
+  return isWeakSymptom(signal);
+}
+
 /** Latency over its usual level that counts as harm (with twice the usual level). */
 const LATENCY_HARM_SECONDS = 0.25;
 /** Event-loop lag over its usual level that counts as harm (with twice the usual level). */
@@ -188,9 +203,7 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
     graph,
     // Only harm opens an incident or keeps it going: a mild departure (a p95 from 250 to 440 ms) is context
     // for the incident it falls into, not a new one (on a busy machine there is always one somewhere).
-    options: {
-      weakSymptom: (signal) => (signal.type === 'anomaly' ? !harmful(signal.anomaly) : isWeakSymptom(signal)),
-    },
+    options: { weakSymptom: isContextOnly },
     onChange: (changes) => handle(changes),
     ...(saved === undefined ? {} : { snapshot: saved.incidents }),
   });
