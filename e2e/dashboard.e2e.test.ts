@@ -7,6 +7,7 @@ import { Pool } from 'undici';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard, chromiumPath, CHROMIUM_ARGS } from './support/browser.js';
+import { accessibilityViolations, describeViolations } from './support/accessibility.js';
 import { controlGet } from './support/control-api.js';
 import { keepOnly, startStack, waitFor, type EditableSpec, type Stack } from './support/stack.js';
 
@@ -78,8 +79,8 @@ describe.skipIf(executable === undefined)('the dashboard in Chromium', () => {
       .slice(-40)
       .join('\n');
 
-  async function signedIn(token: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  async function signedIn(token: string, colorScheme: 'dark' | 'light' = 'dark'): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme });
     const page = await context.newPage();
     await page.goto(`${stack.control}/`);
     await page.getByLabel('Token').fill(token);
@@ -296,6 +297,32 @@ describe.skipIf(executable === undefined)('the dashboard in Chromium', () => {
     }
     await page.context().close();
   }, 120_000);
+  it('passes an accessibility audit (axe-core, WCAG 2.1 A and AA) on every page, in both themes', async () => {
+    const { incidents } = await controlGet<{ incidents: { id: string }[] }>(stack, '/v1/incidents?limit=1');
+    const paths = [
+      '#/',
+      '#/services/catalog',
+      '#/incidents',
+      ...incidents.map((i) => `#/incidents/${i.id}`),
+      '#/deployments',
+      '#/flags',
+      '#/chaos',
+    ];
+    const found: string[] = [];
+    for (const scheme of ['dark', 'light'] as const) {
+      const page = await signedIn(admin, scheme);
+      for (const path of paths) {
+        await page.goto(`${stack.control}/${path}`);
+        await page.getByRole('heading', { level: 1 }).first().waitFor();
+        // Let the page's data arrive (an audit of spinners checks little).
+        await page.waitForTimeout(2000);
+        const violations = await accessibilityViolations(page);
+        if (violations.length > 0) found.push(describeViolations(`${scheme} ${path}`, violations));
+      }
+      await page.context().close();
+    }
+    expect(found, found.join('\n')).toEqual([]);
+  }, 300_000);
 });
 
 /** Anonymous shoppers browsing the catalogue through the gateway (about ten requests a second) until stopped. */

@@ -170,7 +170,7 @@ describe('<LogTail>', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Resume' }));
     expect(await screen.findByText('while paused')).toBeTruthy();
 
-    fireEvent.click(screen.getByRole('button', { name: `Open trace ${TRACE}` }));
+    fireEvent.click(screen.getByRole('button', { name: `Open trace ${TRACE.slice(0, 8)} (${TRACE})` }));
     expect(onTrace).toHaveBeenCalledWith(TRACE);
 
     source.end();

@@ -354,7 +354,8 @@ export function LogTail(props: {
                     type="button"
                     className="ghost log-trace"
                     onClick={() => onTrace(entry.traceId ?? '')}
-                    aria-label={`Open trace ${entry.traceId}`}
+                    // The name starts with the visible words (WCAG 2.5.3, label in name), then the whole id.
+                    aria-label={`Open trace ${entry.traceId.slice(0, 8)} (${entry.traceId})`}
                   >
                     trace {entry.traceId.slice(0, 8)}
                   </button>

@@ -38,11 +38,16 @@ const NODE_HEIGHT = 64;
 /** What a node says to a screen reader (and in its tooltip). */
 export function serviceLabel(s: MapService): string {
   if (s.external) return `${s.name}: called service outside the runtime (seen in traces)`;
-  const replicas =
-    s.ready === undefined || s.desired === undefined ? 'replicas unknown' : `${s.ready}/${s.desired} ready`;
-  const figures = `${formatNumber(s.rate)} req/s, ${formatPercent(s.errorRatio)} errors, p99 ${formatSeconds(s.p99)}, ${replicas}`;
+  // The node's visible words in their order (WCAG 2.5.3, label in name: a voice user says what they see),
+  // then what the picture says by colour and marker.
+  const figures = `${rateLine(s)}, ${latencyLine(s)}${readyText(s)}`;
   return `${s.name}: ${figures}${s.alerts.length > 0 ? `; needs attention: ${s.alerts.join(', ')}` : ''}`;
 }
+
+const rateLine = (s: MapService) => `${formatNumber(s.rate)} req/s · ${formatPercent(s.errorRatio)} err`;
+const latencyLine = (s: MapService) => `p99 ${formatSeconds(s.p99)} · `;
+const readyText = (s: MapService) =>
+  `${s.ready === undefined ? '–' : `${s.ready}/${s.desired ?? '–'}`} ready`;
 
 function callLabel(c: MapCall): string {
   const errors = c.errorRatio === undefined ? '' : `, ${formatPercent(c.errorRatio)} errors`;
@@ -124,6 +129,7 @@ export function ServiceMap(props: { services: MapService[]; calls: MapCall[]; ro
                 <text x={node.x + 10} y={node.y + 20} className="map-node-name">
                   {alert ? '⚠ ' : ''}
                   {formatClipped(s.name, alert ? 17 : 19)}
+                  {/* Not drawn: keeps the name and the figures apart in the text a voice user sees. */}{' '}
                 </text>
                 {s.external ? (
                   <text x={node.x + 10} y={node.y + 40} className="map-node-figures">
@@ -132,13 +138,11 @@ export function ServiceMap(props: { services: MapService[]; calls: MapCall[]; ro
                 ) : (
                   <>
                     <text x={node.x + 10} y={node.y + 38} className="map-node-figures">
-                      {`${formatNumber(s.rate)} req/s · ${formatPercent(s.errorRatio)} err`}
+                      {`${rateLine(s)} `}
                     </text>
                     <text x={node.x + 10} y={node.y + 55} className="map-node-figures">
-                      {`p99 ${formatSeconds(s.p99)} · `}
-                      <tspan className={unready ? 'unready' : undefined}>
-                        {s.ready === undefined ? '–' : `${s.ready}/${s.desired ?? '–'}`} ready
-                      </tspan>
+                      {latencyLine(s)}
+                      <tspan className={unready ? 'unready' : undefined}>{readyText(s)}</tspan>
                     </text>
                   </>
                 )}

@@ -182,7 +182,7 @@ describe('<OverviewPage>', () => {
     const fake = api();
     renderSignedIn(<OverviewPage />, { api: fake.api, role: 'viewer' });
     const cart = await screen.findByRole('link', {
-      name: 'cart: 12 req/s, 0.1 % errors, p99 80 ms, 2/2 ready',
+      name: 'cart: 12 req/s · 0.1 % err, p99 80 ms · 2/2 ready',
     });
     expect(cart.getAttribute('href')).toBe('#/services/cart');
     expect(cart.getAttribute('class')).not.toContain('attention');
@@ -191,7 +191,7 @@ describe('<OverviewPage>', () => {
     await waitFor(() => expect(linkNamed('payments')?.getAttribute('class')).toContain('attention'));
     const payments = linkNamed('payments')!;
     expect(payments.getAttribute('aria-label')).toBe(
-      'payments: 4 req/s, 0.0 % errors, p99 200 ms, 1/1 ready; needs attention: anomaly in latency_p95',
+      'payments: 4 req/s · 0.0 % err, p99 200 ms · 1/1 ready; needs attention: anomaly in latency_p95',
     );
     expect(within(payments as unknown as HTMLElement).getByText(/⚠/)).toBeTruthy();
     // Unready replicas, and errors above 5 %.

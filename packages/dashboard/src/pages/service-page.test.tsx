@@ -351,7 +351,7 @@ describe('<ServicePage>', () => {
     expect(search?.query.get('limit')).toBe('20');
     expect(search?.query.get('start')).toBe(String(NOW - 3_600_000));
 
-    fireEvent.click(screen.getByRole('button', { name: `Open trace ${TRACE}` }));
+    fireEvent.click(screen.getByRole('button', { name: `Open trace ${TRACE.slice(0, 8)} (${TRACE})` }));
     const waterfall = await screen.findByRole('list', { name: `Spans of trace ${TRACE}` });
     expect(within(waterfall).getByText('error: connection reset')).toBeTruthy();
     expect(within(waterfall).getAllByRole('listitem')).toHaveLength(2);

@@ -70,7 +70,7 @@ export function Traces(props: {
                       type="button"
                       className="ghost mono"
                       onClick={() => props.onSelect(t.traceId)}
-                      aria-label={`Show trace ${t.traceId}`}
+                      aria-label={`Show trace ${t.traceId.slice(0, 12)} (${t.traceId})`}
                     >
                       {t.traceId.slice(0, 12)}
                     </button>
