@@ -23,6 +23,7 @@ import { codeName, isUnhealthyCode, normalizeClientError } from './codes.js';
 import { sufferDependencyFault } from './dependency-fault.js';
 import type { PooledEndpoint } from './endpoint-pool.js';
 import type { RpcClientMetrics } from './metrics.js';
+import { traceUnsentCall } from './tracing.js';
 import {
   backoffDelay,
   isRetryableError,
@@ -172,6 +173,8 @@ export function createBalancedTransport(options: BalancedTransportOptions): Tran
       const tried = new Set<string>();
       for (let attempt = 1; ; attempt++) {
         let error: ConnectError;
+        const attemptStartedAtMs = Date.now();
+        let sent = false;
         try {
           const remaining = deadline - clock.now();
           if (remaining <= 0)
@@ -182,6 +185,7 @@ export function createBalancedTransport(options: BalancedTransportOptions): Tran
           try {
             const fault = faultPoint(faultAt);
             if (fault !== undefined) await sufferDependencyFault(fault, { clock, deadline, signal });
+            sent = true;
             const response = await chosen.transport.unary(
               method,
               signal,
@@ -202,6 +206,7 @@ export function createBalancedTransport(options: BalancedTransportOptions): Tran
           }
         } catch (caught) {
           error = caught instanceof ConnectError ? caught : normalizeClientError(caught, signal);
+          if (!sent) traceUnsentCall(method, target, attemptStartedAtMs, error);
         }
         const delay = retryable && !isLocal(error) ? nextDelay(error, attempt) : undefined;
         if (delay === undefined || signal?.aborted === true || clock.now() + delay >= deadline) {
@@ -233,12 +238,14 @@ export function createBalancedTransport(options: BalancedTransportOptions): Tran
       // Streams are balanced, bounded by the deadline and guarded by the breaker, but never retried: their
       // input is consumed as it is sent.
       const started = performance.now();
+      const startedAtMs = Date.now();
       let chosen: PooledEndpoint;
       let report: (outcome: CallOutcome) => void;
       try {
         ({ chosen, report } = start(new Set()));
       } catch (error) {
         observe(method, started, (error as ConnectError).code);
+        traceUnsentCall(method, target, startedAtMs, error);
         throw error;
       }
       const release = chosen.hold();
@@ -259,9 +266,11 @@ export function createBalancedTransport(options: BalancedTransportOptions): Tran
       let response: StreamResponse<I, O>;
       const budget = budgetOf(timeoutMs);
       const deadline = clock.now() + budget;
+      let sent = false;
       try {
         const fault = faultPoint(faultAt);
         if (fault !== undefined) await sufferDependencyFault(fault, { clock, deadline, signal });
+        sent = true;
         response = await chosen.transport.stream<I, O>(
           method,
           signal,
@@ -273,6 +282,7 @@ export function createBalancedTransport(options: BalancedTransportOptions): Tran
       } catch (caught) {
         const error = normalizeClientError(caught, signal);
         finish(error);
+        if (!sent) traceUnsentCall(method, target, startedAtMs, error);
         throw error;
       }
       const messages = response.message;

@@ -83,6 +83,32 @@ function tracedStream<T>(
   };
 }
 
+/**
+ * A CLIENT span for an attempt that failed before it was sent — no ready endpoint, an open circuit, an
+ * unreachable dependency (an injected fault) — which the tracing interceptor, run per endpoint, never saw. A
+ * call that cannot leave is the clearest sign of a dependency failure: without its span the service graph
+ * shows no failing edge, and root-cause analysis blames the caller. Outside a trace it records nothing.
+ */
+export function traceUnsentCall(
+  method: DescMethod,
+  target: string,
+  startedAtMs: number,
+  failure: unknown,
+): void {
+  const parent = context.active();
+  if (trace.getSpan(parent) === undefined) return;
+  const attributes = rpcAttributes(method);
+  attributes[SEMCONV.peerService] = target;
+  const span = trace
+    .getTracer('@opsloop/rpc')
+    .startSpan(
+      `${method.parent.typeName}/${method.name}`,
+      { kind: SpanKind.CLIENT, attributes, startTime: startedAtMs },
+      parent,
+    );
+  finish(span, SpanKind.CLIENT, failure);
+}
+
 /** Options of {@link createTracingClientInterceptor}. */
 export interface TracingClientInterceptorOptions {
   /** The upstream's service name, recorded as `peer.service`. */

@@ -108,4 +108,30 @@ describe('gRPC tracing', () => {
     const parent = await inSpan(() => client.read({ text: 'x' }, { headers: { traceparent: stale } }));
     expect(byKind(READ, SpanKind.SERVER)?.spanContext().traceId).toBe(parent.traceId);
   });
+  it('records a failed CLIENT span for a call that could not leave (no ready endpoint of its target)', async () => {
+    // The per-endpoint interceptor never runs for such a call; without this span the service graph would
+    // show no failing edge to the unreachable dependency.
+    const nowhere = createRpcClient(EchoService, {
+      target: 'payments',
+      resolver: createStaticResolver(new Map([['payments', []]])),
+      retry: { maxAttempts: 1 },
+    });
+    try {
+      const parent = await inSpan(() => rpcErrorOf(nowhere.read({ text: 'hi' })));
+      const span = byKind(READ, SpanKind.CLIENT);
+      expect(span?.parentSpanContext?.spanId).toBe(parent.spanId);
+      expect(span?.status.code).toBe(SpanStatusCode.ERROR);
+      expect(span?.attributes).toMatchObject({
+        'peer.service': 'payments',
+        'rpc.grpc.status_code': Code.Unavailable,
+      });
+      expect(byKind(READ, SpanKind.SERVER)).toBeUndefined();
+      // Outside a trace, still nothing.
+      tracing.reset();
+      await rpcErrorOf(nowhere.read({ text: 'hi' }));
+      expect(tracing.spans()).toEqual([]);
+    } finally {
+      await nowhere.close();
+    }
+  });
 });
