@@ -5,7 +5,8 @@
 // BENCH_SOAK_MINUTES at varying load, with a normal deploy and a scale event in it, counts false incidents
 // and false actions. Then, for each fault of the library (BENCH_FAULTS), it injects the fault through the
 // control API (as `opsloop chaos inject` does) and measures:
-//   detectSeconds  injection → the first incident opened after it (`GET /v1/incidents`)
+//   detectSeconds  injection → the first incident opened after it (`GET /v1/incidents`), an earlier one
+//                  reopened, or the first symptom on the target joining one still active (`joined`)
 //   top1 / top3    the incident's ranked root causes hold the expected (service, kind) first / in the top 3
 //                  (the expected cause of each fault is in the fault catalogue: packages/chaos)
 //   action         the first remediation action taken (`<type> <target>`), or none
