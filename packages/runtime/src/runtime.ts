@@ -966,6 +966,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
                   .filter((s) => s.signal === 'traffic' && (s.expected ?? s.lastValue) !== null)
                   .map((s) => [s.service, (s.expected ?? s.lastValue)!]),
               ),
+            currentRequestRates: () =>
+              Object.fromEntries(
+                (anomalyWatch?.series() ?? [])
+                  .filter((s) => s.signal === 'traffic' && s.lastValue !== null)
+                  .map((s) => [s.service, s.lastValue!]),
+              ),
             stateDir,
             report,
             audit: (step) =>

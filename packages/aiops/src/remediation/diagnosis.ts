@@ -59,6 +59,11 @@ export interface Diagnosis {
      * Optional: without it `shed-load` applies only with a fixed `requestsPerSecond`.
      */
     readonly requestRates?: Readonly<Record<string, number>>;
+    /**
+     * Request rate per service now (requests/s). With `requestRates`, tells saturation from load (more
+     * requests than usual: add replicas, never restart one) from a sick replica (the usual load: restart it).
+     */
+    readonly currentRequestRates?: Readonly<Record<string, number>>;
   };
 }
 
@@ -69,6 +74,13 @@ export class DiagnosisError extends Error {
 
 const name = z.string().min(1);
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+const rates = z
+  .record(
+    z.string(),
+    finite.refine((v) => v >= 0, 'must not be negative'),
+  )
+  .optional();
 
 const diagnosisSchema = z.object({
   incidentId: name,
@@ -108,12 +120,8 @@ const diagnosisSchema = z.object({
         }),
       ),
     ),
-    requestRates: z
-      .record(
-        z.string(),
-        finite.refine((v) => v >= 0, 'must not be negative'),
-      )
-      .optional(),
+    requestRates: rates,
+    currentRequestRates: rates,
   }),
 });
 

@@ -231,6 +231,32 @@ describe('default policies', () => {
     expect(single.calls).toEqual([['restartReplica', 'catalog-1']]);
   });
 
+  it('meets saturation by load with more replicas, never a restart (and nothing at maxReplicas)', async () => {
+    const loaded = diagnosisOf('i1', 'saturation', 'users', {
+      replicas: { users: replicasOf('users', [0.9]) },
+      requestRates: { users: 4 },
+    });
+    const busy = {
+      ...loaded,
+      context: { ...loaded.context, currentRequestRates: { users: 8 } },
+    };
+    const scaled = await actionsFor(busy, {
+      states: { users: { replicas: 1, readyReplicas: 1, maxReplicas: 3, minAvailable: 0 } },
+    });
+    expect(scaled.calls).toEqual([['scale', 'users', 2]]);
+    const atMax = await actionsFor(busy, {
+      states: { users: { replicas: 1, readyReplicas: 1, maxReplicas: 1, minAvailable: 0 } },
+    });
+    expect(atMax.calls).toEqual([]);
+    expect(atMax.status.state).toBe('escalated');
+    // The usual load: a sick replica, restarted.
+    const usual = { ...loaded, context: { ...loaded.context, currentRequestRates: { users: 4.4 } } };
+    const restarted = await actionsFor(usual, {
+      states: { users: { replicas: 1, readyReplicas: 1, maxReplicas: 1, minAvailable: 0 } },
+    });
+    expect(restarted.calls).toEqual([['restartReplica', 'users-1']]);
+  });
+
   it('fails a dependency over to its configured alternative', async () => {
     const { calls } = await actionsFor(diagnosisOf('i1', 'dependency', 'payment-provider'), {
       defaults: { failovers: { 'payment-provider': 'payment-provider-secondary' } },

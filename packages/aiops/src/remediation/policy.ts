@@ -180,8 +180,8 @@ export interface DefaultPoliciesOptions {
 
 /**
  * The default policies (docs/aiops.md, "Remediation"): a change is rolled back or its flag turned off; a
- * saturated service gets its busiest replica restarted, or more replicas when all are saturated (a rolling
- * restart at maxReplicas); a failure restarts the replica that stands out, or the whole service (rolling
+ * saturated service gets its busiest replica restarted, or more replicas when all are saturated or it serves
+ * well over its usual load (a rolling restart at maxReplicas; nothing when load saturates it there); a failure restarts the replica that stands out, or the whole service (rolling
  * restart) when its replicas fail alike; a failing dependency is failed over, its callers' pools reset (databases) or its
  * circuits opened; a traffic surge is shed at the entry, then met with more replicas.
  */

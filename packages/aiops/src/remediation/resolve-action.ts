@@ -99,6 +99,20 @@ export async function resolveAction(
         const replicas = diagnosis.context.replicas[target] ?? [];
         if (replicas.length === 0) continue;
         if (action.type === 'restart' && action.params.scaleOutIfAllSaturated) {
+          // Saturated by more requests than usual: a restart takes capacity away when it is short.
+          const load = loadOf(target, diagnosis);
+          if (load !== undefined) {
+            const state = await ctx.state(target);
+            if (state.replicas < state.maxReplicas) {
+              return {
+                action: { type: 'scale-out', service: target, from: state.replicas, to: state.replicas + 1 },
+                reason: load,
+              };
+            }
+            return none(
+              `${load}, and ${target} is at its maxReplicas (${state.maxReplicas}): a restart would only take capacity away`,
+            );
+          }
           const threshold = action.params.saturatedCpu;
           if (replicas.every((r) => (r.cpu ?? 0) >= threshold)) {
             const state = await ctx.state(target);
@@ -192,6 +206,17 @@ export async function resolveAction(
 }
 
 /** The anomalous services other than the cause, in the order the diagnosis lists them. */
+/** How many times its usual request rate makes a saturated service loaded rather than sick. */
+const LOADED_RATIO = 1.3;
+
+/** Why `service` is saturated by load (its request rate well over its usual), or undefined. */
+function loadOf(service: string, diagnosis: Diagnosis): string | undefined {
+  const usual = diagnosis.context.requestRates?.[service];
+  const now = diagnosis.context.currentRequestRates?.[service];
+  if (usual === undefined || now === undefined || usual <= 0 || now < LOADED_RATIO * usual) return undefined;
+  return `${service} serves ${round(now)} requests/s, ${round(now / usual)}× its usual ${round(usual)}`;
+}
+
 /** The callers whose pools to `cause` are reset: those whose calls to it failed, else every anomalous one. */
 function callersOf(cause: DiagnosisCause, diagnosis: Diagnosis): string[] {
   if (cause.usedBy !== undefined && cause.usedBy.length > 0)

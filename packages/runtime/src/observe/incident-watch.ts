@@ -51,6 +51,8 @@ export interface IncidentWatchOptions {
   replicasOf(service: string): DiagnosisReplica[];
   /** The request rate of each service before an incident (for load shedding), requests/s. */
   requestRates(): Record<string, number>;
+  /** The request rate of each service now, requests/s (saturation by load is not met with a restart). */
+  currentRequestRates?(): Record<string, number>;
   stateDir: string;
   report: EventListener;
   /** Every remediation step, for the audit log. */
@@ -444,6 +446,9 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
         changes: incident.changes.flatMap((c) => diagnosisChange(c)),
         replicas,
         requestRates: options.requestRates(),
+        ...(options.currentRequestRates === undefined
+          ? {}
+          : { currentRequestRates: options.currentRequestRates() }),
       },
     };
   }
