@@ -3,8 +3,9 @@ import type { LiveSignal } from './anomaly-event.js';
 
 /**
  * The golden signals watched by default: request rate, error ratio and p95 latency of HTTP and of gRPC
- * (internal services mostly speak gRPC), and saturation: CPU and the event loop's p99 lag (a Node.js
- * process saturates on its one thread long before the machine does).
+ * (internal services mostly speak gRPC), and saturation: CPU, the event loop's p99 lag (a Node.js
+ * process saturates on its one thread long before the machine does) and the largest replica's resident
+ * memory (a leak, before the OOM kill).
  */
 export const DEFAULT_LIVE_SIGNALS: readonly GoldenSignalName[] = [
   'traffic',
@@ -15,6 +16,7 @@ export const DEFAULT_LIVE_SIGNALS: readonly GoldenSignalName[] = [
   'rpc_latency_p95',
   'cpu',
   'event_loop_lag_p99',
+  'memory_rss_max',
 ];
 
 /**

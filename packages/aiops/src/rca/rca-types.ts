@@ -129,7 +129,7 @@ export const DEFAULT_RCA_OPTIONS: Required<RcaOptions> = {
   restart: 0.15,
   edgeErrorRatio: 0.05,
   edgeLatencyFactor: 2,
-  seriesSignals: ['cpu', 'memory_rss', 'heap_used', 'event_loop_lag_p99', 'traffic'],
+  seriesSignals: ['cpu', 'memory_rss', 'memory_rss_max', 'heap_used', 'event_loop_lag_p99', 'traffic'],
   seriesZ: 4,
   maxCauses: 5,
 };

@@ -246,6 +246,14 @@ describe('harm: what may open an incident and call for an action', () => {
     expect(
       harmful({ kind: 'saturation', direction: 'above', expected: 0.012, value: 0.5, unit: 'seconds' }),
     ).toBe(true);
+    const mib = 1024 * 1024;
+    // A replica grown from 120 MiB to 900 MiB is leaking; one from 120 to 300 MiB (a cache warming) is not.
+    expect(
+      harmful({ kind: 'saturation', direction: 'above', expected: 120 * mib, value: 900 * mib, unit: 'bytes' }),
+    ).toBe(true);
+    expect(
+      harmful({ kind: 'saturation', direction: 'above', expected: 120 * mib, value: 300 * mib, unit: 'bytes' }),
+    ).toBe(false);
   });
 
   it('takes SLO burn alerts, mild anomalies and traffic for context; crashes and harm open incidents', () => {

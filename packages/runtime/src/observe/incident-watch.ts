@@ -40,6 +40,7 @@ import type { EventListener, RuntimeEvent } from '../events.js';
 import type { SystemSpec } from '../spec/schema.js';
 import { changeSignalOf, createAlertTransitions, createCrashAlerts } from './incident-signals.js';
 import { createRecoveryCheck } from './recovery-check.js';
+import { replicaUsage } from './replica-usage.js';
 
 /** Options of {@link startIncidentWatch}. */
 export interface IncidentWatchOptions {
@@ -102,7 +103,8 @@ const actionable = (incident: Incident) =>
  * Whether an anomaly is harm worth acting on: errors at least a percentage point over their usual level, a
  * latency at least twice its usual and a quarter of a second over it — what a person waiting on a page
  * notices — or a saturated event loop: its p99 lag (a saturation signal in seconds) twice its usual and 100 ms
- * over it, a wait every request on that process shares. A busy minute that takes a 90 ms p95 to 200 ms, or
+ * over it, a wait every request on that process shares — or a replica's memory twice its usual and 256 MiB
+ * over it: a leak users do not feel yet, and will when the process is killed for it. A busy minute that takes a 90 ms p95 to 200 ms, or
  * CPU rising with the load, is an anomaly, context for an incident, not a reason to restart anything (the
  * recovery benchmark's soak: twice the load did exactly that).
  */
@@ -119,8 +121,12 @@ export function harmful(anomaly: {
   if (anomaly.kind === 'errors') return anomaly.value >= anomaly.expected + 0.01;
   if (anomaly.kind === 'latency') return over(LATENCY_HARM_SECONDS);
   if (anomaly.kind === 'saturation' && anomaly.unit === 'seconds') return over(LAG_HARM_SECONDS);
+  if (anomaly.kind === 'saturation' && anomaly.unit === 'bytes') return over(MEMORY_HARM_BYTES);
   return false;
 }
+
+/** Memory over its usual level that counts as harm (with twice the usual level): a leak heading for the OOM kill. */
+const MEMORY_HARM_BYTES = 256 * 1024 * 1024;
 
 /**
  * Symptoms that join incidents as evidence but never open one or keep one going: mild anomalies (see
@@ -395,7 +401,7 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
             : `root cause ${top.service} (${top.kind}, ${top.score.toFixed(2)})`,
       });
       const current = manager.get(incident.id) ?? incident;
-      if (act) await remediation.diagnose(diagnosisOf(current, causes));
+      if (act) await remediation.diagnose(await diagnosisOf(current, causes));
     } catch (error) {
       report({ type: 'anomaly-detection-warning', message: `diagnosis of ${id}: ${String(error)}` });
     }
@@ -412,10 +418,12 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
     return series === undefined ? [] : series.timestampsMs.map((t, i) => ({ t, v: series.values[i]! }));
   }
 
-  function diagnosisOf(incident: Incident, causes: readonly RootCause[]): Diagnosis {
+  async function diagnosisOf(incident: Incident, causes: readonly RootCause[]): Promise<Diagnosis> {
     const services = [...new Set([...incident.services, ...causes.map((c) => c.service)])];
+    const usage = await replicaUsage(backend.metrics, services, clock.now());
     const replicas: Record<string, DiagnosisReplica[]> = {};
-    for (const service of services) replicas[service] = options.replicasOf(service);
+    for (const service of services)
+      replicas[service] = options.replicasOf(service).map((r) => ({ ...usage.get(r.name), ...r }));
     return {
       incidentId: incident.id,
       // Remediation names a dependency failure by what failed (the database, the provider), so that its

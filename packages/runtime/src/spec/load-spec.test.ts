@@ -110,6 +110,7 @@ describe("the repository's opsloop.yaml", () => {
             'rpc_latency_p95',
             'cpu',
             'event_loop_lag_p99',
+            'memory_rss_max',
           ],
         },
         logs: { enabled: true },

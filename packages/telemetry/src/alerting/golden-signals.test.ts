@@ -26,6 +26,7 @@ describe('golden signals', () => {
       'cpu',
       'event_loop_lag_p99',
       'memory_rss',
+      'memory_rss_max',
       'heap_used',
     ]);
     for (const q of queries) {

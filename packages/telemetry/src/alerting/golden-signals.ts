@@ -23,6 +23,7 @@ export type GoldenSignalName =
   | 'cpu'
   | 'event_loop_lag_p99'
   | 'memory_rss'
+  | 'memory_rss_max'
   | 'heap_used';
 
 /** The four golden signals' families. */
@@ -165,6 +166,15 @@ const SIGNALS: readonly SignalDef[] = [
     unit: 'bytes',
     record: 'process_resident_memory_bytes:sum',
     expr: (by, f) => `sum by (${by}) (${sel('process_resident_memory_bytes', f)})`,
+  },
+  {
+    // One leaking replica shows here undiluted, and adding replicas does not move it (the sum above does).
+    name: 'memory_rss_max',
+    kind: 'saturation',
+    title: 'Resident memory (largest instance)',
+    unit: 'bytes',
+    record: 'process_resident_memory_bytes:max',
+    expr: (by, f) => `max by (${by}) (${sel('process_resident_memory_bytes', f)})`,
   },
   {
     name: 'heap_used',

@@ -19,6 +19,7 @@ const GROUPS: Record<string, string> = {
   latency_p95: 'Latency (HTTP)',
   latency_p99: 'Latency (HTTP)',
   memory_rss: 'Memory',
+  memory_rss_max: 'Memory',
   heap_used: 'Memory',
 };
 
