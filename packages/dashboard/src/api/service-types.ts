@@ -1,6 +1,7 @@
 // Shapes of the answers the Service page reads. The routes are the truth: control-api.ts (events, logs,
 // describe, anomalies, log templates), packages/telemetry (Prometheus query_range, the trace API).
 import type { MatrixSeries, RuntimeEventRecord, ServiceStatus, SignalQuery } from './types.js';
+import type { LogLevel } from '@opsloop/contracts/log-level';
 
 /** `GET /v1/signals?service=<s>`. */
 export interface SignalsAnswer {
@@ -74,7 +75,7 @@ export interface AnomaliesAnswer {
   anomalies: AnomalyEpisode[];
 }
 
-export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'unknown';
+export type LogLevelName = LogLevel;
 
 /** One template of a service's logs. */
 export interface TemplateSummary {

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError } from '../api/problem.js';
+import { atLeast, levelOf, levelOfPlainLine } from '@opsloop/contracts/log-level';
 import type { LogLevelName, LogStreamLine } from '../api/service-types.js';
 import { linesOf } from '../api/streams.js';
 import { useDashboard } from '../app/context.js';
@@ -24,46 +25,6 @@ export interface LogEntry {
   json: boolean;
 }
 
-const RANK: Record<LogLevelName, number> = {
-  unknown: 0,
-  trace: 1,
-  debug: 2,
-  info: 3,
-  warn: 4,
-  error: 5,
-  fatal: 6,
-};
-
-const NAMES: Record<string, LogLevelName> = {
-  trace: 'trace',
-  debug: 'debug',
-  info: 'info',
-  warn: 'warn',
-  warning: 'warn',
-  error: 'error',
-  err: 'error',
-  fatal: 'fatal',
-  critical: 'fatal',
-};
-
-/** A `level` field: pino's numbers (10–60) or a name. */
-export function levelOf(field: unknown): LogLevelName {
-  if (typeof field === 'number' && Number.isFinite(field)) {
-    if (field >= 60) return 'fatal';
-    if (field >= 50) return 'error';
-    if (field >= 40) return 'warn';
-    if (field >= 30) return 'info';
-    if (field >= 20) return 'debug';
-    return 'trace';
-  }
-  if (typeof field === 'string') {
-    const n = Number(field);
-    if (field.trim() !== '' && Number.isFinite(n)) return levelOf(n);
-    return NAMES[field.trim().toLowerCase()] ?? 'unknown';
-  }
-  return 'unknown';
-}
-
 /** The entry of one ndjson line of the logs stream; undefined for blank or malformed stream lines. */
 export function parseLogLine(text: string, id: number): LogEntry | undefined {
   if (text.trim() === '') return undefined;
@@ -83,9 +44,7 @@ export function parseLogLine(text: string, id: number): LogEntry | undefined {
   };
   const record = jsonRecordOf(line);
   if (record === undefined) {
-    const word = /^\W*(\w+)/.exec(line)?.[1];
-    const level = word === undefined ? 'unknown' : (NAMES[word.toLowerCase()] ?? 'unknown');
-    return { ...base, level, msg: line, json: false };
+    return { ...base, level: levelOfPlainLine(line), msg: line, json: false };
   }
   const msg =
     typeof record.msg === 'string' ? record.msg : typeof record.message === 'string' ? record.message : line;
@@ -134,7 +93,7 @@ export interface LogFilter {
 
 /** Whether an entry passes the filter (lines of unknown level pass only with no level filter). */
 export function matchesFilter(entry: LogEntry, filter: LogFilter, pattern?: RegExp): boolean {
-  if (filter.minLevel !== 'unknown' && RANK[entry.level] < RANK[filter.minLevel]) return false;
+  if (filter.minLevel !== 'unknown' && !atLeast(entry.level, filter.minLevel)) return false;
   const text = filter.text.trim().toLowerCase();
   if (text !== '' && !entry.msg.toLowerCase().includes(text) && !entry.replica.toLowerCase().includes(text))
     return false;

@@ -2,10 +2,11 @@
  * What the store reads out of a structured (pino JSON) line at append time: the level (a stream label),
  * the trace id (indexed) and the timestamp (used when the entry has none). Other lines yield nothing.
  */
+import { levelOf, type LogLevel as AnyLogLevel } from '@opsloop/contracts/log-level';
 import { parseRfc3339Ns } from './log-time.js';
 
 /** The normalised log levels, the values of the derived `level` stream label. */
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+export type LogLevel = Exclude<AnyLogLevel, 'unknown'>;
 
 /** What a line says about itself. */
 export interface LineFacts {
@@ -14,46 +15,17 @@ export interface LineFacts {
   readonly timestampNs?: bigint;
 }
 
-const LEVEL_NAMES: Readonly<Record<string, LogLevel>> = {
-  trace: 'trace',
-  debug: 'debug',
-  dbg: 'debug',
-  info: 'info',
-  information: 'info',
-  notice: 'info',
-  warn: 'warn',
-  warning: 'warn',
-  error: 'error',
-  err: 'error',
-  fatal: 'fatal',
-  critical: 'fatal',
-  crit: 'fatal',
-  panic: 'fatal',
-  emerg: 'fatal',
-  alert: 'fatal',
-};
-
 /** Longest trace id kept in the index (W3C ids are 32 hex digits; a bound keeps garbage out). */
 export const MAX_TRACE_ID_LENGTH = 64;
 const TRACE_ID = /^[0-9A-Za-z_-]{1,64}$/;
 
 /**
- * The normalised level of a `level` value: names (any case, common aliases) or pino's numbers
- * (10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal; values in between round down).
+ * The normalised level of a `level` value: names (any case, common aliases) or pino's numbers (10 trace, 20
+ * debug, 30 info, 40 warn, 50 error, 60 fatal; values in between round down) — the platform's one reading.
  */
 export function normalizeLevel(value: unknown): LogLevel | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) {
-    if (value >= 60) return 'fatal';
-    if (value >= 50) return 'error';
-    if (value >= 40) return 'warn';
-    if (value >= 30) return 'info';
-    if (value >= 20) return 'debug';
-    if (value >= 10) return 'trace';
-    return undefined;
-  }
-  if (typeof value !== 'string') return undefined;
-  if (/^\d+$/.test(value)) return normalizeLevel(Number(value));
-  return LEVEL_NAMES[value.trim().toLowerCase()];
+  const level = levelOf(value);
+  return level === 'unknown' ? undefined : level;
 }
 
 /**
