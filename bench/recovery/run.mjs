@@ -203,6 +203,14 @@ async function main() {
       }).catch((error) => log(`load: ${error.message}`));
     }
   })();
+  // The shop sells about 3 units a second and holds 6 000: without restocking, every checkout is refused as out
+  // of stock after half an hour, and the faults behind checkout (orders, payments, its flags) reach no one.
+  const restockLoop = (async () => {
+    while (!abort.signal.aborted) {
+      await restock(control).catch((error) => log(`restock: ${error.message}`));
+      await sleep(60_000, undefined, { signal: abort.signal }).catch(() => undefined);
+    }
+  })();
   const results = { faults: [], soak: null };
   try {
     log(`warm-up: ${knobs.warmupMinutes} min at ${rate} journeys/s (the detectors learn)`);
@@ -274,6 +282,7 @@ async function main() {
   } finally {
     abort.abort();
     await loadLoop;
+    await restockLoop;
     await up.stop();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -281,6 +290,26 @@ async function main() {
   const out = writeResults(results, began, false);
   printTable(results.faults, out.medians, results.soak);
   log('wrote bench/results/recovery.json');
+}
+
+/** The stock the inventory service is seeded with (every product of the catalogue's seed). */
+const STOCK = JSON.parse(readFileSync(join(root, 'services/inventory/src/seed/stock.json'), 'utf8'));
+
+/** Puts every product's stock back to its seed level, through the inventory replicas' stock endpoint. */
+async function restock(control) {
+  const { endpoints } = await control('GET', '/v1/endpoints/inventory');
+  const url = endpoints[0]?.url;
+  if (url === undefined) return;
+  for (const { productId, onHand } of STOCK) {
+    const response = await request(`${url}/api/inventory/${productId}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ onHand }),
+      headersTimeout: 5_000,
+      bodyTimeout: 5_000,
+    });
+    await response.body.dump();
+  }
 }
 
 /** Writes bench/results/recovery.json (medians over the faults run so far); returns what it wrote. */
