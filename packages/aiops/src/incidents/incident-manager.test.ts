@@ -340,6 +340,20 @@ describe('incident lifecycle', () => {
     expect(manager.list().map((i) => i.status)).toEqual(['open', 'resolved']);
   });
 
+  it("gives a reopened incident's diagnosis only what it saw since the reopening, with onsets from there", () => {
+    const { clock, manager } = setup();
+    feed(clock, manager, [errorBurst('orders', T0, 'failed <*>'), errorBurst('cart', T0 + 1000, 'slow <*>')]);
+    clock.advance(61_000);
+    const reopenAt = clock.now() + 20_000;
+    feed(clock, manager, [errorBurst('orders', reopenAt, 'failed <*>')]);
+    const id = manager.list()[0]!.id;
+    expect(manager.evidence(id).signals).toHaveLength(2);
+    const since = manager.evidence(id, reopenAt).signals;
+    expect(since).toHaveLength(1);
+    expect(since[0]).toMatchObject({ type: 'log' });
+    expect(since.every((s) => s.atMs >= reopenAt)).toBe(true);
+  });
+
   it('does not reopen for another symptom of one of its services: that is a new incident', () => {
     const { clock, manager } = setup();
     feed(clock, manager, [errorBurst('orders', T0, 'failed <*>')]);

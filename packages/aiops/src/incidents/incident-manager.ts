@@ -112,7 +112,11 @@ export interface IncidentManager {
   /** Adds a note to the timeline. */
   note(id: string, text: string): IncidentChange[];
   /** The symptoms and changes of an incident as root-cause input signals. */
-  evidence(id: string): { signals: SymptomSignal[]; changes: ChangeSignal[] };
+  /**
+   * What the incident holds for root-cause analysis: its symptoms (with their first onset) and changes. With
+   * `sinceMs` (a reopening), only the symptoms seen since, with their onsets no earlier than it.
+   */
+  evidence(id: string, sinceMs?: number): { signals: SymptomSignal[]; changes: ChangeSignal[] };
   snapshot(): IncidentManagerSnapshot;
   /** Cancels the timer. */
   close(): void;
@@ -280,13 +284,15 @@ class Manager implements IncidentManager {
     return [{ type: 'updated', incident: view(row) }];
   }
 
-  evidence(id: string): { signals: SymptomSignal[]; changes: ChangeSignal[] } {
+  evidence(id: string, sinceMs?: number): { signals: SymptomSignal[]; changes: ChangeSignal[] } {
     const row = this.#need(id);
-    const signals = [...row.symptoms.values()].map((s): SymptomSignal => {
+    const symptoms = [...row.symptoms.values()].filter((s) => sinceMs === undefined || s.lastAtMs >= sinceMs);
+    const signals = symptoms.map((s): SymptomSignal => {
       const sig = structuredClone(s.signal);
       // A series that fired several episodes started with its first one: the onset order is what counts.
-      if (sig.type === 'anomaly' && s.firstAtMs < sig.anomaly.startsAtMs)
-        return { ...sig, anomaly: { ...sig.anomaly, startsAtMs: s.firstAtMs } };
+      const first = sinceMs === undefined ? s.firstAtMs : Math.max(s.firstAtMs, sinceMs);
+      if (sig.type === 'anomaly' && first < sig.anomaly.startsAtMs)
+        return { ...sig, anomaly: { ...sig.anomaly, startsAtMs: first } };
       return sig;
     });
     return { signals, changes: structuredClone(row.changes) };

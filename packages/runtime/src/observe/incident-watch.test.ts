@@ -249,10 +249,22 @@ describe('harm: what may open an incident and call for an action', () => {
     const mib = 1024 * 1024;
     // A replica grown from 120 MiB to 900 MiB is leaking; one from 120 to 300 MiB (a cache warming) is not.
     expect(
-      harmful({ kind: 'saturation', direction: 'above', expected: 120 * mib, value: 900 * mib, unit: 'bytes' }),
+      harmful({
+        kind: 'saturation',
+        direction: 'above',
+        expected: 120 * mib,
+        value: 900 * mib,
+        unit: 'bytes',
+      }),
     ).toBe(true);
     expect(
-      harmful({ kind: 'saturation', direction: 'above', expected: 120 * mib, value: 300 * mib, unit: 'bytes' }),
+      harmful({
+        kind: 'saturation',
+        direction: 'above',
+        expected: 120 * mib,
+        value: 300 * mib,
+        unit: 'bytes',
+      }),
     ).toBe(false);
   });
 
@@ -315,6 +327,27 @@ describe('the incident watch (closed loop, manual clock)', () => {
     expect(incident?.status).toBe('resolved');
     expect(incident?.root_causes[0]).toMatchObject({ service: 'orders', kind: 'failure' });
     expect(h.calls).toEqual([]);
+  });
+
+  it('diagnoses a reopened incident again, from its reopening', async () => {
+    const h = await setup('suggest');
+    await advance(h, GRACE_MS + 1000);
+    const diagnoses = () => h.events.filter((e) => e.type === 'incident' && e.phase === 'diagnosed').length;
+    const fire = (atMs: number) => {
+      const event = anomaly('orders', atMs);
+      h.watch.anomaly({ kind: 'opened', event });
+      return event;
+    };
+    const first = fire(h.clock.now());
+    await advanceUntil(h, () => diagnoses() > 0, 30_000);
+    h.watch.anomaly({ kind: 'resolved', event: { ...first, state: 'resolved', endsAtMs: h.clock.now() } });
+    await advanceUntil(h, () => list(h)[0]?.status === 'resolved', 10 * 60_000);
+    const before = diagnoses();
+    // The same symptom again within the hold time: the incident reopens, and is diagnosed again.
+    fire(h.clock.now());
+    expect(list(h).map((i) => i.status)).toEqual(['open']);
+    await advanceUntil(h, () => diagnoses() > before, 60_000);
+    expect(diagnoses()).toBe(before + 1);
   });
 
   it('keeps the startup grace the spec asks for (runtime.aiops.incidents.startupGraceSeconds)', async () => {

@@ -281,6 +281,8 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
   const diagnosisTimers = new Map<string, TimerHandle>();
   /** Incidents handed to remediation (once each). */
   const diagnosed = new Set<string>();
+  /** When incidents were last reopened: their diagnosis looks from there. */
+  const reopenedAt = new Map<string, number>();
   /** Symptoms before this are the runtime's own start (replicas coming up), not incidents. */
   const quietUntil = clock.now() + settings.incidents.startupGraceSeconds * 1000;
   /** The flag changes seen, for a kill switch (the variant to go back to). */
@@ -308,7 +310,14 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
           services: [...incident.services],
           summary: incident.symptoms[0]?.summary ?? '',
         });
-        scheduleDiagnosis(incident);
+        // A reopened incident is diagnosed again, from its reopening: the symptoms that reopened it may have
+        // another cause than the ones it resolved from (the next fault, reopening the last one's incident).
+        if (change.type === 'reopened') {
+          diagnosed.delete(incident.id);
+          servicesSeen.delete(incident.id);
+          reopenedAt.set(incident.id, clock.now());
+        }
+        scheduleDiagnosis(incident, change.type === 'reopened' ? clock.now() : incident.openedAtMs);
       } else if (change.type === 'updated' && !diagnosed.has(incident.id)) {
         if (actionable(incident) || diagnosisTimers.has(incident.id)) scheduleDiagnosis(incident);
       } else if (change.type === 'merged' && change.mergedId !== undefined) {
@@ -319,6 +328,7 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
         remediation.cancel(incident.id);
         recovery.forget(incident.id);
         servicesSeen.delete(incident.id);
+        reopenedAt.delete(incident.id);
         report({
           type: 'incident',
           phase: 'resolved',
@@ -338,16 +348,15 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
    * callers often show before the fault itself: waiting one more interval lets its own symptom arrive), but
    * never later than four times that after the opening.
    */
-  function scheduleDiagnosis(incident: Incident): void {
+  /** Diagnoses `incident` `diagnoseAfterSeconds` after `sinceMs` (its opening, or its reopening), later while services join. */
+  function scheduleDiagnosis(incident: Incident, sinceMs = incident.openedAtMs): void {
     if (diagnosed.has(incident.id)) return;
     const after = settings.incidents.diagnoseAfterSeconds * 1000;
     const joined = incident.services.length > (servicesSeen.get(incident.id) ?? incident.services.length);
     servicesSeen.set(incident.id, incident.services.length);
     const pending = diagnosisTimers.get(incident.id);
     if (pending !== undefined && !joined) return;
-    const due = joined
-      ? Math.min(clock.now() + after, incident.openedAtMs + 4 * after)
-      : incident.openedAtMs + after;
+    const due = joined ? Math.min(clock.now() + after, sinceMs + 4 * after) : sinceMs + after;
     pending?.cancel();
     const delay = Math.max(0, due - clock.now());
     diagnosisTimers.set(
@@ -369,14 +378,15 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
     if (act) diagnosed.add(incident.id);
     try {
       const now = clock.now();
-      const onset = incident.openedAtMs;
+      const reopened = reopenedAt.get(incident.id);
+      const onset = reopened ?? incident.openedAtMs;
       const [during, baseline] = await Promise.all([
         tracesBetween(onset - 60_000, now).catch(() => observed),
         tracesBetween(onset - 10 * 60_000, onset - 60_000).catch(() => undefined),
       ]);
       const declaredEdges = declared();
       const seen = new Set(during.edges.map((e) => `${e.parent}>${e.child}`));
-      const evidence = manager.evidence(incident.id);
+      const evidence = manager.evidence(incident.id, reopened);
       const causes = await localiseRootCauses({
         signals: evidence.signals,
         changes: evidence.changes,
