@@ -271,7 +271,7 @@ async function main() {
     log(
       `soak: ${soakIncidents.length} incidents, ${soakActions.length} actions${soakIncidents.length ? ` (${soakIncidents.map((i) => `${i.id}: ${i.services.join(',')}`).join('; ')})` : ''}`,
     );
-    await waitForCalm(control, 180_000);
+    await waitForCalm(control, CALM_TIMEOUT_MS);
     await sleep(knobs.settleSeconds * 1000);
 
     for (const entry of plan) {
@@ -352,6 +352,12 @@ function takenActions(actions) {
     if (['executed', 'verified'].includes(a.result)) seen.set(`${a.type} ${a.target}`, a);
   return [...seen.values()];
 }
+
+/**
+ * How long the harness waits for every incident to end between faults: an escalated incident resolves only a
+ * minute after its last symptom, and one still open when the next fault goes in takes that fault in.
+ */
+const CALM_TIMEOUT_MS = 300_000;
 
 /** Waits until no incident is open, mitigating or escalated (at most `timeoutMs`). */
 async function waitForCalm(control, timeoutMs) {
@@ -474,7 +480,7 @@ async function runFault(entry, control, timeline) {
   log(
     `  detect ${result.detectSeconds ?? '-'} s, recover ${result.recoverSeconds ?? '-'} s, causes ${result.rootCauses.join(', ') || '-'}, action ${result.action}, failed ${result.failedRequests}`,
   );
-  await waitForCalm(control, 180_000);
+  await waitForCalm(control, CALM_TIMEOUT_MS);
   await sleep(knobs.settleSeconds * 1000);
   return result;
 }
