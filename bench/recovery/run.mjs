@@ -105,8 +105,14 @@ function createTimeline() {
     record(record, atMs) {
       const second = Math.floor(atMs / 1000);
       let bucket = buckets.get(second);
-      if (bucket === undefined) buckets.set(second, (bucket = { count: 0, errors: 0, latencies: [] }));
+      if (bucket === undefined)
+        buckets.set(second, (bucket = { count: 0, errors: 0, latencies: [], byEndpoint: new Map() }));
       bucket.count++;
+      if (record.latencyMs !== undefined) {
+        const own = bucket.byEndpoint.get(record.endpoint) ?? [];
+        own.push(record.latencyMs);
+        bucket.byEndpoint.set(record.endpoint, own);
+      }
       if ('error' in record) bucket.errors++;
       if (record.latencyMs !== undefined) bucket.latencies.push(record.latencyMs);
       else if ('error' in record) bucket.latencies.push(Number.POSITIVE_INFINITY);
@@ -129,6 +135,20 @@ function createTimeline() {
           ? null
           : latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))];
       return { count, errors, p99 };
+    },
+    /** Per endpoint: requests answered and their p99 (ms) in [fromMs, toMs): which ones set the SLO's pace. */
+    endpoints(fromMs, toMs) {
+      const all = new Map();
+      for (let s = Math.floor(fromMs / 1000); s < Math.floor(toMs / 1000); s++)
+        for (const [endpoint, latencies] of buckets.get(s)?.byEndpoint ?? [])
+          all.set(endpoint, [...(all.get(endpoint) ?? []), ...latencies]);
+      return Object.fromEntries(
+        [...all].map(([endpoint, latencies]) => {
+          latencies.sort((a, b) => a - b);
+          const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))];
+          return [endpoint, { count: latencies.length, p99: Math.round(p99) }];
+        }),
+      );
     },
   };
 }
@@ -217,6 +237,13 @@ async function main() {
     await sleep(knobs.warmupMinutes * 60_000);
     const baseline = timeline.window(Date.now() - 60_000, Date.now());
     log(`baseline: ${baseline.count} requests/min, ${baseline.errors} errors, p99 ${baseline.p99} ms`);
+    results.baseline = {
+      requestsPerMinute: baseline.count,
+      errors: baseline.errors,
+      p99Ms: baseline.p99 === null ? null : Math.round(baseline.p99),
+      endpoints: timeline.endpoints(Date.now() - 60_000, Date.now()),
+    };
+    log(`baseline by endpoint: ${JSON.stringify(results.baseline.endpoints)}`);
 
     // The soak: varying load, a deploy and a scale event; every incident and action in it is false.
     const soakStart = Date.now();
@@ -331,6 +358,7 @@ function writeResults(results, began, partial) {
       ...provenance(),
       knobs,
       slo: SLO,
+      ...(results.baseline === undefined ? {} : { baseline: results.baseline }),
       minutes: Math.round((Date.now() - began) / 6000) / 10,
       ...(partial ? { partial: true } : {}),
     },
