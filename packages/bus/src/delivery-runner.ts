@@ -50,12 +50,24 @@ export function deadLetterEvent(delivery: Delivery, group: string, error: string
  * last back-off delay. The handler runs in a CONSUMER span, child of the trace in the event's headers.
  * This is also the `bus-consumer` fault point (see the kit's `faultPoint`): a `stall` holds the delivery
  * until the fault ends (its partition waits; past the ack wait the broker redelivers it, as it would for a
- * stuck consumer), `latency` delays the handler and `errors` fail it (redelivered as usual).
+ * stuck consumer), `latency` delays the handler and `errors` fail it (redelivered as usual). With
+ * `options.metrics` the delivery counts in the consumer's lag from its start to its settlement.
  */
 export async function runDelivery<T>(
   delivery: Delivery<T>,
   options: ResolvedSubscribeOptions<T>,
   system: MessagingSystem = 'opsloop',
+): Promise<Settlement> {
+  const settled = options.metrics?.start(delivery, options.group);
+  const settlement = await decide(delivery, options, system);
+  settled?.(settlement.kind);
+  return settlement;
+}
+
+async function decide<T>(
+  delivery: Delivery<T>,
+  options: ResolvedSubscribeOptions<T>,
+  system: MessagingSystem,
 ): Promise<Settlement> {
   const canDeadLetter = !isDeadLetterStream(options.stream);
   const deadLetter = (error: string): Settlement => ({

@@ -52,4 +52,5 @@ export {
   type BusConfig,
   type EventBusFromConfigOptions,
 } from './adapters/event-bus-from-config.js';
+export { consumerMetricsOn, type ConsumerMetrics, type DeliveryOutcome } from './consumer-metrics.js';
 export { tracePublish, traceDelivery, withTraceContext, type MessagingSystem } from './tracing.js';

@@ -1,3 +1,4 @@
+import type { ConsumerMetrics } from './consumer-metrics.js';
 import { BusError } from './bus-error.js';
 import type { Delivery, EventEnvelope, SubscribeOptions } from './event-bus.js';
 
@@ -160,6 +161,8 @@ export interface ResolvedSubscribeOptions<T> {
   maxDeliver: number;
   backoffMs: readonly number[];
   ackWaitMs: number;
+  /** The bus's consumer metrics (set by the adapter when it was given a registry). */
+  metrics?: ConsumerMetrics;
 }
 
 function checkInteger(name: string, value: unknown, min: number, max: number): number {

@@ -3,6 +3,7 @@
  * NATS JetStream). Waits are bounded polls; nothing asserts on durations.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   BusError,
@@ -18,8 +19,8 @@ import {
 
 /** What an adapter's test file provides to the contract suite. */
 export interface EventBusHarness {
-  /** A new client of the same broker or server (its own connection). */
-  createBus(): Promise<EventBus>;
+  /** A new client of the same broker or server (its own connection); consumer metrics on `registry`. */
+  createBus(options?: { registry?: Registry }): Promise<EventBus>;
   /** Restarts the broker (embedded); a no-op where the server cannot be restarted (NATS: new clients only). */
   restart(): Promise<void>;
   /** The ack wait the ack-wait test uses (JetStream is not precise below ~1 s). */
@@ -119,8 +120,8 @@ export function describeEventBusContract(name: string, factory: () => Promise<Ev
       if (harness) await harness.dispose(streams);
     });
 
-    async function newBus(): Promise<EventBus> {
-      const bus = await harness.createBus();
+    async function newBus(options?: { registry?: Registry }): Promise<EventBus> {
+      const bus = await harness.createBus(options);
       buses.push(bus);
       return bus;
     }
@@ -336,6 +337,45 @@ export function describeEventBusContract(name: string, factory: () => Promise<Ev
       hold.open();
       await waitFor(() => handled.includes('slow-2'), 'the blocked key');
       expect(handled.slice(3)).toEqual(['slow-1', 'slow-2']);
+    });
+
+    it("reports a consumer's lag (the oldest unsettled event's age) and its settlements", async () => {
+      const registry = new Registry();
+      const bus = await newBus({ registry });
+      const stream = await newStream(bus);
+      const hold = held();
+      let started = 0;
+      let handled = 0;
+      await subscribe(bus, {
+        stream,
+        group: 'lagging',
+        handler: async () => {
+          started++;
+          await hold.promise;
+          handled++;
+        },
+      });
+      const sample = async (metric: string, labels: Record<string, string>) => {
+        const values = (await registry.getSingleMetric(metric)?.get())?.values ?? [];
+        const match = values.find((v) =>
+          Object.entries({ stream, group: 'lagging', ...labels }).every(([k, x]) => v.labels[k] === x),
+        );
+        return match?.value;
+      };
+      // An event that happened two minutes ago (an outbox publishing late) is two minutes behind at once.
+      await bus.publish(stream, { ...event('k', {}), time: new Date(Date.now() - 120_000).toISOString() });
+      await waitFor(() => started === 1, 'the handler to start');
+      expect(await sample('messaging_consumer_lag_seconds', {})).toBeGreaterThanOrEqual(119);
+      hold.open();
+      await waitFor(() => handled === 1, 'the handler to end');
+      let acked: number | undefined;
+      const deadline = Date.now() + WAIT_MS;
+      while ((acked = await sample('messaging_consumer_deliveries_total', { outcome: 'ack' })) !== 1) {
+        if (Date.now() > deadline) throw new Error('timed out waiting for the settlement to be counted');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(acked).toBe(1);
+      expect(await sample('messaging_consumer_lag_seconds', {})).toBe(0);
     });
 
     it('redelivers a failed event after its back-off, before the later events of its key', async () => {

@@ -57,7 +57,7 @@ describeEventBusContract('embedded broker over HTTP', async () => {
   const token = 'contract-token-0123456789';
   let server = await startBrokerServer(dir, 0, token);
   return {
-    createBus: () => Promise.resolve(createEmbeddedEventBus({ url: server.url, token })),
+    createBus: (options) => Promise.resolve(createEmbeddedEventBus({ url: server.url, token, ...options })),
     async restart() {
       const port = server.port;
       await server.stop();
@@ -75,7 +75,7 @@ describeEventBusContract('embedded broker in-process', async () => {
   const dir = await tempDir();
   let broker = await createEmbeddedBroker({ dir });
   return {
-    createBus: () => Promise.resolve(createInProcessEventBus(broker)),
+    createBus: (options) => Promise.resolve(createInProcessEventBus(broker, options)),
     async restart() {
       await broker.close();
       broker = await createEmbeddedBroker({ dir });

@@ -21,7 +21,7 @@ describe.skipIf(!url)('NATS JetStream adapter', () => {
     const probe = await createNatsEventBus({ servers, timeoutMs: 3_000 });
     await probe.close();
     return {
-      createBus: () => createNatsEventBus({ servers, name: 'opsloop-bus-contract' }),
+      createBus: (options) => createNatsEventBus({ servers, name: 'opsloop-bus-contract', ...options }),
       restart: () => Promise.resolve(),
       ackWaitMs: 1_000,
       async dispose(streams) {

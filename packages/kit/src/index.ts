@@ -1,7 +1,14 @@
 export { baseConfigSchema, loadConfig, ConfigError, EXIT_CONFIG, type BaseConfig } from './config.js';
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export { createMetrics, HTTP_DURATION_BUCKETS, type MetricsOptions, type ServiceMetrics } from './metrics.js';
-export { histogramOn, counterOn, gaugeOn, type HistogramSpec, type MetricSpec } from './metric-factories.js';
+export {
+  histogramOn,
+  counterOn,
+  gaugeOn,
+  type GaugeSpec,
+  type HistogramSpec,
+  type MetricSpec,
+} from './metric-factories.js';
 export { OPENMETRICS_CONTENT_TYPE, renderOpenMetrics } from './openmetrics-text.js';
 export { prefersOpenMetrics } from './metrics-format.js';
 export { sampledSpanExemplar } from './tracing/exemplar-labels.js';

@@ -15,6 +15,12 @@ export interface MetricSpec<L extends string> {
   labelNames: readonly L[];
 }
 
+/** What {@link gaugeOn} needs: a {@link MetricSpec}, and optionally a function that sets it at each scrape. */
+export interface GaugeSpec<L extends string> extends MetricSpec<L> {
+  /** Called before every scrape of the registry (prom-client's `collect`); only the first registration's counts. */
+  collect?: (gauge: Gauge<L>) => void;
+}
+
 // Libraries (an RPC client, a server interceptor) register their metrics on the service's registry; several
 // instances of them share one registry, and prom-client refuses a name twice: the first registration wins.
 function existing<M>(registry: Registry, name: string): M | undefined {
@@ -44,9 +50,22 @@ export function counterOn<L extends string>(registry: Registry, spec: MetricSpec
 }
 
 /** The gauge `spec.name` of `registry`, registered on first use. */
-export function gaugeOn<L extends string>(registry: Registry, spec: MetricSpec<L>): Gauge<L> {
+export function gaugeOn<L extends string>(registry: Registry, spec: GaugeSpec<L>): Gauge<L> {
+  const collect = spec.collect;
   return (
     existing<Gauge<L>>(registry, spec.name) ??
-    new Gauge({ name: spec.name, help: spec.help, labelNames: spec.labelNames, registers: [registry] })
+    new Gauge({
+      name: spec.name,
+      help: spec.help,
+      labelNames: spec.labelNames,
+      registers: [registry],
+      ...(collect === undefined
+        ? {}
+        : {
+            collect(this: Gauge<L>) {
+              collect(this);
+            },
+          }),
+    })
   );
 }

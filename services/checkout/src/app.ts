@@ -31,7 +31,8 @@ export interface CheckoutServiceOptions {
   /** Opens the service's database once config is known; the service migrates and closes it. */
   createDatabase(config: CheckoutConfig, log: Logger): Promise<Database<CheckoutTables>>;
   /** Opens the event bus the outbox is published to; the service closes it. */
-  createBus(config: CheckoutConfig, log: Logger): Promise<EventBus>;
+  /** `registry` is the service's metrics registry (its consumers report their lag on it). */
+  createBus(config: CheckoutConfig, log: Logger, registry: ServiceMetrics['registry']): Promise<EventBus>;
   /** The saga's participants (gRPC clients in production); the service closes them. */
   createParticipants(
     config: CheckoutConfig,
@@ -99,7 +100,7 @@ export function checkoutService(
       onShutdown(() => database.close());
       readiness.register('database', () => database.ping());
 
-      const bus = await options.createBus(config, log);
+      const bus = await options.createBus(config, log, metrics.registry);
       let stopped = false;
       onShutdown(async () => {
         stopped = true;

@@ -9,7 +9,8 @@ await runService(
   checkoutService({
     createDatabase: (config, log) =>
       createDatabaseFromConfig<CheckoutTables>({ ...config, service: 'checkout', log }),
-    createBus: (config, log) => createEventBusFromConfig({ config, name: 'checkout', log }),
+    createBus: (config, log, registry) =>
+      createEventBusFromConfig({ config, name: 'checkout', log, registry }),
     createParticipants: (config, { log, metrics, identity }) =>
       createRpcParticipants({
         config,

@@ -1,5 +1,5 @@
 import type { EventBus } from '@opsloop/bus';
-import type { Clock, Logger, ServiceOptions } from '@opsloop/kit';
+import type { Clock, Logger, ServiceMetrics, ServiceOptions } from '@opsloop/kit';
 import type { Database } from '@opsloop/store';
 import { mailSinkDirOf, notificationsConfigSchema, type NotificationsConfig } from './config.js';
 import { notificationsMigrations } from './migrations.js';
@@ -13,7 +13,12 @@ export interface NotificationsServiceOptions {
   /** Opens the service's database once config is known; the service migrates and closes it. */
   createDatabase(config: NotificationsConfig, log: Logger): Promise<Database<NotificationsTables>>;
   /** Opens the event bus client; the service closes it. */
-  createBus(config: NotificationsConfig, log: Logger): Promise<EventBus>;
+  /** `registry` is the service's metrics registry (its consumers report their lag on it). */
+  createBus(
+    config: NotificationsConfig,
+    log: Logger,
+    registry: ServiceMetrics['registry'],
+  ): Promise<EventBus>;
   /** Mail timestamps and the deliverer's polls (the system clock by default). */
   clock?: Clock;
   env?: Record<string, string | undefined>;
@@ -28,12 +33,12 @@ export function notificationsService(
     version: '0.1.0',
     configSchema: notificationsConfigSchema,
     ...(options.env ? { env: options.env } : {}),
-    async setup({ app, config, log, readiness, onShutdown }) {
+    async setup({ app, config, log, readiness, metrics, onShutdown }) {
       const database = await options.createDatabase(config, log);
       let bus: EventBus | undefined;
       try {
         await database.migrate(notificationsMigrations);
-        bus = await options.createBus(config, log);
+        bus = await options.createBus(config, log, metrics.registry);
         const openBus = bus;
         const pipeline = await startNotificationPipeline({
           database,

@@ -8,6 +8,7 @@ await runService(
   notificationsService({
     createDatabase: (config, log) =>
       createDatabaseFromConfig<NotificationsTables>({ ...config, service: 'notifications', log }),
-    createBus: (config, log) => createEventBusFromConfig({ config, name: 'notifications', log }),
+    createBus: (config, log, registry) =>
+      createEventBusFromConfig({ config, name: 'notifications', log, registry }),
   }),
 );

@@ -1,5 +1,5 @@
 import type { EventBus } from '@opsloop/bus';
-import { systemClock, type Clock, type Logger, type ServiceOptions } from '@opsloop/kit';
+import { systemClock, type Clock, type Logger, type ServiceMetrics, type ServiceOptions } from '@opsloop/kit';
 import { rpc } from '@opsloop/contracts';
 import { createOutboxRelay } from '@opsloop/outbox';
 import { serveRpc } from '@opsloop/rpc';
@@ -25,7 +25,8 @@ export interface UsersServiceOptions {
   /** Opens the service's database once config is known; the service migrates and closes it. */
   createDatabase(config: UsersConfig, log: Logger): Promise<Database<UsersTables>>;
   /** Opens the event bus once config is known; the service closes it. */
-  createBus(config: UsersConfig, log: Logger): Promise<EventBus>;
+  /** `registry` is the service's metrics registry (its consumers report their lag on it). */
+  createBus(config: UsersConfig, log: Logger, registry: ServiceMetrics['registry']): Promise<EventBus>;
   /** Time of the domain and of the key maintenance (the system clock by default). */
   clock?: Clock;
   /** scrypt parameters of new hashes instead of `PASSWORD_SCRYPT_LOG_N` (tests use cheap ones). */
@@ -42,7 +43,7 @@ export function usersService(options: UsersServiceOptions): ServiceOptions<typeo
     configSchema: usersConfigSchema,
     ...(options.env ? { env: options.env } : {}),
     async setup(context) {
-      const { app, config, log, readiness } = context;
+      const { app, config, log, readiness, metrics } = context;
       // What setup opened, closed in reverse order: at shutdown, or at once if setup fails half-way.
       const cleanups: (() => Promise<void> | void)[] = [];
       const onShutdown = (hook: () => Promise<void> | void) => void cleanups.push(hook);
@@ -50,7 +51,7 @@ export function usersService(options: UsersServiceOptions): ServiceOptions<typeo
         const database = await options.createDatabase(config, log);
         onShutdown(() => database.close());
         await database.migrate(usersMigrations);
-        const bus = await options.createBus(config, log);
+        const bus = await options.createBus(config, log, metrics.registry);
         onShutdown(() => bus.close());
         await bus.ensureStream(USERS_STREAM);
         await bus.ensureStream(ORDERS_STREAM);

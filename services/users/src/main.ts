@@ -8,6 +8,6 @@ await runService(
   usersService({
     createDatabase: (config, log) =>
       createDatabaseFromConfig<UsersTables>({ ...config, service: 'users', log }),
-    createBus: (config, log) => createEventBusFromConfig({ config, name: 'users', log }),
+    createBus: (config, log, registry) => createEventBusFromConfig({ config, name: 'users', log, registry }),
   }),
 );

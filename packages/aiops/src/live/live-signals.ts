@@ -5,7 +5,8 @@ import type { LiveSignal } from './anomaly-event.js';
  * The golden signals watched by default: request rate, error ratio and p95 latency of HTTP and of gRPC
  * (internal services mostly speak gRPC), and saturation: CPU, the event loop's p99 lag (a Node.js
  * process saturates on its one thread long before the machine does) and the largest replica's resident
- * memory (a leak, before the OOM kill).
+ * memory (a leak, before the OOM kill) — and the event consumers' lag: asynchronous work that stalls moves no
+ * request signal at all.
  */
 export const DEFAULT_LIVE_SIGNALS: readonly GoldenSignalName[] = [
   'traffic',
@@ -17,6 +18,7 @@ export const DEFAULT_LIVE_SIGNALS: readonly GoldenSignalName[] = [
   'cpu',
   'event_loop_lag_p99',
   'memory_rss_max',
+  'consumer_lag',
 ];
 
 /**

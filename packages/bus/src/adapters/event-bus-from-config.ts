@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, type Logger } from '@opsloop/kit';
+import { ConfigError, type Logger, type ServiceMetrics } from '@opsloop/kit';
 import type { EventBus } from '../event-bus.js';
 import { createEmbeddedEventBus } from './embedded/broker-event-bus.js';
 import { createNatsEventBus } from './nats/nats-event-bus.js';
@@ -27,6 +27,8 @@ export interface EventBusFromConfigOptions {
   /** Connection name (NATS) — usually the service name. */
   name?: string;
   log?: Logger;
+  /** The service's metrics registry, for its consumers' lag and settlements. */
+  registry?: ServiceMetrics['registry'];
 }
 
 /**
@@ -34,12 +36,13 @@ export interface EventBusFromConfigOptions {
  * `OPSLOOP_BUS_URL`. Throws a {@link ConfigError} when neither is set.
  */
 export async function createEventBusFromConfig(options: EventBusFromConfigOptions): Promise<EventBus> {
-  const { config, log, name } = options;
+  const { config, log, name, registry } = options;
   if (config.NATS_URL !== undefined) {
     return createNatsEventBus({
       servers: config.NATS_URL.split(','),
       ...(name === undefined ? {} : { name }),
       ...(log === undefined ? {} : { log }),
+      ...(registry === undefined ? {} : { registry }),
     });
   }
   if (config.OPSLOOP_BUS_URL !== undefined) {
@@ -47,6 +50,7 @@ export async function createEventBusFromConfig(options: EventBusFromConfigOption
       url: config.OPSLOOP_BUS_URL,
       ...(config.OPSLOOP_BUS_TOKEN === undefined ? {} : { token: config.OPSLOOP_BUS_TOKEN }),
       ...(log === undefined ? {} : { log }),
+      ...(registry === undefined ? {} : { registry }),
     });
   }
   throw new ConfigError(['NATS_URL or OPSLOOP_BUS_URL: one of them is required (not set)']);

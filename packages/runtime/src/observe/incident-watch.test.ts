@@ -236,6 +236,18 @@ describe('harm: what may open an incident and call for an action', () => {
     expect(latency(1.5, 3.1)).toBe(true);
     expect(latency(1.5, 1.8)).toBe(false);
     expect(harmful({ kind: 'latency', direction: 'below', expected: 0.5, value: 0.01 })).toBe(false);
+    // An event consumer seconds behind is normal (a retry's back-off); ten seconds more than usual is not.
+    const lag = (value: number) =>
+      harmful({
+        signal: 'consumer_lag',
+        kind: 'latency',
+        direction: 'above',
+        expected: 0.2,
+        value,
+        unit: 'seconds',
+      });
+    expect(lag(3)).toBe(false);
+    expect(lag(12)).toBe(true);
     // CPU is context; a blocked event loop (lag in seconds) is harm.
     expect(
       harmful({ kind: 'saturation', direction: 'above', expected: 0.1, value: 0.9, unit: 'cores' }),

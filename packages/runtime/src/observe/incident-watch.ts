@@ -104,11 +104,15 @@ const actionable = (incident: Incident) =>
  * latency at least twice its usual and a quarter of a second over it — what a person waiting on a page
  * notices — or a saturated event loop: its p99 lag (a saturation signal in seconds) twice its usual and 100 ms
  * over it, a wait every request on that process shares — or a replica's memory twice its usual and 256 MiB
- * over it: a leak users do not feel yet, and will when the process is killed for it. A busy minute that takes a 90 ms p95 to 200 ms, or
- * CPU rising with the load, is an anomaly, context for an incident, not a reason to restart anything (the
- * recovery benchmark's soak: twice the load did exactly that).
+ * over it: a leak users do not feel yet, and will when the process is killed for it — or an event consumer
+ * ten seconds and twice its usual behind (`consumer_lag`): no one waits on a page for it, but mails, loyalty
+ * points and whatever else follows an event stop. A busy minute that takes a 90 ms p95 to 200 ms, or CPU rising
+ * with the load, is an anomaly, context for an incident, not a reason to restart anything (the recovery
+ * benchmark's soak: twice the load did exactly that).
  */
 export function harmful(anomaly: {
+  /** The live signal's name (`consumer_lag`, …); without it, judged by kind and unit alone. */
+  signal?: string;
   kind: string;
   direction: string;
   value: number;
@@ -119,6 +123,7 @@ export function harmful(anomaly: {
   const over = (seconds: number) =>
     anomaly.value >= Math.max(2 * anomaly.expected, anomaly.expected + seconds);
   if (anomaly.kind === 'errors') return anomaly.value >= anomaly.expected + 0.01;
+  if (anomaly.signal === CONSUMER_LAG_SIGNAL) return over(CONSUMER_LAG_HARM_SECONDS);
   if (anomaly.kind === 'latency') return over(LATENCY_HARM_SECONDS);
   if (anomaly.kind === 'saturation' && anomaly.unit === 'seconds') return over(LAG_HARM_SECONDS);
   if (anomaly.kind === 'saturation' && anomaly.unit === 'bytes') return over(MEMORY_HARM_BYTES);
@@ -143,6 +148,10 @@ export function isContextOnly(signal: SymptomSignal): boolean {
 
 /** Latency over its usual level that counts as harm (with twice the usual level). */
 const LATENCY_HARM_SECONDS = 0.25;
+/** The golden signal of event consumers' lag (a latency of asynchronous work, where seconds are normal). */
+const CONSUMER_LAG_SIGNAL = 'consumer_lag';
+/** Consumer lag over its usual level that counts as harm (with twice the usual level). */
+const CONSUMER_LAG_HARM_SECONDS = 10;
 /** Event-loop lag over its usual level that counts as harm (with twice the usual level). */
 const LAG_HARM_SECONDS = 0.1;
 

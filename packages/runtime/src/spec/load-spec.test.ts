@@ -111,6 +111,7 @@ describe("the repository's opsloop.yaml", () => {
             'cpu',
             'event_loop_lag_p99',
             'memory_rss_max',
+            'consumer_lag',
           ],
         },
         logs: { enabled: true },

@@ -28,6 +28,7 @@ describe('golden signals', () => {
       'memory_rss',
       'memory_rss_max',
       'heap_used',
+      'consumer_lag',
     ]);
     for (const q of queries) {
       expect(promqlSyntaxError(q.expr), q.expr).toBeUndefined();
@@ -48,6 +49,9 @@ describe('golden signals', () => {
         'sum by (service) (rate(http_server_request_duration_seconds_count{service="orders"}[5m]))',
     );
     expect(goldenSignalQuery('orders', 'rpc_errors').expr).toContain('code!="OK"');
+    expect(goldenSignalQuery('notifications', 'consumer_lag').expr).toBe(
+      'max by (service) (messaging_consumer_lag_seconds{service="notifications"})',
+    );
     expect(goldenSignalQuery('orders', 'traffic', { recorded: true }).expr).toBe(
       'service:http_requests:rate5m{service="orders"}',
     );

@@ -24,7 +24,8 @@ export type GoldenSignalName =
   | 'event_loop_lag_p99'
   | 'memory_rss'
   | 'memory_rss_max'
-  | 'heap_used';
+  | 'heap_used'
+  | 'consumer_lag';
 
 /** The four golden signals' families. */
 export type SignalKind = 'latency' | 'traffic' | 'errors' | 'saturation';
@@ -183,6 +184,16 @@ const SIGNALS: readonly SignalDef[] = [
     unit: 'bytes',
     record: 'nodejs_heap_size_used_bytes:sum',
     expr: (by, f) => `sum by (${by}) (${sel('nodejs_heap_size_used_bytes', f)})`,
+  },
+  {
+    // Asynchronous work's latency: how far behind the events' own time the consumers are (the worst replica
+    // and stream). Users never wait on it, so no HTTP signal moves when a consumer stalls: this one does.
+    name: 'consumer_lag',
+    kind: 'latency',
+    title: 'Event consumer lag (worst)',
+    unit: 'seconds',
+    record: 'messaging_consumer_lag_seconds:max',
+    expr: (by, f) => `max by (${by}) (${sel('messaging_consumer_lag_seconds', f)})`,
   },
 ];
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@opsloop/kit';
+import type { Logger, ServiceMetrics } from '@opsloop/kit';
 import { Backoff, Notifier, settlesWithin, sleep } from '../../async-utils.js';
+import { consumerMetricsOn, type ConsumerMetrics } from '../../consumer-metrics.js';
 import { SubscriptionSet } from '../../subscription-set.js';
 import { BusError } from '../../bus-error.js';
 import { runDelivery, type Settlement } from '../../delivery-runner.js';
@@ -33,6 +34,8 @@ export interface BrokerEventBusOptions {
   pollWaitMs?: number;
   /** How long close() waits for in-flight handlers before giving up on them, ms (default 10000). */
   closeTimeoutMs?: number;
+  /** The service's metrics registry: consumers then report their lag and settlements (see `consumerMetricsOn`). */
+  registry?: ServiceMetrics['registry'];
 }
 
 /** Options of {@link createEmbeddedEventBus}. */
@@ -217,6 +220,7 @@ class BrokerEventBus implements EventBus {
   readonly #pollWaitMs: number;
   readonly #closeTimeoutMs: number;
   readonly #onClose: (() => Promise<void>) | undefined;
+  readonly #metrics: ConsumerMetrics | undefined;
   readonly #subscriptions = new SubscriptionSet();
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -227,6 +231,7 @@ class BrokerEventBus implements EventBus {
     this.#pollWaitMs = options.pollWaitMs ?? 10_000;
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
     this.#onClose = onClose;
+    this.#metrics = options.registry === undefined ? undefined : consumerMetricsOn(options.registry);
   }
 
   #assertOpen(): void {
@@ -250,6 +255,7 @@ class BrokerEventBus implements EventBus {
 
   async subscribe<T>(options: SubscribeOptions<T>): Promise<Subscription> {
     const resolved = resolveSubscribeOptions(options);
+    if (this.#metrics !== undefined) resolved.metrics = this.#metrics;
     this.#assertOpen();
     await this.#api.streamInfo(resolved.stream);
     this.#assertOpen();

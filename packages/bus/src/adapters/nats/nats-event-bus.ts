@@ -1,4 +1,4 @@
-import type { Logger } from '@opsloop/kit';
+import type { Logger, ServiceMetrics } from '@opsloop/kit';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -17,6 +17,7 @@ import {
 } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { Backoff, sleep } from '../../async-utils.js';
+import { consumerMetricsOn, type ConsumerMetrics } from '../../consumer-metrics.js';
 import { SubscriptionSet } from '../../subscription-set.js';
 import { BusError } from '../../bus-error.js';
 import { runDelivery, type Settlement } from '../../delivery-runner.js';
@@ -66,6 +67,8 @@ export interface NatsEventBusOptions {
   closeTimeoutMs?: number;
   /** Deadline of the first connection and of JetStream API calls and publishes, ms (default 5000). */
   timeoutMs?: number;
+  /** The service's metrics registry: consumers then report their lag and settlements (see `consumerMetricsOn`). */
+  registry?: ServiceMetrics['registry'];
 }
 
 const JS_STREAM_NOT_FOUND = 10059;
@@ -252,6 +255,7 @@ class NatsEventBus implements EventBus {
   readonly #pullExpiresMs: number;
   readonly #closeTimeoutMs: number;
   readonly #timeoutMs: number;
+  readonly #metrics: ConsumerMetrics | undefined;
   readonly #subscriptions = new SubscriptionSet();
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -265,6 +269,7 @@ class NatsEventBus implements EventBus {
     this.#pullExpiresMs = Math.max(1_000, options.pullExpiresMs ?? 10_000);
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
     this.#timeoutMs = timeoutMs;
+    this.#metrics = options.registry === undefined ? undefined : consumerMetricsOn(options.registry);
   }
 
   #assertOpen(): void {
@@ -420,6 +425,7 @@ class NatsEventBus implements EventBus {
 
   async subscribe<T>(options: SubscribeOptions<T>): Promise<Subscription> {
     const resolved = resolveSubscribeOptions(options);
+    if (this.#metrics !== undefined) resolved.metrics = this.#metrics;
     this.#assertOpen();
     await Promise.all(
       Array.from({ length: PARTITION_COUNT }, (_, partition) => this.ensureConsumer(resolved, partition)),
