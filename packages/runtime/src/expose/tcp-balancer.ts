@@ -20,6 +20,21 @@ export interface TcpBalancer {
 /** How long a closed upstream's client may keep sending before its connection is dropped. */
 const LINGER_MS = 5_000;
 
+const IPV4_LOOPBACK = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+/**
+ * The address to connect to a loopback upstream from: the client's own loopback address, so the replica sees
+ * who called (a gateway's per-client rate limit, its access log) as it would behind a Kubernetes Service with
+ * `externalTrafficPolicy: Local`. Every 127.0.0.0/8 address is local on Linux; elsewhere the bind fails and
+ * the balancer stops trying (see `transparent`).
+ */
+export function sourceAddressFor(client: string | undefined, upstreamHost: string): string | undefined {
+  const address = client?.startsWith('::ffff:') ? client.slice(7) : client;
+  if (address === undefined || !IPV4_LOOPBACK.test(address) || !IPV4_LOOPBACK.test(upstreamHost))
+    return undefined;
+  return address;
+}
+
 function unavailable(socket: Socket, service: string): void {
   const body = JSON.stringify({
     type: problemTypeUri('upstreamUnavailable'),
@@ -44,6 +59,8 @@ export async function createTcpBalancer(options: TcpBalancerOptions): Promise<Tc
   // registry for a rollout) holds per connection; weight 0 gets no new connection.
   const balancer = createWeightedRoundRobin();
   const sockets = new Set<Socket>();
+  // Cleared the first time a connection from the client's address cannot be made (no such local address).
+  let transparent = true;
 
   const server: Server = createServer({ pauseOnConnect: true }, (client) => {
     sockets.add(client);
@@ -51,16 +68,21 @@ export async function createTcpBalancer(options: TcpBalancerOptions): Promise<Tc
     client.on('error', () => client.destroy());
     const endpoints = options.registry.list(options.service).endpoints;
     const tried = new Set<string>();
-    const attempt = () => {
-      const endpoint = balancer.pick(endpoints, tried);
-      if (endpoint === undefined) {
+    const attempt = (again?: URL) => {
+      const endpoint = again === undefined ? balancer.pick(endpoints, tried) : undefined;
+      if (again === undefined && endpoint === undefined) {
         unavailable(client, options.service);
         client.resume();
         return;
       }
-      tried.add(endpoint.instance);
-      const target = new URL(endpoint.url);
-      const upstream = connect({ host: target.hostname, port: Number(target.port) });
+      if (endpoint !== undefined) tried.add(endpoint.instance);
+      const target = again ?? new URL(endpoint!.url);
+      const localAddress = transparent ? sourceAddressFor(client.remoteAddress, target.hostname) : undefined;
+      const upstream = connect({
+        host: target.hostname,
+        port: Number(target.port),
+        ...(localAddress === undefined ? {} : { localAddress }),
+      });
       sockets.add(upstream);
       upstream.on('close', () => sockets.delete(upstream));
       upstream.once('connect', () => {
@@ -88,9 +110,15 @@ export async function createTcpBalancer(options: TcpBalancerOptions): Promise<Tc
         upstream.pipe(client);
         client.resume();
       });
-      upstream.once('error', () => {
+      upstream.once('error', (error: NodeJS.ErrnoException) => {
         upstream.destroy();
-        if (!client.destroyed) attempt();
+        if (client.destroyed) return;
+        if (localAddress !== undefined && error.code === 'EADDRNOTAVAIL') {
+          transparent = false;
+          attempt(target);
+          return;
+        }
+        attempt();
       });
     };
     attempt();
