@@ -110,6 +110,7 @@ export {
 } from './tracing/tracing-from-config.js';
 export { installHttpServerTracing, requestTraceContext } from './tracing/http-server.js';
 export { tracingInterceptor, type TracingInterceptorOptions } from './tracing/http-client.js';
+export { traceDependencyCall } from './tracing/dependency-call.js';
 export {
   traceHeaders,
   contextFromHeaders,

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { counterOn, histogramOn, type ServiceMetrics } from '@opsloop/kit';
+import { counterOn, histogramOn, traceDependencyCall, type ServiceMetrics } from '@opsloop/kit';
 import { ProviderUnavailableError, type CardProvider } from './provider.js';
 
 /** The provider operations, as the `operation` label names them. */
@@ -51,9 +51,14 @@ function outcomeOfError(error: unknown): ProviderCallOutcome {
   return error instanceof ProviderUnavailableError ? 'unavailable' : 'error';
 }
 
+/** The `peer.service` of a provider's calls: the trace graph's node for it (`payment-provider-primary`). */
+export const providerPeerOf = (name: string): string => `payment-provider-${name}`;
+
 /**
- * `provider` with every call recorded under `name`. Measures with a monotonic timer (`performance.now` by
- * default): a duration for a metric, not a decision, so no clock needs injecting for tests of logic.
+ * `provider` with every call recorded under `name`, and traced: a CLIENT span per call to the provider
+ * ({@link providerPeerOf}), so a slow or failing provider is a dependency of payments in the trace graph,
+ * not payments failing. Measures with a monotonic timer (`performance.now` by default): a duration for a
+ * metric, not a decision, so no clock needs injecting for tests of logic.
  */
 export function instrumentProvider(
   name: string,
@@ -68,7 +73,7 @@ export function instrumentProvider(
   ): Promise<T> {
     const started = now();
     try {
-      const answer = await call();
+      const answer = await traceDependencyCall(providerPeerOf(name), operation, call);
       metrics.observe(name, operation, outcomeOf(answer), (now() - started) / 1000);
       return answer;
     } catch (error) {
