@@ -32,7 +32,18 @@ export const PACKAGE_ROLES = Object.freeze({
   rpc: Object.freeze(['contracts', 'kit']),
   chaos: Object.freeze(['contracts', 'kit']),
   loadgen: Object.freeze(['contracts', 'kit']),
-  cli: Object.freeze(['contracts', 'kit', 'runtime', 'telemetry', 'aiops', 'chaos', 'loadgen', 'flags']),
+  deploy: Object.freeze(['contracts', 'kit', 'runtime']),
+  cli: Object.freeze([
+    'contracts',
+    'kit',
+    'runtime',
+    'deploy',
+    'telemetry',
+    'aiops',
+    'chaos',
+    'loadgen',
+    'flags',
+  ]),
   dashboard: Object.freeze(['contracts']),
 });
 
