@@ -134,6 +134,16 @@ describe('default policies', () => {
     expect(calls).toEqual([['restartReplica', 'catalog-2']]);
   });
 
+  it('replaces every replica of a saturated service when none is busier than the others', async () => {
+    // The recovery benchmark's CPU burn in both replicas of catalog: restarting the busiest left the other.
+    const { calls } = await actionsFor(
+      diagnosisOf('i1', 'saturation', 'catalog', {
+        replicas: { catalog: replicasOf('catalog', [0.31, 0.27]) },
+      }),
+    );
+    expect(calls).toEqual([['restartService', 'catalog']]);
+  });
+
   it('scales out when every replica is saturated and the service can grow', async () => {
     const { calls } = await actionsFor(
       diagnosisOf('i1', 'saturation', 'catalog', {
@@ -340,7 +350,8 @@ describe('default policies', () => {
     const errors = diagnosisOf('i2', 'failure', 'orders', {
       signals: [{ service: 'orders', signal: 'errors', direction: 'above' }],
     });
-    expect((await actionsFor(errors, { policies })).calls).toEqual([['restartReplica', 'orders-2']]);
+    // The replicas are alike (0.2, 0.3, 0.25 cores): a restart replaces them all.
+    expect((await actionsFor(errors, { policies })).calls).toEqual([['restartService', 'orders']]);
   });
 });
 

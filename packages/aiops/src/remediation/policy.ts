@@ -14,7 +14,10 @@ const windowSeconds = z.number().positive().default(DEFAULT_CHANGE_WINDOW_SECOND
 const replicaParams = {
   /** `callers`: the replicas of the anomalous services calling the cause (a connection pool reset). */
   of: z.enum(['service', 'callers']).default('service'),
-  /** `busiest`: most CPU, then memory; `failing`: not ready first, then most restarts. */
+  /**
+   * `busiest`: most CPU, then memory (when no replica stands out — twice the next one's CPU, or half as much
+   * memory again — a restart replaces every replica, one by one); `failing`: not ready first, then most restarts.
+   */
   pick: z.enum(['busiest', 'failing']).default('busiest'),
 };
 const restartParams = {

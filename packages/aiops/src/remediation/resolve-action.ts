@@ -152,6 +152,21 @@ export async function resolveAction(
                 : '') + `replica ${odd.replica.name} ${odd.why}`,
           };
         }
+        if (action.params.pick === 'busiest' && replicas.length > 1) {
+          // Every replica as busy as the next (a hot loop or leak in the code, no extra load): restarting the
+          // busiest frees one and leaves the rest as they were — the benchmark's CPU burn in both replicas.
+          const busy = busiestStandingOut(replicas);
+          if (busy === 'alike') {
+            return {
+              action: { type: 'rolling-restart', service: target },
+              reason:
+                (action.params.of === 'callers'
+                  ? `${target} calls the failing ${service}: a restart resets its connection pools; `
+                  : '') +
+                `no replica of ${target} is busier than the others (${usageOf(replicas)}): every replica replaced`,
+            };
+          }
+        }
         const how = action.params.pick === 'auto' ? 'failing' : action.params.pick;
         const replica = pick(replicas, how);
         const why =
@@ -244,6 +259,38 @@ function pick(replicas: readonly DiagnosisReplica[], how: 'busiest' | 'failing')
     Number(a.ready) - Number(b.ready) || b.restarts - a.restarts || busiest(a, b);
   return [...replicas].sort(how === 'failing' ? failing : busiest)[0]!;
 }
+
+/**
+ * Whether the busiest replica stands out: its CPU twice the next one's (and notable), or its memory half as
+ * much again as the next one's. 'alike' when every replica's CPU is known and neither stands out; 'unknown'
+ * without it.
+ */
+function busiestStandingOut(replicas: readonly DiagnosisReplica[]): 'stands-out' | 'alike' | 'unknown' {
+  const by = (value: (r: DiagnosisReplica) => number | undefined, ratio: number, notable: number) => {
+    const values = replicas.map(value);
+    if (values.some((v) => v === undefined)) return undefined;
+    const [first, second] = (values as number[]).sort((a, b) => b - a);
+    return first! >= notable && first! >= ratio * second!;
+  };
+  const cpu = by((r) => r.cpu, CONCENTRATED_CPU_RATIO, NOTABLE_CPU);
+  const memory = by((r) => r.memoryBytes, CONCENTRATED_MEMORY_RATIO, 0);
+  if (cpu === true || memory === true) return 'stands-out';
+  return cpu === false ? 'alike' : 'unknown';
+}
+
+/** Each replica's CPU (and memory), for a reason text. */
+function usageOf(replicas: readonly DiagnosisReplica[]): string {
+  return replicas
+    .map(
+      (r) =>
+        `${r.name} ${r.cpu === undefined ? '?' : round(r.cpu)} cores` +
+        (r.memoryBytes === undefined ? '' : `, ${Math.round(r.memoryBytes / 2 ** 20)} MiB`),
+    )
+    .join('; ');
+}
+
+/** A replica holding this many times the next one's memory stands out (a leak in one process). */
+const CONCENTRATED_MEMORY_RATIO = 1.5;
 
 /** The busiest replica counts as standing out when it uses at least this many times the next one's CPU… */
 const CONCENTRATED_CPU_RATIO = 2;
