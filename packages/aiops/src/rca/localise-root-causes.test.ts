@@ -216,6 +216,18 @@ describe('localiseRootCauses: robustness', () => {
     expect(causes[0]).toMatchObject({ service: 'orders', kind: 'failure' });
   });
 
+  it("ignores the previous incident's OOM kill a minute and a half before the symptoms", async () => {
+    // The recovery benchmark: cart's leak ended in an OOM kill, then db-slow went into orders 70 s later.
+    const s = faultScenario(SHOP, { type: 'db-slow', service: 'orders', atMs: T0 });
+    const causes = await localiseRootCauses({
+      signals: s.signals,
+      changes: [change(T0 - 90_000, 'replica-exited', 'cart', 'cart-1 exited (OOMKilled, SIGKILL)')],
+      graph: s.graph,
+    });
+    expect(causes[0]).toMatchObject({ service: 'orders', kind: 'dependency' });
+    expect(causes.some((c) => c.service === 'cart')).toBe(false);
+  });
+
   it('names the failing dependency', async () => {
     const s = faultScenario(SHOP, {
       type: 'dependency-unreachable',

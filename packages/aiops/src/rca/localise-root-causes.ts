@@ -151,13 +151,15 @@ function dependencyOf(service: string, findings: readonly EdgeFinding[]): string
 }
 
 /**
- * Lifecycle events long before the symptoms (a rollout's restarts ten minutes earlier) are not this fault's:
- * they would make a service look like it failed first.
+ * Lifecycle events before the symptoms (a rollout's restarts ten minutes earlier, the OOM kill that ended the
+ * previous incident a minute and a half before) are not this fault's: they would make a service look like it
+ * failed first. A replica that fails shows it at once (an exit, a failed probe) and in its signals within the
+ * detection lag, so half the onset tolerance is as early as its lifecycle events may come.
  */
 function withinIncident(symptoms: Symptom[], o: Options): Symptom[] {
   const observed = symptoms.filter((s) => s.saturation === undefined);
   if (observed.length === 0) return symptoms;
-  const from = Math.min(...observed.map((s) => s.onsetMs)) - 2 * o.onsetToleranceMs;
+  const from = Math.min(...observed.map((s) => s.onsetMs)) - o.onsetToleranceMs / 2;
   return symptoms.filter((s) => s.saturation === undefined || s.onsetMs >= from);
 }
 
