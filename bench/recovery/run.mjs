@@ -19,8 +19,8 @@
 // falseActions }, medians, meta }). Log on stderr.
 //
 // Env: BENCH_RATE (4 journeys/s), BENCH_WARMUP_MINUTES (12), BENCH_SOAK_MINUTES (10), BENCH_FAULT_SECONDS (240),
-// BENCH_SETTLE_SECONDS (30), BENCH_DETECT_INTERVAL (5), BENCH_WARMUP_POINTS (120), BENCH_FAULTS (all; a comma list
-// of fault names). Loopback only. About 15 + 4 × faults minutes.
+// BENCH_SETTLE_SECONDS (30), BENCH_DETECT_INTERVAL (5), BENCH_WARMUP_POINTS (120), BENCH_CLIENTS (64: the client
+// addresses the journeys come from), BENCH_FAULTS (all; a comma list of fault names). Loopback only. About 15 + 4 × faults minutes.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,7 @@ const knobs = {
   settleSeconds: numberEnv('BENCH_SETTLE_SECONDS', 30),
   detectInterval: numberEnv('BENCH_DETECT_INTERVAL', 5),
   warmupPoints: numberEnv('BENCH_WARMUP_POINTS', 120),
+  clients: numberEnv('BENCH_CLIENTS', 64),
 };
 
 /** The SLO users are judged by (the shop's checkout SLOs: 99.5 % available, 99 % under 0.5 s). */
@@ -220,6 +221,9 @@ async function main() {
         durationSeconds: 60,
         signal: abort.signal,
         timeoutMs: 10_000,
+        // Users at many addresses, as the gateway sees real ones: a per-client limit (or its shedding of a
+        // flood) then meets each user's few requests, not all of them from one address.
+        clients: knobs.clients,
         onRecord: (record, atMs) => timeline.record(record, atMs),
       }).catch((error) => log(`load: ${error.message}`));
     }

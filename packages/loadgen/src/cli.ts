@@ -33,6 +33,7 @@ Options:
   --max-in-flight <n>     open model: drop arrivals beyond n running journeys (default 1000)
   --connections <n>       most connections to the target
   --source <address>      send from this local address, e.g. 127.0.0.2 (its own client at a per-IP limit)
+  --clients <n>           spread the journeys over n client addresses (127.1.0.1 …): users at n addresses
   --allow-remote          allow a target that is not this machine
   --json                  print the report as JSON
   -h, --help              show this help
@@ -65,6 +66,7 @@ const STRING_OPTIONS = [
   'max-in-flight',
   'connections',
   'source',
+  'clients',
 ] as const;
 
 function number(flag: string, text: string | undefined, integer: boolean): number | undefined {
@@ -140,6 +142,7 @@ function parseCommand(argv: readonly string[]): { help: boolean; json: boolean; 
       ...optional('maxInFlight', number('max-in-flight', get('max-in-flight'), true)),
       ...optional('connections', number('connections', get('connections'), true)),
       ...optional('sourceAddress', get('source')),
+      ...optional('clients', number('clients', get('clients'), true)),
       ...(values['allow-remote'] === true ? { allowRemote: true } : {}),
     },
   };

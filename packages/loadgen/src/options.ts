@@ -14,6 +14,15 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Default cap of journeys in flight in the open model. */
 export const DEFAULT_MAX_IN_FLIGHT = 1000;
 
+/** Most client addresses a run spreads its journeys over (127.1.0.1 …). */
+export const MAX_CLIENTS = 65_534;
+
+/** The local address of client `i` (0-based) of a run with many: 127.1.0.1, 127.1.0.2, …, 127.1.1.0, … */
+export function clientAddress(i: number): string {
+  const n = i + 1;
+  return `127.1.${Math.floor(n / 256)}.${n % 256}`;
+}
+
 const milliseconds = z.number().finite().min(0).max(3_600_000);
 
 /** The data options of a run (see {@link RunLoadOptions} for their meaning). */
@@ -42,6 +51,7 @@ export const runLoadOptionsSchema = z
     connections: z.number().int().min(1).max(10_000).optional(),
     allowRemote: z.boolean().default(false),
     sourceAddress: z.union([z.ipv4(), z.ipv6()], 'expected an IP address').optional(),
+    clients: z.number().int().min(1).max(MAX_CLIENTS).default(1),
   })
   .refine((options) => !(options.rate !== undefined && options.concurrency !== undefined), {
     message: 'give rate (open model) or concurrency (closed model), not both',
@@ -58,7 +68,15 @@ export const runLoadOptionsSchema = z
       message: 'expected a loopback address (127.0.0.0/8 or ::1) unless allowRemote',
       path: ['sourceAddress'],
     },
-  );
+  )
+  .refine((options) => options.clients === 1 || options.sourceAddress === undefined, {
+    message: 'give sourceAddress (one client) or clients (many), not both',
+    path: ['clients'],
+  })
+  .refine((options) => options.clients === 1 || /^http:\/\/(127\.|localhost[:/])/.test(options.baseUrl), {
+    message: 'clients > 1 sends from 127.1.0.0/16: the target must be an IPv4 loopback address',
+    path: ['clients'],
+  });
 
 /** Options as parsed, defaults applied. */
 export type ParsedLoadOptions = z.infer<typeof runLoadOptionsSchema>;

@@ -13,7 +13,7 @@ import {
   type JourneyName,
   type Step,
 } from './journeys.js';
-import { mixEntries, parseLoadOptions, type ParsedLoadOptions } from './options.js';
+import { clientAddress, mixEntries, parseLoadOptions, type ParsedLoadOptions } from './options.js';
 import { createRandom, deriveSeed, type Random } from './random.js';
 import type { LatencySummary } from './histogram.js';
 import { Recorder, type EndpointReport, type RequestRecord } from './recorder.js';
@@ -53,6 +53,13 @@ export interface RunLoadOptions {
    * flood and steady users can be told apart. A loopback address only, unless `allowRemote`.
    */
   sourceAddress?: string;
+  /**
+   * Spreads the journeys over this many client addresses (journey i comes from 127.1.0.1 + i mod clients):
+   * users at different addresses, as a gateway limiting per IP address sees real users, rather than one
+   * address making every request. 1 by default; more needs an IPv4 loopback target (Linux) and no
+   * `sourceAddress`.
+   */
+  clients?: number;
   /** Ends the run: requests in flight are cancelled (and not counted), journeys interrupted. */
   signal?: AbortSignal;
   /** Receives every recorded request as it ends, with the clock's time (a timeline of what users saw). */
@@ -129,7 +136,7 @@ class Run {
     readonly options: ParsedLoadOptions,
     readonly seed: number,
     readonly clock: Clock,
-    readonly client: HttpClient,
+    readonly clientOf: (journey: number) => HttpClient,
     readonly abort: AbortController,
     readonly onRecord?: (record: RequestRecord, atMs: number) => void,
   ) {
@@ -180,10 +187,10 @@ class Run {
     this.onRecord?.(entry, this.clock.now());
   }
 
-  async call(step: Step): Promise<Answer> {
+  async call(step: Step, journey: number): Promise<Answer> {
     if (this.stopping) throw new JourneyStop('interrupted');
     const { endpoint } = step;
-    const result = await this.client.send(step.request);
+    const result = await this.clientOf(journey).send(step.request);
     if (result.kind === 'aborted') throw new JourneyStop('interrupted');
     if (result.kind === 'failure') {
       this.#record({ endpoint, error: result.errorClass, detail: result.message });
@@ -221,7 +228,7 @@ class Run {
       random,
       runId: this.runId,
       sessions: this.sessions,
-      call: (step) => this.call(step),
+      call: (step) => this.call(step, index),
       think: async () => {
         if (!(await this.sleep(this.thinkTime(random)))) throw new JourneyStop('interrupted');
       },
@@ -313,14 +320,26 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadReport> {
   const abort = new AbortController();
   // Every request in flight listens on it: hundreds at a time is the design, not a leak.
   setMaxListeners(0, abort.signal);
-  const client = createHttpClient({
-    baseUrl: parsed.baseUrl,
-    timeoutMs: parsed.timeoutMs,
-    connections: parsed.connections ?? concurrency ?? Math.min(256, parsed.maxInFlight),
-    signal: abort.signal,
-    ...(parsed.sourceAddress === undefined ? {} : { sourceAddress: parsed.sourceAddress }),
-  });
-  const run = new Run(parsed, seed, clock, client, abort, onRecord);
+  const connections = parsed.connections ?? concurrency ?? Math.min(256, parsed.maxInFlight);
+  const clients = new Map<number, HttpClient>();
+  // One pool per client address, made when a journey from it first runs; the connections shared out.
+  const clientOf = (journey: number): HttpClient => {
+    const slot = journey % parsed.clients;
+    let client = clients.get(slot);
+    if (client === undefined) {
+      const sourceAddress = parsed.clients > 1 ? clientAddress(slot) : parsed.sourceAddress;
+      client = createHttpClient({
+        baseUrl: parsed.baseUrl,
+        timeoutMs: parsed.timeoutMs,
+        connections: Math.max(1, Math.ceil(connections / parsed.clients)),
+        signal: abort.signal,
+        ...(sourceAddress === undefined ? {} : { sourceAddress }),
+      });
+      clients.set(slot, client);
+    }
+    return client;
+  };
+  const run = new Run(parsed, seed, clock, clientOf, abort, onRecord);
   const startedAt = new Date(clock.now());
   const start = clock.now();
   const onAbort = () => run.stop('signal');
@@ -340,7 +359,7 @@ export async function runLoad(options: RunLoadOptions): Promise<LoadReport> {
     deadline.cancel();
     clearInterval(keepAlive);
     signal?.removeEventListener('abort', onAbort);
-    await client.close();
+    await Promise.all([...clients.values()].map((client) => client.close()));
   }
   const durationMs = clock.now() - start;
   const endpoints = run.recorder.report();

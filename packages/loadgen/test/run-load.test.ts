@@ -58,6 +58,26 @@ describe('runLoad', () => {
     );
   });
 
+  it('spreads the journeys over as many client addresses as asked, like users at different addresses', async () => {
+    const target = await shop();
+    const report = await runLoad({
+      baseUrl: target.url,
+      mix: { browse: 1 },
+      concurrency: 3,
+      maxJourneys: 6,
+      seed: 5,
+      clients: 3,
+    });
+    expect(report.journeys.completed).toBe(6);
+    expect([...target.clients].sort()).toEqual(['127.1.0.1', '127.1.0.2', '127.1.0.3']);
+    await expect(
+      runLoad({ baseUrl: target.url, maxJourneys: 1, clients: 2, sourceAddress: '127.0.0.3' }),
+    ).rejects.toThrow(/clients: give sourceAddress \(one client\) or clients \(many\), not both/);
+    await expect(runLoad({ baseUrl: 'http://[::1]:9/', maxJourneys: 1, clients: 2 })).rejects.toThrow(
+      /clients > 1 sends from 127.1.0.0\/16/,
+    );
+  });
+
   it('runs exactly maxJourneys journeys in the closed model and counts every request', async () => {
     const target = await shop();
     const report = await runLoad({
