@@ -34,6 +34,30 @@ function feed(series: LiveSeries, values: number[], from = 0) {
 }
 
 describe('LiveSeries episodes', () => {
+  it('opens on errors far above the recent band even when the detector has learnt the pattern', () => {
+    const errors: LiveSignal = {
+      name: 'errors',
+      kind: 'errors',
+      unit: 'ratio',
+      title: '5xx',
+      query: 'q',
+      minDeviation: 0.005,
+    };
+    const s = new LiveSeries(errors, 'checkout', { service: 'checkout' }, scripted(new Map()), RULES);
+    feed(s, [0, 0, 0, 0, 0, 0, 0]);
+    // Scored 0 (known to the detector), yet 100 % against a band of 0 ± 0.5 %: harm, not a pattern.
+    expect(feed(s, [1], 7)[0]).toMatchObject({ kind: 'opened', event: { value: 1, expected: 0 } });
+    // Short of ten half-widths, the detector decides: 4 % scored 0 stays silent.
+    const quiet = new LiveSeries(errors, 'checkout', { service: 'checkout' }, scripted(new Map()), RULES);
+    feed(quiet, [0, 0, 0, 0, 0, 0, 0]);
+    expect(feed(quiet, [0.04], 7)[0]!.kind).toBe('none');
+    // Not for kinds users do not feel: CPU ten times its band stays the detector's call.
+    const cpu: LiveSignal = { name: 'cpu', kind: 'saturation', unit: 'cores', title: 'cpu', query: 'q' };
+    const busy = new LiveSeries(cpu, 'checkout', { service: 'checkout' }, scripted(new Map()), RULES);
+    feed(busy, [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]);
+    expect(feed(busy, [2], 7)[0]!.kind).toBe('none');
+  });
+
   const scores = new Map([
     [50, 0.9],
     [51, 0.95],
@@ -65,10 +89,20 @@ describe('LiveSeries episodes', () => {
   });
 
   it('resolves a lasting shift once the detector has gone quiet on it', () => {
-    const s = new LiveSeries(SIGNAL, 'orders', { service: 'orders' }, scripted(scores), RULES);
+    const cpu: LiveSignal = { ...SIGNAL, name: 'cpu', kind: 'saturation', unit: 'cores' };
+    const s = new LiveSeries(cpu, 'orders', { service: 'orders' }, scripted(scores), RULES);
     feed(s, [10, 10, 10, 10, 10, 10, 10]);
     const changes = feed(s, [50, 49, 49, 49], 7);
     expect(changes.map((c) => c.kind)).toEqual(['opened', 'none', 'none', 'resolved']);
+    // Latency five times its band is harm: it stays open until the recent past (the band) has moved to it.
+    const latency = new LiveSeries(SIGNAL, 'orders', { service: 'orders' }, scripted(scores), RULES);
+    feed(latency, [10, 10, 10, 10, 10, 10, 10]);
+    expect(feed(latency, [50, 49, 49, 49], 7).map((c) => c.kind)).toEqual([
+      'opened',
+      'updated',
+      'updated',
+      'updated',
+    ]);
   });
 
   it('skips non-finite values and continues identically from a snapshot', () => {

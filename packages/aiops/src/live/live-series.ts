@@ -1,6 +1,9 @@
 import type { Detector, DetectorFactory, DetectorSnapshot } from '../detectors/detector.js';
 import type { AnomalyEvent, LiveSeriesStatus, LiveSignal } from './anomaly-event.js';
-import { ExpectedBand, type ExpectedBandSnapshot } from './expected-band.js';
+import { ExpectedBand, type Expectation, type ExpectedBandSnapshot } from './expected-band.js';
+
+/** See {@link EpisodeRules.decisiveDeviations}. */
+const DEFAULT_DECISIVE_DEVIATIONS = 10;
 
 /** How a series turns scores into episodes. */
 export interface EpisodeRules {
@@ -12,7 +15,17 @@ export interface EpisodeRules {
   readonly clearAfter: number;
   /** Consecutive points scored below the threshold that resolve an episode (the level is the new normal). */
   readonly quietAfter: number;
+  /**
+   * Errors or latency this many band half-widths above the expected value are anomalous whatever the
+   * detector scores (10 by default; Infinity turns it off). A detector that learns contexts takes a fault it
+   * has seen before for a known pattern — the recovery benchmark's checkout at 100 % errors, minutes after
+   * an earlier fault had taught it 70 % — while the recent past (the band) says it is not normal now.
+   */
+  readonly decisiveDeviations?: number;
 }
+
+/** Signal kinds users feel, where a departure far out of the recent band is never a pattern to learn. */
+const HARM_KINDS = new Set(['errors', 'latency']);
 
 /** One series' state as plain JSON (for the snapshot file). */
 export interface LiveSeriesSnapshot {
@@ -107,7 +120,7 @@ export class LiveSeries {
     const outside = this.band.outside(value);
     const score = this.score(atMs, value);
     if (score === null) return { kind: 'none' };
-    const high = score >= this.rules.threshold;
+    const high = score >= this.rules.threshold || this.decisive(value, expectation);
     if (this.episode === null) {
       const warm = this.detector.stats().points > this.rules.warmupPoints;
       if (!high || !warm || !outside || expectation === undefined) return { kind: 'none' };
@@ -153,6 +166,14 @@ export class LiveSeries {
         : {}),
     };
     return { kind: 'updated', event: this.episode };
+  }
+
+  /** Whether `value` is harm far above what the recent past expected (see {@link EpisodeRules}). */
+  private decisive(value: number, expectation: Expectation | undefined): boolean {
+    if (expectation === undefined || !HARM_KINDS.has(this.signal.kind)) return false;
+    const halfWidth = expectation.high - expectation.expected;
+    const times = this.rules.decisiveDeviations ?? DEFAULT_DECISIVE_DEVIATIONS;
+    return halfWidth > 0 && value - expectation.expected >= times * halfWidth;
   }
 
   /** The episode in progress. */
