@@ -1,22 +1,19 @@
 import { spawnSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertCliBuilt, expectOneLineError, runBuiltCli } from './testing/built-cli.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-/** The built CLI (run `npx tsc -b` first). */
-const MAIN = resolve(HERE, '../dist/main.js');
 const REPO_SPEC = resolve(HERE, '../../../opsloop.yaml');
 
 let dir: string;
 
 beforeAll(async () => {
-  if (!existsSync(MAIN))
-    throw new Error(`${MAIN} is missing: build with "npx tsc -b" before running these tests`);
+  assertCliBuilt();
   dir = await mkdtemp(join(tmpdir(), 'opsloop-cli-'));
 });
 
@@ -25,28 +22,7 @@ afterAll(async () => {
 });
 
 /** Runs the built CLI in the temp directory; fails if it does not finish within 15 s. */
-function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, [MAIN, ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    timeout: 15_000,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-  });
-  if (result.error) throw result.error;
-  expect(result.signal, `opsloop ${args.join(' ')} was killed (timeout?)`).toBeNull();
-  const stderrLines = result.stderr === '' ? [] : result.stderr.replace(/\n$/, '').split('\n');
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr, stderrLines };
-}
-
-/** Asserts a one-line `opsloop: …` error with exit code 1 and no stack trace; returns the line. */
-function expectOneLineError(result: ReturnType<typeof cli>): string {
-  expect(result.code).toBe(1);
-  expect(result.stderrLines).toHaveLength(1);
-  expect(result.stderr).not.toContain('    at ');
-  const line = result.stderrLines[0]!;
-  expect(line.startsWith('opsloop: ')).toBe(true);
-  return line;
-}
+const cli = (...args: string[]) => runBuiltCli(dir, 15_000, args);
 
 describe('opsloop --help', () => {
   it('lists the commands', () => {
@@ -94,12 +70,8 @@ describe('opsloop validate', () => {
     const sub = join(dir, 'default');
     await mkdir(sub);
     await copyFile(REPO_SPEC, join(sub, 'opsloop.yaml'));
-    const result = spawnSync(process.execPath, [MAIN, 'validate'], {
-      cwd: sub,
-      encoding: 'utf8',
-      timeout: 15_000,
-    });
-    expect(result.status).toBe(0);
+    const result = runBuiltCli(sub, 15_000, ['validate']);
+    expect(result.code).toBe(0);
     expect(result.stdout).toContain('opsloop.yaml: valid');
   });
 

@@ -38,6 +38,14 @@ import { parseDurationArgument, parseTimeArgument } from './commands/time-argume
 import { status } from './commands/status.js';
 import { up } from './commands/up.js';
 import { validate } from './commands/validate.js';
+import {
+  DEFAULT_IMAGE_REGISTRY,
+  DEFAULT_IMAGE_TAG,
+  renderK8s,
+  renderKustomize,
+  type RenderK8sOptions,
+  type RenderKustomizeOptions,
+} from './commands/render.js';
 import { load } from './commands/load.js';
 import { chaosClear, chaosInject, chaosList, chaosStatus } from './commands/chaos.js';
 import {
@@ -956,6 +964,53 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
     .addOption(fileOption())
     .addOption(stateOption())
     .action((opts: LoadFlags & { file: string; stateDir?: string }) => run(load(opts)));
+
+  const render = program
+    .command('render')
+    .description(
+      'render the spec for Kubernetes: manifests (k8s) or a GitOps tree (kustomize); see packages/deploy',
+    );
+  const registryOption = () =>
+    new Option('--image-registry <registry>', 'where the images live: <registry>/<service>:<tag>').default(
+      DEFAULT_IMAGE_REGISTRY,
+    );
+  const tagOption = () =>
+    new Option(
+      '--image-tag <tag>',
+      'image tag of every service, unless the environment pins one (never "latest")',
+    ).default(DEFAULT_IMAGE_TAG);
+  render
+    .command('k8s')
+    .description(
+      'print the Kubernetes objects of the spec (or of one of its environments) as multi-document YAML, validated first',
+    )
+    .addOption(fileOption())
+    .option(
+      '--env <name>',
+      "an environment of the spec's environments: (namespace, replicas, resources, host, …)",
+    )
+    .addOption(registryOption())
+    .addOption(tagOption())
+    .action((opts: RenderK8sOptions) => run(renderK8s(opts)));
+  render
+    .command('kustomize')
+    .description(
+      'write the Kustomize tree: base/, overlays/<env>/ per environment and argocd/ Applications; replaces only files it generated',
+    )
+    .addOption(fileOption())
+    .addOption(new Option('--out <dir>', 'the folder to write').default('deploy/k8s'))
+    .addOption(registryOption())
+    .addOption(tagOption())
+    .option(
+      '--repo-url <url>',
+      'git repository Argo CD follows (default https://github.com/opsloop/opsloop.git)',
+    )
+    .option('--revision <ref>', 'branch, tag or commit Argo CD follows (default main)')
+    .option(
+      '--repo-path <path>',
+      "the tree's folder in the repository (default: --out relative to the spec's folder)",
+    )
+    .action((opts: RenderKustomizeOptions) => run(renderKustomize(opts)));
 
   program
     .command('validate')

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /*
  * The custom resources the renderer emits have no kubernetes-models class: these schemas check what their
  * projects document as required or constrained (Argo Rollouts v1.7 rollout and analysis specs, External
- * Secrets v0.9+ external-secrets.io/v1beta1, KEDA 2.x ScaledObject). They are not complete CRD schemas:
+ * Secrets v0.9+ external-secrets.io/v1beta1, KEDA 2.x ScaledObject, Argo CD 2.x Application and AppProject). They are not complete CRD schemas:
  * fields not listed here pass.
  */
 
@@ -233,6 +233,79 @@ export const scaledObjectSchema = z.object({
     }),
 });
 
+const syncOptions = z.array(z.string().regex(/^[A-Za-z]+=[A-Za-z0-9]+$/, 'expected Option=value')).optional();
+
+/** argoproj.io/v1alpha1 Application (Argo CD 2.x): one source, a destination, an optional sync policy. */
+export const applicationSchema = z.object({
+  apiVersion: z.literal('argoproj.io/v1alpha1'),
+  kind: z.literal('Application'),
+  metadata,
+  spec: z.object({
+    project: z.string().min(1, 'required'),
+    source: z.object({
+      repoURL: z.string().min(1, 'required'),
+      path: z.string().min(1).optional(),
+      targetRevision: z.string().min(1).optional(),
+    }),
+    destination: z
+      .object({
+        server: z.url('expected a URL').optional(),
+        name: z.string().min(1).optional(),
+        namespace: z.string().max(63).regex(DNS_LABEL, 'expected a DNS label').optional(),
+      })
+      .superRefine(refineExactlyOne(['server', 'name'], 'destination')),
+    syncPolicy: z
+      .object({
+        automated: z
+          .object({
+            prune: z.boolean().optional(),
+            selfHeal: z.boolean().optional(),
+            allowEmpty: z.boolean().optional(),
+          })
+          .optional(),
+        syncOptions,
+        retry: z
+          .object({
+            limit: z.number().int().optional(),
+            backoff: z
+              .object({
+                duration: duration.optional(),
+                factor: z.number().int().min(1).optional(),
+                maxDuration: duration.optional(),
+              })
+              .optional(),
+          })
+          .optional(),
+      })
+      .optional(),
+    revisionHistoryLimit: count.optional(),
+  }),
+});
+
+const groupKind = z.object({ group: z.string(), kind: z.string().min(1) });
+
+/** argoproj.io/v1alpha1 AppProject (Argo CD 2.x): where its Applications may come from and deploy to. */
+export const appProjectSchema = z.object({
+  apiVersion: z.literal('argoproj.io/v1alpha1'),
+  kind: z.literal('AppProject'),
+  metadata,
+  spec: z.object({
+    description: z.string().optional(),
+    sourceRepos: z.array(z.string().min(1)).min(1, 'expected at least one repository'),
+    destinations: z
+      .array(
+        z.object({
+          server: z.string().min(1).optional(),
+          name: z.string().min(1).optional(),
+          namespace: z.string().min(1),
+        }),
+      )
+      .min(1, 'expected at least one destination'),
+    clusterResourceWhitelist: z.array(groupKind).optional(),
+    namespaceResourceWhitelist: z.array(groupKind).optional(),
+  }),
+});
+
 /** A Rollout as the renderer writes it. */
 export type RolloutObject = z.input<typeof rolloutSchema>;
 /** An AnalysisTemplate as the renderer writes it. */
@@ -242,10 +315,17 @@ export type ExternalSecretObject = z.input<typeof externalSecretSchema>;
 /** A ScaledObject as the renderer writes it. */
 export type ScaledObjectObject = z.input<typeof scaledObjectSchema>;
 
+/** An Argo CD Application as the renderer writes it. */
+export type ApplicationObject = z.input<typeof applicationSchema>;
+/** An Argo CD AppProject as the renderer writes it. */
+export type AppProjectObject = z.input<typeof appProjectSchema>;
+
 /** The CRD schemas by `apiVersion kind`. */
 export const CRD_SCHEMAS: Readonly<Record<string, z.ZodType>> = Object.freeze({
   'argoproj.io/v1alpha1 Rollout': rolloutSchema,
   'argoproj.io/v1alpha1 AnalysisTemplate': analysisTemplateSchema,
   'external-secrets.io/v1beta1 ExternalSecret': externalSecretSchema,
   'keda.sh/v1alpha1 ScaledObject': scaledObjectSchema,
+  'argoproj.io/v1alpha1 Application': applicationSchema,
+  'argoproj.io/v1alpha1 AppProject': appProjectSchema,
 });

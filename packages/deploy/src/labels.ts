@@ -1,5 +1,19 @@
 import type { ResolvedOptions } from './options.js';
 
+/** Label of every object rendered for an environment: its name. */
+export const ENVIRONMENT_LABEL = 'opsloop.dev/environment';
+/** Label of every object rendered for an environment with a region. */
+export const REGION_LABEL = 'opsloop.dev/region';
+
+/** The environment's labels (its own keys never clash with the renderer's: `applyEnvironment` refuses them). */
+function environmentLabels(options: ResolvedOptions): Record<string, string> {
+  return {
+    ...(options.env === undefined ? {} : { [ENVIRONMENT_LABEL]: options.env }),
+    ...(options.region === undefined ? {} : { [REGION_LABEL]: options.region }),
+    ...options.extraLabels,
+  };
+}
+
 /** Label every rendered object carries: who manages it. */
 export const MANAGED_BY = 'opsloop';
 
@@ -8,7 +22,7 @@ export function selectorLabels(service: string): Record<string, string> {
   return { 'app.kubernetes.io/name': service };
 }
 
-/** Recommended labels of a service's objects (app.kubernetes.io/*), plus the env when there is one. */
+/** Recommended labels of a service's objects (app.kubernetes.io/*), plus the environment's. */
 export function serviceLabels(
   service: string,
   system: string,
@@ -19,7 +33,7 @@ export function serviceLabels(
     'app.kubernetes.io/part-of': system,
     'app.kubernetes.io/version': options.imageTag,
     'app.kubernetes.io/managed-by': MANAGED_BY,
-    ...(options.env === undefined ? {} : { 'opsloop.dev/env': options.env }),
+    ...environmentLabels(options),
   };
 }
 
@@ -28,6 +42,6 @@ export function systemLabels(system: string, options: ResolvedOptions): Record<s
   return {
     'app.kubernetes.io/part-of': system,
     'app.kubernetes.io/managed-by': MANAGED_BY,
-    ...(options.env === undefined ? {} : { 'opsloop.dev/env': options.env }),
+    ...environmentLabels(options),
   };
 }

@@ -54,8 +54,14 @@ export interface RenderOptions {
   imageRegistry: string;
   /** Namespace of every object; the system's `metadata.name` by default. */
   namespace?: string;
-  /** Environment name (`dev`, `prod-eu`): the `opsloop.dev/env` label, nothing else for now. */
+  /**
+   * Environment of the spec's `environments:` to render (`dev`, `prod-eu-west-1`): its namespace, image tag,
+   * replicas, resources, labels (`opsloop.dev/environment`, `opsloop.dev/region`, its own) and an Ingress at
+   * its host. Its namespace and image tag win over {@link RenderOptions.namespace} and `imageTag`.
+   */
   env?: string;
+  /** `ingressClassName` of an environment's Ingress; `nginx` by default. */
+  ingressClassName?: string;
   /** The image's WORKDIR (the repository root inside the image); `/app` by default. */
   workDir?: string;
   /** NATS JetStream; without it services that use the bus get no `NATS_URL`. */
@@ -101,6 +107,13 @@ export interface ResolvedOptions {
   imageRegistry: string;
   namespace: string;
   env: string | undefined;
+  /** The environment's region (`opsloop.dev/region` label). */
+  region: string | undefined;
+  /** The environment's own labels, on every object and pod. */
+  extraLabels: Readonly<Record<string, string>>;
+  /** The environment's public host: an Ingress for the exposed service. */
+  host: string | undefined;
+  ingressClassName: string;
   workDir: string;
   nats: (NatsOptions & { port: number }) | undefined;
   postgres: (BackendOptions & { port: number }) | undefined;
@@ -150,6 +163,8 @@ export function resolveOptions(options: RenderOptions, systemName: string): Reso
     throw new RenderError(`namespace: "${namespace}" is not a DNS label`);
   if (options.env !== undefined && (!DNS_LABEL.test(options.env) || options.env.length > 63))
     throw new RenderError(`env: "${options.env}" is not a DNS label`);
+  if (options.ingressClassName !== undefined && !DNS_LABEL.test(options.ingressClassName))
+    throw new RenderError(`ingressClassName: "${options.ingressClassName}" is not a DNS label`);
   const workDir = options.workDir ?? '/app';
   if (!workDir.startsWith('/'))
     throw new RenderError(`workDir: expected an absolute path (got "${workDir}")`);
@@ -174,6 +189,10 @@ export function resolveOptions(options: RenderOptions, systemName: string): Reso
     imageRegistry,
     namespace,
     env: options.env,
+    region: undefined,
+    extraLabels: {},
+    host: undefined,
+    ingressClassName: options.ingressClassName ?? 'nginx',
     workDir: workDir.replace(/\/$/, '') || '/',
     nats: options.nats === undefined ? undefined : { ...options.nats, port: options.nats.port ?? 4222 },
     postgres:
@@ -206,3 +225,8 @@ export function resolveOptions(options: RenderOptions, systemName: string): Reso
     quotaHeadroom: headroom,
   };
 }
+
+/** Registry `opsloop render` uses when none is given. */
+export const DEFAULT_IMAGE_REGISTRY = 'ghcr.io/opsloop';
+/** Image tag `opsloop render` uses when none is given (and no environment pins one): the release. */
+export const DEFAULT_IMAGE_TAG = '0.1.0';

@@ -1,11 +1,13 @@
 import { renderAnalysisTemplate } from './analysis-template.js';
 import { renderHpa, renderScaledObject, type ScaleTarget } from './autoscaling.js';
 import { renderPdb } from './disruption-budget.js';
+import { applyEnvironment } from './environment.js';
 import { RenderError } from './errors.js';
 import { renderExternalSecrets } from './external-secrets.js';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { typedObject, type K8sObject } from './k8s-object.js';
 import { renderService } from './k8s-service.js';
+import { renderIngress } from './ingress.js';
 import { serviceLabels, systemLabels } from './labels.js';
 import { renderNamespace, renderQuotaAndLimits } from './namespace.js';
 import { renderBaselinePolicies, renderServicePolicy } from './network-policy.js';
@@ -84,10 +86,18 @@ function renderWorkloads(spec: SystemSpec, name: string, options: ResolvedOption
  * service (dependencies first) its ServiceAccount, env ConfigMap, Deployment, Rollout and AnalysisTemplate
  * (Canary/BlueGreen), Service(s), HPA or KEDA ScaledObject, PodDisruptionBudget and NetworkPolicy.
  * Deterministic: the same spec and options give the same objects in the same order.
- * @throws RenderError on unusable options (a `latest` or missing image tag, a bad namespace, …).
+ * @throws RenderError on unusable options (a `latest` or missing image tag, a bad namespace, an unknown env, …).
  */
-export function renderKubernetes(spec: SystemSpec, options: RenderOptions): K8sObject[] {
-  const resolved = resolveOptions(options, spec.metadata.name);
+export function renderKubernetes(system: SystemSpec, options: RenderOptions): K8sObject[] {
+  if (options.env !== undefined) resolveOptions(options, system.metadata.name); // a bad name before a lookup
+  const applied = applyEnvironment(system, options);
+  const spec = applied.spec;
+  const resolved: ResolvedOptions = {
+    ...resolveOptions(applied.options, spec.metadata.name),
+    region: applied.region,
+    host: applied.host,
+    extraLabels: applied.labels,
+  };
   const labels = systemLabels(spec.metadata.name, resolved);
   const order = dependencyOrder(spec);
   const configMaps = Object.keys(spec.configMaps)
@@ -111,5 +121,6 @@ export function renderKubernetes(spec: SystemSpec, options: RenderOptions): K8sO
     ...configMaps,
     ...renderExternalSecrets(spec, order, resolved, labels, databaseUsers),
     ...order.flatMap((name) => renderWorkloads(spec, name, resolved)),
+    ...renderIngress(spec, (name) => serviceLabels(name, spec.metadata.name, resolved), resolved),
   ];
 }

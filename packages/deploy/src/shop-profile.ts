@@ -29,3 +29,14 @@ export const SHOP_BACKENDS: Readonly<Record<string, { bus?: boolean; database?: 
   orders: { bus: false },
   payments: { bus: false },
 });
+
+/**
+ * The render options a system needs beyond its spec: the shop's consumers and backends when the system is
+ * the shop (`metadata.name: shop`), nothing for any other system.
+ */
+export function profileOptions(system: string): {
+  eventConsumers?: typeof SHOP_EVENT_CONSUMERS;
+  backends?: typeof SHOP_BACKENDS;
+} {
+  return system === 'shop' ? { eventConsumers: SHOP_EVENT_CONSUMERS, backends: SHOP_BACKENDS } : {};
+}

@@ -365,6 +365,54 @@ const aiopsSpecSchema = z
     remediation: REMEDIATION_DEFAULTS,
   });
 
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const dnsLabel = (what: string) =>
+  z.string({ error: `expected ${what}` }).regex(DNS_LABEL, `expected ${what}: a DNS label (a-z, 0-9, -)`);
+// RFC 1123 host name, as an Ingress rule's `host` takes it (no wildcard, no port, lowercase).
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
+// Docker's tag grammar; `latest` is refused because a GitOps rollback must name a fixed image.
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/**
+ * One deployment environment (`dev`, `prod-eu-west-1`): what differs from the services' own settings when
+ * the spec is rendered for Kubernetes (`opsloop render k8s --env <name>`). The local runtime ignores it.
+ */
+export const environmentSpecSchema = z.strictObject({
+  /** Namespace of every object; the system's name by default. */
+  namespace: dnsLabel('a namespace').optional(),
+  /** Cloud region (`eu-west-1`): the `opsloop.dev/region` label. */
+  region: dnsLabel('a region such as eu-west-1').optional(),
+  /** Public host of the exposed (entry) service: an Ingress is rendered for it. */
+  host: z
+    .string({ error: 'expected a host name' })
+    .regex(HOST_NAME, 'expected a lowercase host name such as shop.example.com')
+    .optional(),
+  /** Image tag of every service in this environment; the render's `--image-tag` by default. */
+  imageTag: z
+    .string({ error: 'expected an image tag' })
+    .regex(IMAGE_TAG, 'expected an image tag such as 1.4.2')
+    .refine((tag) => tag.toLowerCase() !== 'latest', 'latest is refused: pin a version or commit')
+    .optional(),
+  /** Replicas per service, instead of the service's `replicas`. */
+  replicas: z.record(serviceNameSchema, positiveInt('integer', 0)).optional(),
+  /** Resources per service, field by field over the service's `resources`. */
+  resources: z.record(serviceNameSchema, resourcesSchema).optional(),
+  /** Extra labels on every object (and pod) of the environment. */
+  labels: z
+    .record(
+      z.string().regex(LABEL_KEY, 'expected a label key such as team or example.com/team'),
+      z
+        .string({ error: 'expected a string' })
+        .regex(LABEL_VALUE, 'expected a label value (≤ 63 of A-Z, a-z, 0-9, -, _, .)'),
+    )
+    .optional(),
+});
+
+/** One deployment environment of the spec. */
+export type EnvironmentSpec = z.infer<typeof environmentSpecSchema>;
+
 /** The desired state of a whole system (`opsloop.yaml`). */
 export const systemSpecSchema = z
   .strictObject({
@@ -446,6 +494,11 @@ export const systemSpecSchema = z
         }),
       )
       .default({}),
+    /**
+     * Deployment environments (Kubernetes only; the local runtime ignores them): per environment its
+     * namespace, region, public host, image tag, and replicas, resources and labels that differ.
+     */
+    environments: z.record(dnsLabel('an environment name'), environmentSpecSchema).optional(),
   })
   .superRefine((spec, ctx) => {
     if (spec.flags !== undefined && spec.flagsFile !== undefined)
@@ -512,6 +565,20 @@ export const systemSpecSchema = z
           });
         else groupOf.set(service, group);
       });
+    }
+    for (const [env, environment] of Object.entries(spec.environments ?? {})) {
+      for (const field of ['replicas', 'resources'] as const)
+        for (const service of Object.keys(environment[field] ?? {})) {
+          const path = ['environments', env, field, service];
+          if (!names.has(service))
+            ctx.addIssue({ code: 'custom', path, message: `unknown service "${service}"` });
+          else if (field === 'replicas' && spec.services[service]?.autoscaling !== undefined)
+            ctx.addIssue({
+              code: 'custom',
+              path,
+              message: `${service} is autoscaled: set its autoscaling bounds, not replicas`,
+            });
+        }
     }
     const cycle = findCycle(spec.services);
     if (cycle)

@@ -1,0 +1,178 @@
+import { lstat, mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import {
+  DEFAULT_IMAGE_REGISTRY,
+  DEFAULT_IMAGE_TAG,
+  isGeneratedFile,
+  profileOptions,
+  RenderError,
+  renderKubernetes,
+  renderKustomizeTree,
+  toYaml,
+  validateManifests,
+  type K8sObject,
+} from '@opsloop/deploy';
+import { loadSpec, SpecError, type LoadedSpec } from '@opsloop/runtime';
+import { CliError } from '../cli-error.js';
+
+export { DEFAULT_IMAGE_REGISTRY, DEFAULT_IMAGE_TAG };
+
+/** Flags of `opsloop render k8s`. */
+export interface RenderK8sOptions {
+  file: string;
+  env?: string;
+  imageRegistry: string;
+  imageTag: string;
+}
+
+/** Flags of `opsloop render kustomize`. */
+export interface RenderKustomizeOptions {
+  file: string;
+  out: string;
+  imageRegistry: string;
+  imageTag: string;
+  repoUrl?: string;
+  revision?: string;
+  repoPath?: string;
+}
+
+async function load(file: string): Promise<LoadedSpec> {
+  try {
+    return await loadSpec(file);
+  } catch (error) {
+    if (error instanceof SpecError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+/** Runs a render, turning a RenderError (a bad option or environment) into the CLI's one-line error. */
+function rendering<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof RenderError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+/** Prints every validation problem on its own line; true when there were any. */
+function reportProblems(objects: readonly K8sObject[]): boolean {
+  const problems = validateManifests(objects);
+  for (const problem of problems) process.stderr.write(`opsloop: invalid manifest: ${problem}\n`);
+  return problems.length > 0;
+}
+
+/** `opsloop render k8s`: the spec (or one environment of it) as validated multi-document YAML on stdout. */
+export async function renderK8s(options: RenderK8sOptions): Promise<number> {
+  const { spec } = await load(options.file);
+  const objects = rendering(() =>
+    renderKubernetes(spec, {
+      imageRegistry: options.imageRegistry,
+      imageTag: options.imageTag,
+      ...(options.env === undefined ? {} : { env: options.env }),
+      ...profileOptions(spec.metadata.name),
+    }),
+  );
+  if (reportProblems(objects)) return 1;
+  process.stdout.write(toYaml(objects));
+  return 0;
+}
+
+/** Every regular file under a directory, as paths relative to it with `/` separators; none if it is missing. */
+async function listFiles(root: string, prefix = ''): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(join(root, prefix), { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const files: string[] = [];
+  for (const entry of entries) {
+    const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+    if (entry.isDirectory()) files.push(...(await listFiles(root, path)));
+    else if (entry.isFile()) files.push(path);
+  }
+  return files;
+}
+
+async function readIfFile(path: string): Promise<string | undefined> {
+  try {
+    if (!(await lstat(path)).isFile()) return undefined;
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Removes the now-empty directories a deleted file leaves, up to (not including) the root. */
+async function pruneEmptyDirs(root: string, path: string): Promise<void> {
+  for (let dir = dirname(join(root, path)); dir !== root && dir.startsWith(root + sep); dir = dirname(dir)) {
+    if ((await readdir(dir)).length > 0) return;
+    await rmdir(dir);
+  }
+}
+
+/** Where the tree sits in the repository (Argo CD's `path`): `--out` relative to the spec's folder. */
+function repoPathOf(out: string, spec: LoadedSpec, given: string | undefined): string | undefined {
+  if (given !== undefined) return given;
+  const path = relative(spec.dir, out).split(sep).join('/');
+  return path === '' || path.startsWith('..') || isAbsolute(path) ? undefined : path;
+}
+
+/**
+ * `opsloop render kustomize`: writes the Kustomize tree (base, one overlay per environment, Argo CD) under
+ * `--out`. It overwrites and deletes only files it wrote before (they start with the generated header), and
+ * refuses to replace any other file.
+ */
+export async function renderKustomize(options: RenderKustomizeOptions): Promise<number> {
+  const loaded = await load(options.file);
+  const out = resolve(options.out);
+  const repoPath = repoPathOf(out, loaded, options.repoPath);
+  const tree = rendering(() =>
+    renderKustomizeTree(loaded.spec, {
+      imageRegistry: options.imageRegistry,
+      imageTag: options.imageTag,
+      ...profileOptions(loaded.spec.metadata.name),
+      argocd: {
+        ...(options.repoUrl === undefined ? {} : { repoURL: options.repoUrl }),
+        ...(options.revision === undefined ? {} : { targetRevision: options.revision }),
+        ...(repoPath === undefined ? {} : { repoPath }),
+      },
+    }),
+  );
+  if (reportProblems(tree.objects)) return 1;
+
+  const existing = await listFiles(out);
+  const current = new Map<string, string>();
+  for (const path of existing) {
+    const text = await readIfFile(join(out, path));
+    if (text !== undefined) current.set(path, text);
+  }
+  for (const path of tree.files.keys()) {
+    const text = current.get(path);
+    if (text !== undefined && !isGeneratedFile(text))
+      throw new CliError(
+        `${join(options.out, path)} exists and was not written by opsloop render kustomize; move it or choose another --out`,
+      );
+  }
+  let written = 0;
+  for (const [path, text] of tree.files) {
+    if (current.get(path) === text) continue;
+    await mkdir(dirname(join(out, path)), { recursive: true });
+    await writeFile(join(out, path), text);
+    written += 1;
+  }
+  let removed = 0;
+  for (const [path, text] of current) {
+    if (tree.files.has(path) || !isGeneratedFile(text)) continue;
+    await rm(join(out, path));
+    await pruneEmptyDirs(out, path);
+    removed += 1;
+  }
+  process.stdout.write(
+    `${options.out}: ${tree.files.size} files (${written} written, ${tree.files.size - written} unchanged, ${removed} stale removed)\n`,
+  );
+  return 0;
+}
