@@ -959,6 +959,10 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
       '--source <address>',
       'send from this loopback address, e.g. 127.0.0.2: a client of its own at the gateway (limits are per IP)',
     )
+    .option(
+      '--clients <n>',
+      'spread the journeys over n client addresses (127.1.0.1 …): users at n addresses, as a per-IP limit sees them',
+    )
     .option('--seed <n>', 'seed of journey choices (default random)')
     .option('-o, --output <format>', 'table or json (default table)')
     .addOption(fileOption())

@@ -8,6 +8,7 @@ export {
   DEFAULT_MAX_IN_FLIGHT,
   DEFAULT_TIMEOUT_MS,
   LoadOptionsError,
+  MAX_CLIENTS,
   mixEntries,
   parseLoadOptions,
   parseMix,

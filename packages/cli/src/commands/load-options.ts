@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { isLoopbackUrl, parseMix, type RunLoadOptions } from '@opsloop/loadgen';
+import { isLoopbackUrl, MAX_CLIENTS, parseMix, type RunLoadOptions } from '@opsloop/loadgen';
 import { CliError } from '../cli-error.js';
 import { parseDurationArgument } from './time-arguments.js';
 
@@ -23,6 +23,7 @@ export interface LoadFlags {
   mix?: string;
   think?: string;
   source?: string;
+  clients?: string;
   seed?: string;
   output?: string;
 }
@@ -95,6 +96,15 @@ function sourceOf(text: string | undefined): string | undefined {
   return text;
 }
 
+function clientsOf(text: string | undefined, source: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const clients = Number(text);
+  if (!/^\d+$/.test(text) || clients < 1 || clients > MAX_CLIENTS)
+    throw usage(`--clients: expected an integer 1-${MAX_CLIENTS}, got "${text}"`);
+  if (source !== undefined && clients > 1) throw usage('--clients: give --source or --clients, not both');
+  return clients;
+}
+
 function seedOf(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const seed = Number(text);
@@ -119,6 +129,7 @@ export function parseLoadFlags(flags: LoadFlags): ParsedLoadFlags {
   }
   const think = thinkOf(flags.think);
   const source = sourceOf(flags.source);
+  const clients = clientsOf(flags.clients, source);
   const seed = seedOf(flags.seed);
   return {
     target: targetOf(flags.target),
@@ -129,6 +140,7 @@ export function parseLoadFlags(flags: LoadFlags): ParsedLoadFlags {
       ...(mix === undefined ? {} : { mix }),
       ...(think === undefined ? {} : { thinkTimeMs: think }),
       ...(source === undefined ? {} : { sourceAddress: source }),
+      ...(clients === undefined ? {} : { clients }),
       ...(seed === undefined ? {} : { seed }),
     },
   };

@@ -51,6 +51,7 @@ describe('opsloop load: flags', () => {
     expect(parseLoadFlags({ target: 'http://localhost:8080/', source: '::1' }).run).toEqual({
       sourceAddress: '::1',
     });
+    expect(parseLoadFlags({ clients: '64' }).run).toEqual({ clients: 64 });
   });
 
   it.each([
@@ -68,6 +69,9 @@ describe('opsloop load: flags', () => {
     [{ think: '500-100' }, '--think'],
     [{ source: '10.0.0.2' }, '--source'],
     [{ source: 'me' }, '--source'],
+    [{ clients: '0' }, '--clients'],
+    [{ clients: 'many' }, '--clients'],
+    [{ clients: '8', source: '127.0.0.2' }, '--clients: give --source or --clients, not both'],
     [{ seed: '-1' }, '--seed'],
     [{ output: 'yaml' }, '-o/--output'],
   ])('refuses %j on one line, exit 2', (flags, says) => {
