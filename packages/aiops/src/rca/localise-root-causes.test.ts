@@ -296,6 +296,24 @@ describe('localiseRootCauses: robustness', () => {
     expect(causes.some((c) => c.kind === 'change')).toBe(false);
   });
 
+  it('never blames a flip that remediation has since turned back', async () => {
+    // bad-flag, its kill switch, then bad-config 90 s later in the recovery benchmark.
+    const s = faultScenario(SHOP, { type: 'latency', service: 'checkout', atMs: T0 });
+    const causes = await localiseRootCauses({
+      signals: s.signals,
+      changes: [
+        change(T0 - 130_000, 'flag', undefined, 'standard → aggressive', 'payment-timeout'),
+        {
+          ...change(T0 - 80_000, 'flag', undefined, 'aggressive → standard', 'payment-timeout'),
+          origin: 'remediation',
+        },
+      ],
+      graph: s.graph,
+    });
+    expect(causes[0]).toMatchObject({ service: 'checkout', kind: 'failure' });
+    expect(causes.some((c) => c.kind === 'change')).toBe(false);
+  });
+
   it('counts a regression after a promoted rollout as the change', async () => {
     const s = faultScenario(SHOP, { type: 'latency', service: 'payments', atMs: T0 });
     const causes = await localiseRootCauses({

@@ -4,6 +4,7 @@
  * a service further, a change prior, then the kind of fault from the evidence at the chosen service.
  */
 import type { ChangeSignal, Signal } from '../incidents/signal.js';
+import { changesInEffect } from '../incidents/changes-in-effect.js';
 import { DEPLOY_CHANGES, RESPONDING_ORIGINS } from '../incidents/signal.js';
 import { robustShift } from './baro.js';
 import { edgeFindings, type EdgeFinding } from './edge-findings.js';
@@ -113,7 +114,7 @@ export async function localiseRootCauses(input: RcaInput): Promise<RootCause[]> 
     o.restart,
   );
 
-  const changeOf = changeFindings(changes, byService, pi, o);
+  const changeOf = changeFindings(changesInEffect(changes, earliest), byService, pi, o);
   const location = new Map<string, number>();
   for (const c of candidates)
     location.set(c, pi.get(c)! * (1 + o.changeBoost * (changeOf.get(c)?.score ?? 0)));

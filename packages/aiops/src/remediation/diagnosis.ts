@@ -23,6 +23,8 @@ export interface DiagnosisChange {
   readonly variant?: string;
   /** The flag's variant before the change: what the kill switch sets it back to. */
   readonly previousVariant?: string;
+  /** Who made it (`remediation`, `autoscaler`, `operator`, …): responses are never undone as causes. */
+  readonly origin?: string;
 }
 
 /** One replica as the diagnosis saw it. `cpu` is in cores (a Node replica saturates near 1). */
@@ -105,6 +107,7 @@ const diagnosisSchema = z.object({
         flag: name.optional(),
         variant: z.string().optional(),
         previousVariant: z.string().optional(),
+        origin: z.string().optional(),
       }),
     ),
     replicas: z.record(

@@ -107,6 +107,33 @@ describe('default policies', () => {
     expect(calls).toEqual([['setFlag', 'pricing', 'disabled']]);
   });
 
+  it('never turns back a flag remediation already set back (the bad variant would go back in)', async () => {
+    // bad-flag then bad-config in the recovery benchmark: the flip, remediation's fix, then a new incident.
+    const flip = {
+      change: 'flag',
+      flag: 'payment-timeout',
+      variant: 'aggressive',
+      previousVariant: 'standard',
+    };
+    const { calls, steps } = await actionsFor(
+      diagnosisOf('i2', 'change', 'checkout', {
+        changes: [
+          { ...flip, atMs: NOW - 2 * MIN },
+          {
+            change: 'flag',
+            flag: 'payment-timeout',
+            variant: 'standard',
+            previousVariant: 'aggressive',
+            atMs: NOW - MIN,
+            origin: 'remediation',
+          },
+        ],
+      }),
+    );
+    expect(calls).toEqual([]);
+    expect(steps.at(-1)!.phase).toBe('escalated');
+  });
+
   it('rolls back a config change (config rolls out as a revision)', async () => {
     const { calls, steps } = await actionsFor(
       diagnosisOf('i1', 'change', 'cart', {

@@ -1,3 +1,4 @@
+import { changesInEffect } from '../incidents/changes-in-effect.js';
 import type { Diagnosis, DiagnosisCause, DiagnosisChange, DiagnosisReplica } from './diagnosis.js';
 import type { PolicyAction } from './policy.js';
 import type { RemediationAction } from './remediation-action.js';
@@ -34,7 +35,7 @@ export async function resolveAction(
       const since = ctx.nowMs - action.params.changeWindowSeconds * 1000;
       if (action.params.source === 'config') {
         const change = latest(
-          diagnosis.context.changes,
+          changesInEffect(diagnosis.context.changes),
           (c) => c.change === 'config' && c.service === service,
           since,
         );
@@ -73,7 +74,7 @@ export async function resolveAction(
     case 'flag-off': {
       const since = ctx.nowMs - action.params.changeWindowSeconds * 1000;
       const change = latest(
-        diagnosis.context.changes,
+        changesInEffect(diagnosis.context.changes),
         (c) =>
           c.change === 'flag' && c.flag !== undefined && (c.service === undefined || c.service === service),
         since,

@@ -481,6 +481,7 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
   }
 
   function diagnosisChange(change: ChangeSignal): DiagnosisChange[] {
+    const origin = change.origin === undefined ? {} : { origin: change.origin };
     switch (change.change) {
       case 'rollout-started':
       case 'rollout-promoted':
@@ -490,6 +491,7 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
             ...(change.service === undefined ? {} : { service: change.service }),
             change: 'rollout',
             atMs: change.atMs,
+            ...origin,
           },
         ];
       case 'config':
@@ -498,6 +500,7 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
             ...(change.service === undefined ? {} : { service: change.service }),
             change: 'config',
             atMs: change.atMs,
+            ...origin,
           },
         ];
       case 'flag': {
@@ -510,6 +513,7 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
             flag: change.flag,
             ...(seen.to === null ? {} : { variant: seen.to }),
             ...(seen.from === null ? {} : { previousVariant: seen.from }),
+            ...origin,
           },
         ];
       }
