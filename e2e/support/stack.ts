@@ -68,7 +68,10 @@ export interface EditableSpec {
   [key: string]: unknown;
 }
 
-/** Trims the spec to `names` (and their dependsOn lists to what is left): for tests that need only a part. */
+/**
+ * Trims the spec to `names` (and their dependsOn lists and the environments' per-service settings to what is
+ * left): for tests that need only a part.
+ */
 export function keepOnly(spec: EditableSpec, names: readonly string[]): void {
   for (const name of Object.keys(spec.services)) {
     if (!names.includes(name)) delete spec.services[name];
@@ -76,6 +79,15 @@ export function keepOnly(spec: EditableSpec, names: readonly string[]): void {
   for (const service of Object.values(spec.services)) {
     if (Array.isArray(service.dependsOn)) {
       service.dependsOn = (service.dependsOn as string[]).filter((d) => names.includes(d));
+    }
+  }
+  // Environments may name only services the spec has: drop what they say of the others.
+  const environments = (spec.environments ?? {}) as Record<string, Record<string, unknown>>;
+  for (const environment of Object.values(environments)) {
+    for (const field of ['replicas', 'resources']) {
+      const perService = environment[field] as Record<string, unknown> | undefined;
+      if (perService === undefined) continue;
+      for (const name of Object.keys(perService)) if (!names.includes(name)) delete perService[name];
     }
   }
 }
