@@ -46,6 +46,8 @@ import {
   type RenderK8sOptions,
   type RenderKustomizeOptions,
 } from './commands/render.js';
+import { policyCheck, type PolicyCheckOptions } from './commands/policy.js';
+import { policyGatekeeper, type PolicyGatekeeperOptions } from './commands/policy-gatekeeper.js';
 import { load } from './commands/load.js';
 import { chaosClear, chaosInject, chaosList, chaosStatus } from './commands/chaos.js';
 import {
@@ -1015,6 +1017,47 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
       "the tree's folder in the repository (default: --out relative to the spec's folder)",
     )
     .action((opts: RenderKustomizeOptions) => run(renderKustomize(opts)));
+
+  const policy = program
+    .command('policy')
+    .description(
+      'policy as code: check manifests against the rules (images, resources, probes, budgets, security); see packages/deploy',
+    );
+  const collect = (value: string, previous: string[]): string[] => {
+    if (value.trim() === '') throw new InvalidArgumentError('expected a registry such as ghcr.io/opsloop');
+    return [...previous, value];
+  };
+  const allowedRegistryOption = () =>
+    new Option(
+      '--allowed-registry <registry>',
+      'a registry images may come from, matched up to a "/" (repeatable)',
+    )
+      .argParser(collect)
+      .default([] as string[], DEFAULT_IMAGE_REGISTRY);
+  policy
+    .command('check')
+    .description(
+      'render the spec (as render k8s does) or read --manifests, and report every policy violation: one line each, exit 1 if any',
+    )
+    .addOption(fileOption())
+    .option('--env <name>', "render this environment of the spec's environments:")
+    .option(
+      '--manifests <path>',
+      'check these YAML manifests instead of the spec: a multi-document file or a directory (recursively), e.g. kustomize build output',
+    )
+    .addOption(registryOption())
+    .addOption(tagOption())
+    .addOption(allowedRegistryOption())
+    .addOption(outputOption())
+    .action((opts: PolicyCheckOptions) => run(policyCheck(opts)));
+  policy
+    .command('gatekeeper')
+    .description(
+      'write the rules as OPA Gatekeeper ConstraintTemplates and Constraints (deploy/policy); replaces only files it generated',
+    )
+    .addOption(new Option('--out <dir>', 'the folder to write').default('deploy/policy'))
+    .addOption(allowedRegistryOption())
+    .action((opts: PolicyGatekeeperOptions) => run(policyGatekeeper(opts)));
 
   program
     .command('validate')

@@ -320,6 +320,73 @@ export type ApplicationObject = z.input<typeof applicationSchema>;
 /** An Argo CD AppProject as the renderer writes it. */
 export type AppProjectObject = z.input<typeof appProjectSchema>;
 
+/** Gatekeeper's CRD kind names: CamelCase, as `spec.crd.spec.names.kind` of a ConstraintTemplate. */
+const CONSTRAINT_KIND = /^[A-Z][A-Za-z0-9]*$/;
+
+/**
+ * templates.gatekeeper.sh/v1 ConstraintTemplate (Gatekeeper 3.x): the template's name must be its CRD kind in
+ * lowercase, and each target carries Rego for `admission.k8s.gatekeeper.sh`.
+ */
+export const constraintTemplateSchema = z
+  .object({
+    apiVersion: z.literal('templates.gatekeeper.sh/v1'),
+    kind: z.literal('ConstraintTemplate'),
+    metadata,
+    spec: z.object({
+      crd: z.object({
+        spec: z.object({
+          names: z.object({ kind: z.string().regex(CONSTRAINT_KIND, 'expected a CamelCase kind') }),
+          validation: z
+            .object({ openAPIV3Schema: z.looseObject({ type: z.literal('object').optional() }) })
+            .optional(),
+        }),
+      }),
+      targets: z
+        .array(
+          z.object({
+            target: z.literal('admission.k8s.gatekeeper.sh'),
+            rego: z.string().min(1, 'required'),
+            libs: z.array(z.string()).optional(),
+          }),
+        )
+        .length(1, 'expected exactly one target'),
+    }),
+  })
+  .superRefine((template, ctx) => {
+    if (template.metadata.name !== template.spec.crd.spec.names.kind.toLowerCase())
+      ctx.addIssue({
+        code: 'custom',
+        path: ['metadata', 'name'],
+        message: 'expected the lowercase of spec.crd.spec.names.kind',
+      });
+  });
+
+const matchKinds = z.object({
+  apiGroups: z.array(z.string()).min(1),
+  kinds: z.array(z.string().min(1)).min(1),
+});
+
+/** constraints.gatekeeper.sh/v1beta1 constraint: any kind a ConstraintTemplate defines. */
+export const constraintSchema = z.object({
+  apiVersion: z.literal('constraints.gatekeeper.sh/v1beta1'),
+  kind: z.string().regex(CONSTRAINT_KIND, 'expected a CamelCase kind'),
+  metadata,
+  spec: z.object({
+    enforcementAction: z.enum(['deny', 'dryrun', 'warn']).optional(),
+    match: z
+      .object({
+        kinds: z.array(matchKinds).min(1).optional(),
+        namespaces: z.array(z.string()).optional(),
+        excludedNamespaces: z.array(z.string()).optional(),
+        scope: z.enum(['*', 'Cluster', 'Namespaced']).optional(),
+        labelSelector: selector.optional(),
+        namespaceSelector: selector.optional(),
+      })
+      .optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
 /** The CRD schemas by `apiVersion kind`. */
 export const CRD_SCHEMAS: Readonly<Record<string, z.ZodType>> = Object.freeze({
   'argoproj.io/v1alpha1 Rollout': rolloutSchema,
@@ -328,4 +395,5 @@ export const CRD_SCHEMAS: Readonly<Record<string, z.ZodType>> = Object.freeze({
   'keda.sh/v1alpha1 ScaledObject': scaledObjectSchema,
   'argoproj.io/v1alpha1 Application': applicationSchema,
   'argoproj.io/v1alpha1 AppProject': appProjectSchema,
+  'templates.gatekeeper.sh/v1 ConstraintTemplate': constraintTemplateSchema,
 });

@@ -8,6 +8,8 @@ export {
   scaledObjectSchema,
   applicationSchema,
   appProjectSchema,
+  constraintTemplateSchema,
+  constraintSchema,
   CRD_SCHEMAS,
 } from './crd-schemas.js';
 export {
@@ -57,3 +59,24 @@ export { diffJson, jsonEqual, type PatchOperation } from './kustomize/json-patch
 export { pairObjects, type ObjectPair } from './kustomize/pair-objects.js';
 export { deriveOverlay, type Overlay, type ImageEntry, type PatchEntry } from './kustomize/overlay.js';
 export { TEMPLATE_KINDS, REPLICA_KINDS, CONTAINER_PATHS, splitImage } from './kustomize/transformers.js';
+export { checkPolicies, formatViolation, resolvePolicyOptions } from './policy/check.js';
+export { POLICY_RULES } from './policy/rules.js';
+export {
+  renderGatekeeper,
+  constraintTemplateOf,
+  constraintOf,
+  regoOf,
+  templateName,
+  syncConfig,
+  isGeneratedPolicyFile,
+  POLICY_GENERATED_HEADER,
+  EXEMPT_NAMESPACES,
+} from './policy/gatekeeper.js';
+export { selectorMatches } from './policy/rules/disruption-budget.js';
+export type {
+  Violation,
+  PolicyRule,
+  PolicyOptions,
+  ResolvedPolicyOptions,
+  MatchKind,
+} from './policy/types.js';

@@ -1,5 +1,4 @@
-import { lstat, mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import {
   DEFAULT_IMAGE_REGISTRY,
   DEFAULT_IMAGE_TAG,
@@ -14,6 +13,7 @@ import {
 } from '@opsloop/deploy';
 import { loadSpec, SpecError, type LoadedSpec } from '@opsloop/runtime';
 import { CliError } from '../cli-error.js';
+import { writeGeneratedTree } from './generated-tree.js';
 
 export { DEFAULT_IMAGE_REGISTRY, DEFAULT_IMAGE_TAG };
 
@@ -78,42 +78,6 @@ export async function renderK8s(options: RenderK8sOptions): Promise<number> {
   return 0;
 }
 
-/** Every regular file under a directory, as paths relative to it with `/` separators; none if it is missing. */
-async function listFiles(root: string, prefix = ''): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(join(root, prefix), { withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const files: string[] = [];
-  for (const entry of entries) {
-    const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-    if (entry.isDirectory()) files.push(...(await listFiles(root, path)));
-    else if (entry.isFile()) files.push(path);
-  }
-  return files;
-}
-
-async function readIfFile(path: string): Promise<string | undefined> {
-  try {
-    if (!(await lstat(path)).isFile()) return undefined;
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-/** Removes the now-empty directories a deleted file leaves, up to (not including) the root. */
-async function pruneEmptyDirs(root: string, path: string): Promise<void> {
-  for (let dir = dirname(join(root, path)); dir !== root && dir.startsWith(root + sep); dir = dirname(dir)) {
-    if ((await readdir(dir)).length > 0) return;
-    await rmdir(dir);
-  }
-}
-
 /** Where the tree sits in the repository (Argo CD's `path`): `--out` relative to the spec's folder. */
 function repoPathOf(out: string, spec: LoadedSpec, given: string | undefined): string | undefined {
   if (given !== undefined) return given;
@@ -144,35 +108,11 @@ export async function renderKustomize(options: RenderKustomizeOptions): Promise<
   );
   if (reportProblems(tree.objects)) return 1;
 
-  const existing = await listFiles(out);
-  const current = new Map<string, string>();
-  for (const path of existing) {
-    const text = await readIfFile(join(out, path));
-    if (text !== undefined) current.set(path, text);
-  }
-  for (const path of tree.files.keys()) {
-    const text = current.get(path);
-    if (text !== undefined && !isGeneratedFile(text))
-      throw new CliError(
-        `${join(options.out, path)} exists and was not written by opsloop render kustomize; move it or choose another --out`,
-      );
-  }
-  let written = 0;
-  for (const [path, text] of tree.files) {
-    if (current.get(path) === text) continue;
-    await mkdir(dirname(join(out, path)), { recursive: true });
-    await writeFile(join(out, path), text);
-    written += 1;
-  }
-  let removed = 0;
-  for (const [path, text] of current) {
-    if (tree.files.has(path) || !isGeneratedFile(text)) continue;
-    await rm(join(out, path));
-    await pruneEmptyDirs(out, path);
-    removed += 1;
-  }
-  process.stdout.write(
-    `${options.out}: ${tree.files.size} files (${written} written, ${tree.files.size - written} unchanged, ${removed} stale removed)\n`,
-  );
+  await writeGeneratedTree({
+    out: options.out,
+    files: tree.files,
+    isGenerated: isGeneratedFile,
+    command: 'opsloop render kustomize',
+  });
   return 0;
 }
