@@ -80,3 +80,20 @@ export type {
   ResolvedPolicyOptions,
   MatchKind,
 } from './policy/types.js';
+export {
+  lintDockerfile,
+  imageStages,
+  type Finding,
+  type DockerfileRule,
+  type DockerfileLintOptions,
+} from './dockerfile-lint.js';
+export {
+  parseDockerfile,
+  parseInstructions,
+  stageConfig,
+  execForm,
+  type DockerInstruction,
+  type DockerStage,
+  type ParsedDockerfile,
+  type StageConfig,
+} from './dockerfile-lint-parse.js';
