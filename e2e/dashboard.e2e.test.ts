@@ -197,7 +197,19 @@ describe.skipIf(executable === undefined)('the dashboard in Chromium', () => {
       .getByRole('button', { name: /^Approve: / })
       .first()
       .click();
-    await page.getByRole('status').getByText('Approved.').waitFor({ timeout: 15_000 });
+    await page
+      .getByRole('status')
+      .getByText('Approved.')
+      .waitFor({ timeout: 60_000 })
+      .catch(async (error: Error) => {
+        const said = await page
+          .getByRole('status')
+          .allTextContents()
+          .catch(() => []);
+        throw new Error(
+          `${error.message}\nthe page said: ${said.join(' | ')}\nwhat the runtime saw:\n${story()}`,
+        );
+      });
 
     // The approved action runs, the errors go back in band, and the incident resolves, verified.
     const resolved = await waitFor(

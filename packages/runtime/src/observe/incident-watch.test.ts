@@ -36,14 +36,15 @@ services:
     replicas: 2
 `);
 
-/** A remediation platform that does what it is asked and remembers it. */
-function fakePlatform(clock: ManualClock) {
+/** A remediation platform that does what it is asked (once `held` resolves, if given) and remembers it. */
+function fakePlatform(clock: ManualClock, held?: Promise<void>) {
   const calls: string[] = [];
   const ok =
     (what: string) =>
-    (...args: unknown[]): Promise<ActionOutcome> => {
+    async (...args: unknown[]): Promise<ActionOutcome> => {
       calls.push(`${what}(${args.map((a) => JSON.stringify(a)).join(', ')})`);
-      return Promise.resolve({ ok: true, detail: `${what} done` });
+      await held;
+      return { ok: true, detail: `${what} done` };
     };
   const platform: RemediationPlatform = {
     rollback: ok('rollback'),
@@ -121,13 +122,17 @@ afterEach(async () => {
   }
 });
 
-async function setup(mode: 'auto' | 'suggest', graceSeconds?: number): Promise<Harness> {
+async function setup(
+  mode: 'auto' | 'suggest',
+  graceSeconds?: number,
+  held?: Promise<void>,
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'opsloop-incident-watch-'));
   const clock = createManualClock(T0);
   const backend = await createTelemetryBackend({ dir: join(dir, 'telemetry'), clock });
   const events: RuntimeEvent[] = [];
   const steps: RemediationStep[] = [];
-  const { platform, calls } = fakePlatform(clock);
+  const { platform, calls } = fakePlatform(clock, held);
   const spec = specOf(mode, graceSeconds);
   const replicasOf = (service: string): DiagnosisReplica[] => [
     {
@@ -459,6 +464,28 @@ describe('the incident watch (closed loop, manual clock)', () => {
     const again = restored.api.list({ limit: 100 }) as { id: string; status: string }[];
     expect(again.map((i) => [i.id, i.status])).toEqual([[incident!.id, 'mitigating']]);
     expect(restored.api.get(incident!.id)).toMatchObject({ id: incident!.id });
+  });
+
+  it('suggest: an approval is answered once the action is under way, not when it ends', async () => {
+    let release!: () => void;
+    const h = await setup(
+      'suggest',
+      undefined,
+      new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    );
+    await advance(h, GRACE_MS + 1000);
+    await breakOrders(h);
+    await advanceUntil(h, () => h.watch.api.proposals().length > 0, 30_000);
+    const [proposal] = h.watch.api.proposals() as { id: string; incidentId: string }[];
+    // The platform holds the action (a rolling restart waiting for every replica): the answer does not wait.
+    const answer = (await h.watch.api.approve(proposal!.id, 'alice')) as { state: string };
+    expect(h.calls).toHaveLength(1);
+    expect(answer.state).toBe('executing');
+    release();
+    await advanceUntil(h, () => list(h)[0]!.status === 'mitigating', 5_000);
+    await h.watch.stop();
   });
 
   it('suggest: rejecting withdraws the proposal; an unknown one is not-found', async () => {

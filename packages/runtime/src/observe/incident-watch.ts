@@ -598,12 +598,29 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
         expiresAt: new Date(p.expiresAtMs).toISOString(),
       })),
     approve: async (id, by) => {
-      try {
-        return await remediation.approve(id, by);
-      } catch (error) {
-        if (error instanceof ProposalNotFoundError) throw new ControlRequestError(error.message, 'not-found');
-        throw error;
+      const incidentId = remediation.pending().find((p) => p.id === id)?.incidentId;
+      const execution = remediation.approve(id, by);
+      // An unknown or expired proposal is refused at once; the approved action may take minutes (a rolling
+      // restart waits for every replica): answer once it is under way — its steps go on the incident's timeline.
+      const early = await Promise.race([
+        execution.then(
+          (status) => ({ status }),
+          (error: unknown) => ({ error }),
+        ),
+        new Promise<undefined>((resolve) => setImmediate(() => resolve(undefined))),
+      ]);
+      if (early === undefined) {
+        execution.catch((error: unknown) =>
+          report({ type: 'anomaly-detection-warning', message: `approved proposal ${id}: ${String(error)}` }),
+        );
+        return (
+          (incidentId === undefined ? undefined : remediation.incident(incidentId)) ?? { proposalId: id }
+        );
       }
+      if ('status' in early) return early.status;
+      if (early.error instanceof ProposalNotFoundError)
+        throw new ControlRequestError(early.error.message, 'not-found');
+      throw early.error;
     },
     reject: (id, by, reason) => {
       try {
