@@ -133,17 +133,20 @@ export async function resolveAction(
             }
           }
         }
+        // Every replica of the target replaced, one by one (a rolling restart), because `why`.
+        const replaceEvery = (why: string): Resolution => ({
+          action: { type: 'rolling-restart', service: target },
+          reason:
+            (action.params.of === 'callers'
+              ? `${target} calls the failing ${service}: a restart resets its connection pools; `
+              : '') + `${why}: every replica replaced`,
+        });
         if (action.type === 'restart' && action.params.pick === 'auto') {
           const odd = standingOut(replicas, ctx.nowMs);
           if (odd === undefined) {
-            return {
-              action: { type: 'rolling-restart', service: target },
-              reason:
-                (action.params.of === 'callers'
-                  ? `${target} calls the failing ${service}: a restart resets its connection pools; `
-                  : '') +
-                `no replica of ${target} stands out (all ${replicas.length} ready, as many restarts, CPU spread): every replica replaced`,
-            };
+            return replaceEvery(
+              `no replica of ${target} stands out (all ${replicas.length} ready, as many restarts, CPU spread)`,
+            );
           }
           return {
             action: { type: 'restart', service: target, replica: odd.replica.name },
@@ -158,14 +161,7 @@ export async function resolveAction(
           // busiest frees one and leaves the rest as they were — the benchmark's CPU burn in both replicas.
           const busy = busiestStandingOut(replicas);
           if (busy === 'alike') {
-            return {
-              action: { type: 'rolling-restart', service: target },
-              reason:
-                (action.params.of === 'callers'
-                  ? `${target} calls the failing ${service}: a restart resets its connection pools; `
-                  : '') +
-                `no replica of ${target} is busier than the others (${usageOf(replicas)}): every replica replaced`,
-            };
+            return replaceEvery(`no replica of ${target} is busier than the others (${usageOf(replicas)})`);
           }
         }
         const how = action.params.pick === 'auto' ? 'failing' : action.params.pick;
