@@ -108,16 +108,26 @@ export function describeAction(action: RemediationAction): string {
   }
 }
 
+/** What became of a decision taken on this page: shown after its proposal has left the pending list. */
+export interface DecisionOutcome {
+  decision: 'approve' | 'reject';
+  what: string;
+}
+
 /**
  * Approve / Reject of a pending remediation proposal. Shown to operators only (a viewer sees the proposal,
- * not the buttons; the API refuses them anyway).
+ * not the buttons; the API refuses them anyway). The outcome goes to `onDecided`: the proposal leaves the
+ * pending list as soon as the runtime announces the decision (often before the POST answers), so whoever
+ * lists proposals says what was decided.
  */
-export function ProposalDecision(props: { proposal: RemediationProposal; onDecided: () => void }) {
+export function ProposalDecision(props: {
+  proposal: RemediationProposal;
+  onDecided: (outcome: DecisionOutcome) => void;
+}) {
   const { api } = useDashboard();
   const canDecide = useCan('operator');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | undefined>();
-  const [done, setDone] = useState<string | undefined>();
   const { proposal } = props;
   const what = describeAction(proposal.action);
 
@@ -127,8 +137,7 @@ export function ProposalDecision(props: { proposal: RemediationProposal; onDecid
     api.post(`/v1/remediation/proposals/${encodeURIComponent(proposal.id)}/${decision}`).then(
       () => {
         setBusy(false);
-        setDone(decision === 'approve' ? 'Approved' : 'Rejected');
-        props.onDecided();
+        props.onDecided({ decision, what });
       },
       (e: unknown) => {
         setBusy(false);
@@ -147,7 +156,7 @@ export function ProposalDecision(props: { proposal: RemediationProposal; onDecid
         {proposal.reason} (policy {proposal.policy}; proposed {formatAgo(proposal.proposedAt)}, expires{' '}
         <TimeOfDay iso={proposal.expiresAt} />)
       </p>
-      {canDecide && done === undefined && (
+      {canDecide && (
         <div className="proposal-buttons">
           <button
             type="button"
@@ -168,7 +177,6 @@ export function ProposalDecision(props: { proposal: RemediationProposal; onDecid
           </button>
         </div>
       )}
-      {done !== undefined && <p role="status">{done}.</p>}
       <ErrorNote error={error} what="The decision was refused" />
     </div>
   );
@@ -184,21 +192,39 @@ export function PendingProposals(props: { incidentId?: string; title?: string })
     (api, signal) => api.get<ProposalList>('/v1/remediation/proposals', undefined, signal),
     { refetchOn: (e) => aiopsEvent(e.type) },
   );
+  const [decided, setDecided] = useState<DecisionOutcome | undefined>();
   const list = (proposals.data?.proposals ?? []).filter(
     (p) => props.incidentId === undefined || p.incidentId === props.incidentId,
   );
   if (proposals.error !== undefined && proposals.error.status !== 404)
     return <ErrorNote error={proposals.error} what="Remediation proposals" />;
-  if (list.length === 0) return null;
+  if (list.length === 0 && decided === undefined) return null;
   return (
     <Card title={props.title ?? 'Waiting for approval'} className="proposals">
-      <ul className="plain-list">
-        {list.map((p) => (
-          <li key={p.id}>
-            <ProposalDecision proposal={p} onDecided={() => proposals.refresh()} />
-          </li>
-        ))}
-      </ul>
+      {list.length > 0 && (
+        <ul className="plain-list">
+          {list.map((p) => (
+            <li key={p.id}>
+              <ProposalDecision
+                proposal={p}
+                onDecided={(outcome) => {
+                  setDecided(outcome);
+                  proposals.refresh();
+                }}
+              />
+            </li>
+          ))}
+        </ul>
+      )}
+      {decided !== undefined && (
+        <div role="status">
+          <p>{decided.decision === 'approve' ? 'Approved.' : 'Rejected.'}</p>
+          <p className="muted">
+            {decided.decision === 'approve' ? 'Under way' : 'Not done'}: {decided.what}
+          </p>
+        </div>
+      )}
+      {list.length === 0 && <p className="muted">Nothing else waits for approval.</p>}
     </Card>
   );
 }

@@ -140,6 +140,26 @@ describe('<IncidentsPage>', () => {
     );
   });
 
+  it('still says the proposal was approved once it has left the pending list', async () => {
+    let approved = false;
+    const api = fakeControlApi({
+      'GET /v1/incidents': { incidents: INCIDENTS },
+      // The runtime's event refetches the list before the POST answers: the proposal is gone by then.
+      'GET /v1/remediation/proposals': () => ({ proposals: approved ? [] : [PROPOSAL] }),
+      'POST /v1/remediation/proposals/prop-7/approve': () => {
+        approved = true;
+        return { incidentId: 'inc-3', state: 'executing', attempts: 1, proposalId: 'prop-7' };
+      },
+    });
+    renderSignedIn(<IncidentsPage />, { api: api.api, role: 'operator' });
+    const card = await screen.findByRole('region', { name: 'Waiting for approval' });
+    fireEvent.click(within(card).getByRole('button', { name: 'Approve: roll back payments to r1' }));
+    expect(await screen.findByText('Approved.')).toBeTruthy();
+    await waitFor(() => expect(screen.queryByRole('button', { name: /^Approve: / })).toBeNull());
+    expect(screen.getByText('Approved.')).toBeTruthy();
+    expect(screen.getByText(/Under way: roll back payments to r1/)).toBeTruthy();
+  });
+
   it('posts a rejection, and says why when the API refuses a decision', async () => {
     const api = fakeControlApi({
       'GET /v1/incidents': { incidents: [] },
