@@ -89,8 +89,10 @@ function writeSpec(dir) {
     if (Array.isArray(service.dependsOn))
       service.dependsOn = service.dependsOn.filter((d) => d in spec.services);
   }
-  // Environments may name only services the spec has: the stack needs none of them.
+  // Environments (and the pipeline, which names two) may name only services the spec has: the stack needs
+  // none of them.
   delete spec.environments;
+  delete spec.pipeline;
   spec.services.catalog.replicas = 2;
   // Every request must reach a catalog replica: no response cache, no per-client rate limit (one client IP).
   Object.assign(spec.services.gateway.env, {

@@ -90,6 +90,9 @@ export function keepOnly(spec: EditableSpec, names: readonly string[]): void {
       for (const name of Object.keys(perService)) if (!names.includes(name)) delete perService[name];
     }
   }
+  // The pipeline's smoke checks may name only services the spec has.
+  const pipeline = spec.pipeline as { smoke?: { service: string }[] } | undefined;
+  if (pipeline?.smoke !== undefined) pipeline.smoke = pipeline.smoke.filter((c) => names.includes(c.service));
 }
 
 /**

@@ -47,6 +47,13 @@ import {
   type RenderKustomizeOptions,
 } from './commands/render.js';
 import { policyCheck, type PolicyCheckOptions } from './commands/policy.js';
+import {
+  pipelineDown,
+  pipelineRun,
+  type PipelineDownOptions,
+  type PipelineRunOptions,
+} from './commands/pipeline.js';
+import { STAGE_NAMES } from './pipeline/pipeline.js';
 import { policyGatekeeper, type PolicyGatekeeperOptions } from './commands/policy-gatekeeper.js';
 import { load } from './commands/load.js';
 import { chaosClear, chaosInject, chaosList, chaosStatus } from './commands/chaos.js';
@@ -1058,6 +1065,38 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
     .addOption(new Option('--out <dir>', 'the folder to write').default('deploy/policy'))
     .addOption(allowedRegistryOption())
     .action((opts: PolicyGatekeeperOptions) => run(policyGatekeeper(opts)));
+
+  const pipeline = program
+    .command('pipeline')
+    .description(
+      "the delivery pipeline on this machine (the spec's pipeline section): lint → test → build → SBOM → audit → release → staging → smoke → canary into production",
+    );
+  pipeline
+    .command('run')
+    .description(
+      'run every stage in order, one line each with its duration and result; the release goes to the local staging environment, then by canary into the local production one (rolled back when its analysis fails); exit 1 when a stage fails',
+    )
+    .addOption(fileOption())
+    .addOption(
+      new Option('--skip <stages>', `stages not to run, comma-separated (${STAGE_NAMES.join(', ')})`)
+        .argParser((value: string, previous: string[]) => [...previous, value])
+        .default([] as string[], 'none'),
+    )
+    .option('--verbose', "print each command stage's output as it runs", false)
+    .addOption(outputOption())
+    .action((opts: PipelineRunOptions) => run(pipelineRun(opts)));
+  pipeline
+    .command('down')
+    .description(
+      "stop the local staging and production environments' runtimes (their data and releases stay)",
+    )
+    .addOption(fileOption())
+    .addOption(
+      new Option('--timeout <seconds>', 'how long to wait for each to stop')
+        .argParser(positiveSeconds)
+        .default(30),
+    )
+    .action((opts: PipelineDownOptions) => run(pipelineDown(opts)));
 
   program
     .command('validate')

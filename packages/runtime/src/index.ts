@@ -7,6 +7,7 @@ export {
   type ServiceSpec,
   type HttpProbe,
 } from './spec/schema.js';
+export { pipelineSpecSchema, type PipelineSpec, type SmokeCheck } from './spec/pipeline-schema.js';
 export { specJsonSchema } from './spec/json-schema.js';
 export { loadSpec, parseSpec, validateSpec, SpecError, type LoadedSpec } from './spec/load-spec.js';
 export {

@@ -55,7 +55,8 @@ const statusSchema = z.object({
 });
 type Status = z.infer<typeof statusSchema>;
 
-function parse(answer: unknown): Status {
+/** A service's rollout document from the control API, checked. */
+export function parseRolloutStatus(answer: unknown): Status {
   const parsed = statusSchema.safeParse(answer);
   if (!parsed.success) throw new CliError('the control API answered with an unexpected rollout document');
   return parsed.data;
@@ -100,7 +101,7 @@ function details(s: Status): string[] {
 /** `opsloop rollout status <service>` (viewer role). */
 export async function rolloutStatus(options: Target & { output: 'text' | 'json' }): Promise<number> {
   const state = await findRuntime(stateDirFor(options));
-  const status = parse(
+  const status = parseRolloutStatus(
     await callControlApi(state, 'GET', `/v1/services/${encodeURIComponent(options.service)}/rollout`),
   );
   process.stdout.write(
@@ -114,7 +115,7 @@ export async function rolloutStatus(options: Target & { output: 'text' | 'json' 
 /** `opsloop rollout history <service>`: the revisions kept for undo, newest last (viewer role). */
 export async function rolloutHistory(options: Target): Promise<number> {
   const state = await findRuntime(stateDirFor(options));
-  const status = parse(
+  const status = parseRolloutStatus(
     await callControlApi(state, 'GET', `/v1/services/${encodeURIComponent(options.service)}/rollout`),
   );
   const rows = status.history.map((r) => [
@@ -136,7 +137,7 @@ export async function rolloutAction(
   options: Target & { action: RolloutActionName; toRevision?: string },
 ): Promise<number> {
   const state = await findRuntime(stateDirFor(options));
-  const status = parse(
+  const status = parseRolloutStatus(
     await callControlApi(
       state,
       'POST',

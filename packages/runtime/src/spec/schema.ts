@@ -13,6 +13,7 @@ import { checkConfigMapRefs, configMapsSchema, injectRefsSchema } from '../secre
 import { impossibleRollout, resolveIntOrPercent } from '../reconcile/plan-rollout.js';
 import { parseCpuQuantity, parseMemoryQuantity } from './quantity.js';
 import { intOrPercent, strategySchema } from './strategy-schema.js';
+import { pipelineSpecSchema, type PipelineSpec } from './pipeline-schema.js';
 
 export { strategySchema, analysisSchema, type StrategySpec, type AnalysisSpec } from './strategy-schema.js';
 
@@ -495,10 +496,13 @@ export const systemSpecSchema = z
       )
       .default({}),
     /**
-     * Deployment environments (Kubernetes only; the local runtime ignores them): per environment its
+     * Deployment environments (Kubernetes, and the local ones of `opsloop pipeline run`; `opsloop up` ignores
+     * them): per environment its
      * namespace, region, public host, image tag, and replicas, resources and labels that differ.
      */
     environments: z.record(dnsLabel('an environment name'), environmentSpecSchema).optional(),
+    /** What `opsloop pipeline run` does (the runtime ignores it). */
+    pipeline: pipelineSpecSchema.optional(),
   })
   .superRefine((spec, ctx) => {
     if (spec.flags !== undefined && spec.flagsFile !== undefined)
@@ -580,6 +584,7 @@ export const systemSpecSchema = z
             });
         }
     }
+    if (spec.pipeline !== undefined) checkPipeline(spec, ctx);
     const cycle = findCycle(spec.services);
     if (cycle)
       ctx.addIssue({ code: 'custom', path: ['services'], message: `dependency cycle: ${cycle.join(' → ')}` });
@@ -587,6 +592,46 @@ export const systemSpecSchema = z
 
 /** A validated `opsloop.yaml`. */
 export type SystemSpec = z.infer<typeof systemSpecSchema>;
+
+function checkPipeline(
+  spec: {
+    services: Record<string, { expose?: unknown }>;
+    environments?: Record<string, unknown> | undefined;
+    pipeline?: PipelineSpec | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const pipeline = spec.pipeline!;
+  const environments = Object.keys(spec.environments ?? {});
+  for (const field of ['staging', 'production'] as const)
+    if (!environments.includes(pipeline[field]))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pipeline', field],
+        message: `unknown environment "${pipeline[field]}" (environments: ${environments.join(', ') || 'none'})`,
+      });
+  if (pipeline.staging === pipeline.production)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['pipeline', 'production'],
+      message: 'expected an environment other than staging',
+    });
+  pipeline.smoke.forEach((check, i) => {
+    const service = spec.services[check.service];
+    if (service === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pipeline', 'smoke', i, 'service'],
+        message: `unknown service "${check.service}"`,
+      });
+    else if (service.expose === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pipeline', 'smoke', i, 'service'],
+        message: `${check.service} is not exposed: smoke checks reach services through expose`,
+      });
+  });
+}
 
 function findCycle(services: Record<string, { dependsOn: string[] }>): string[] | undefined {
   const state = new Map<string, 'visiting' | 'done'>();

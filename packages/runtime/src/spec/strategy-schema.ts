@@ -89,6 +89,18 @@ const blueGreenSchema = z.strictObject({
     .default({ scaleDownDelaySeconds: 30, analysis: ANALYSIS_DEFAULTS }),
 });
 
+/** A canary's traffic percentages, increasing, each below 100; promotion follows the last. */
+export const canaryStepsSchema = z
+  .array(
+    z
+      .number({ error: 'expected a percentage' })
+      .gt(0, 'expected a percentage > 0')
+      .lt(100, 'expected a percentage < 100'),
+  )
+  .min(1, 'expected at least one step')
+  .max(20)
+  .refine((steps) => steps.every((s, i) => i === 0 || s > steps[i - 1]!), 'expected increasing percentages');
+
 /**
  * Argo Rollouts' / Flagger's canary with a traffic router: the new revision gets each step's share of new
  * requests (its replica count follows the share), is analysed against the stable revision over
@@ -99,21 +111,7 @@ const canarySchema = z.strictObject({
   type: z.literal('Canary'),
   canary: z
     .strictObject({
-      /** Traffic percentages, increasing, each below 100; promotion follows the last. */
-      steps: z
-        .array(
-          z
-            .number({ error: 'expected a percentage' })
-            .gt(0, 'expected a percentage > 0')
-            .lt(100, 'expected a percentage < 100'),
-        )
-        .min(1, 'expected at least one step')
-        .max(20)
-        .refine(
-          (steps) => steps.every((s, i) => i === 0 || s > steps[i - 1]!),
-          'expected increasing percentages',
-        )
-        .default([10, 50]),
+      steps: canaryStepsSchema.default([10, 50]),
       analysis: analysisSchema.default(ANALYSIS_DEFAULTS),
     })
     .default({ steps: [10, 50], analysis: ANALYSIS_DEFAULTS }),
