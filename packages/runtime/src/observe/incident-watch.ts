@@ -40,6 +40,7 @@ import type { EventListener, RuntimeEvent } from '../events.js';
 import type { SystemSpec } from '../spec/schema.js';
 import { changeSignalOf, createAlertTransitions, createCrashAlerts } from './incident-signals.js';
 import { createRecoveryCheck } from './recovery-check.js';
+import { createRemediationOrigins, type FlagDefinitionFacts } from './remediation-origins.js';
 import { replicaUsage } from './replica-usage.js';
 
 /** Options of {@link startIncidentWatch}. */
@@ -228,28 +229,13 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
   const failovers = failoversOf(options.spec());
   const recovery = createRecoveryCheck({ metrics: backend.metrics, now: () => clock.now() });
   /** Services and flags remediation acted on lately: the changes that follow are its, not a new cause. */
-  const actedOn = new Map<string, number>();
-  const noteAction = (key: string) => actedOn.set(key, clock.now());
-  const actedLately = (key: string | undefined) =>
-    key !== undefined && clock.now() - (actedOn.get(key) ?? -Infinity) <= ORIGIN_WINDOW_MS;
-  const serviceOfReplica = (replica: string) => replica.replace(/-\d+$/, '');
-  const platform: RemediationPlatform = {
-    ...options.platform,
-    rollback: (service) => (noteAction(service), options.platform.rollback(service)),
-    restartService: (service) => (noteAction(service), options.platform.restartService(service)),
-    restartReplica: (replica) => (
-      noteAction(serviceOfReplica(replica)),
-      options.platform.restartReplica(replica)
-    ),
-    replaceReplica: (replica) => (
-      noteAction(serviceOfReplica(replica)),
-      options.platform.replaceReplica(replica)
-    ),
-    scale: (service, n) => (noteAction(service), options.platform.scale(service, n)),
-    setFlag: (flag, variant) => (noteAction(`flag:${flag}`), options.platform.setFlag(flag, variant)),
-    setRateLimit: (service, rps) => (noteAction(service), options.platform.setRateLimit(service, rps)),
-    failover: (service, to) => (noteAction(service), options.platform.failover(service, to)),
-  };
+  const origins = createRemediationOrigins({
+    now: () => clock.now(),
+    windowMs: ORIGIN_WINDOW_MS,
+    flags: () => flagDefinitionsOf(options.spec()),
+  });
+  const actedLately = (key: string | undefined) => origins.actedLately(key);
+  const platform = origins.wrap(options.platform);
   const remediation = createRemediationEngine({
     clock,
     platform,
@@ -701,24 +687,15 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
 }
 
 /** Each failover switch the spec declares (a flag with `metadata.failoverFor: <dependency>`): dependency → its alternative variant. */
+
+/** The spec's flag definitions, as far as remediation reads them. */
+function flagDefinitionsOf(spec: SystemSpec): Record<string, FlagDefinitionFacts> {
+  return (spec.flags as { flags?: Record<string, FlagDefinitionFacts> } | undefined)?.flags ?? {};
+}
+
 function failoversOf(spec: SystemSpec): Record<string, string> {
-  const flags =
-    (
-      spec.flags as
-        | {
-            flags?: Record<
-              string,
-              {
-                metadata?: Record<string, unknown>;
-                variants?: Record<string, unknown>;
-                defaultVariant?: string;
-              }
-            >;
-          }
-        | undefined
-    )?.flags ?? {};
   const out: Record<string, string> = {};
-  for (const flag of Object.values(flags)) {
+  for (const flag of Object.values(flagDefinitionsOf(spec))) {
     const dependency = flag.metadata?.failoverFor;
     if (typeof dependency !== 'string') continue;
     const alternative = Object.keys(flag.variants ?? {}).find((v) => v !== flag.defaultVariant);
