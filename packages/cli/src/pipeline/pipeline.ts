@@ -53,7 +53,9 @@ export async function pipelineContext(file: string): Promise<PipelineContext> {
   const document = parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   const pipeline = loaded.spec.pipeline;
   if (pipeline === undefined)
-    throw new Error(`${file} has no pipeline section: add one (see docs/delivery.md, "The pipeline")`);
+    throw new Error(
+      `${file} has no pipeline section: add one (see docs/delivery.md, "The pipeline: section")`,
+    );
   return {
     file: resolve(file),
     sourceDir,
