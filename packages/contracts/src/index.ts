@@ -94,3 +94,15 @@ export {
 } from './loyalty.js';
 // eslint-disable-next-line no-restricted-syntax -- the generated gRPC contracts, as one namespace
 export * as rpc from './rpc.js';
+export {
+  WeeklyWindowError,
+  isWithinWeeklyWindows,
+  localWeekMinute,
+  parseWeeklyWindows,
+  toCronWindows,
+  weeklyCoverage,
+  weeklyWindowsProblem,
+  type CronWindow,
+  type WeeklyWindow,
+  type WeeklyWindows,
+} from './weekly-windows.js';

@@ -8,6 +8,16 @@ export {
   type HttpProbe,
 } from './spec/schema.js';
 export { pipelineSpecSchema, type PipelineSpec, type SmokeCheck } from './spec/pipeline-schema.js';
+export {
+  backupsSpecSchema,
+  budgetSpecSchema,
+  scheduleSpecSchema,
+  serviceBackupSchema,
+  type BackupsSpec,
+  type BudgetSpec,
+  type ScheduleSpec,
+  type ServiceBackupSpec,
+} from './spec/operations-schema.js';
 export { specJsonSchema } from './spec/json-schema.js';
 export { loadSpec, parseSpec, validateSpec, SpecError, type LoadedSpec } from './spec/load-spec.js';
 export {

@@ -119,6 +119,7 @@ describe("the repository's opsloop.yaml", () => {
         remediation: { mode: 'suggest', maxActionsPerHourPerService: 3, proposalTimeoutSeconds: 900 },
       },
       dashboard: { enabled: true },
+      backups: { intervalMinutes: 60, keep: 48, dir: '.opsloop/backups' },
     });
     expect(Object.keys(spec.services)).toEqual([
       'catalog',

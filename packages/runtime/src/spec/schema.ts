@@ -14,6 +14,12 @@ import { impossibleRollout, resolveIntOrPercent } from '../reconcile/plan-rollou
 import { parseCpuQuantity, parseMemoryQuantity } from './quantity.js';
 import { intOrPercent, strategySchema } from './strategy-schema.js';
 import { pipelineSpecSchema, type PipelineSpec } from './pipeline-schema.js';
+import {
+  backupsSpecSchema,
+  budgetSpecSchema,
+  scheduleSpecSchema,
+  serviceBackupSchema,
+} from './operations-schema.js';
 
 export { strategySchema, analysisSchema, type StrategySpec, type AnalysisSpec } from './strategy-schema.js';
 
@@ -186,6 +192,8 @@ export const serviceSpecSchema = z
      * picked it just before finish (Kubernetes: a `preStop` sleep). Part of zero-downtime rollouts.
      */
     drainSeconds: z.number({ error: 'expected seconds' }).min(0, 'expected seconds ≥ 0').max(300).default(0),
+    /** What `opsloop backup` copies of the service's data, and how (docs/operations.md). */
+    backup: serviceBackupSchema.optional(),
   })
   .superRefine((service, ctx) => {
     const why = impossibleRollout(rolloutBounds(service, service.replicas));
@@ -409,6 +417,10 @@ export const environmentSpecSchema = z.strictObject({
         .regex(LABEL_VALUE, 'expected a label value (≤ 63 of A-Z, a-z, 0-9, -, _, .)'),
     )
     .optional(),
+  /** Scheduled scaling in this environment (KEDA cron triggers on Kubernetes). */
+  schedule: scheduleSpecSchema.optional(),
+  /** The environment's monthly compute budget, forecast and alerted on (`opsloop budget`, a PrometheusRule). */
+  budget: budgetSpecSchema.optional(),
 });
 
 /** One deployment environment of the spec. */
@@ -455,6 +467,15 @@ export const systemSpecSchema = z
          * control API at `/`; it signs in with a control API token (`opsloop dashboard` prints a link).
          */
         dashboard: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+        /**
+         * Scheduled scaling of this runtime's services: outside the uptime windows they run
+         * `downtimeReplicas` (docs/operations.md).
+         */
+        schedule: scheduleSpecSchema.optional(),
+        /** A monthly budget for what this runtime's replicas would cost at the given prices, alerted on. */
+        budget: budgetSpecSchema.optional(),
+        /** Scheduled backups of every service with `backup:` (`opsloop backup`). */
+        backups: backupsSpecSchema,
       })
       .default({
         controlPort: 0,
@@ -468,6 +489,7 @@ export const systemSpecSchema = z
           remediation: REMEDIATION_DEFAULTS,
         },
         dashboard: { enabled: true },
+        backups: backupsSpecSchema.parse(undefined),
       }),
     services: z
       .record(serviceNameSchema, serviceSpecSchema)
@@ -584,6 +606,14 @@ export const systemSpecSchema = z
             });
         }
     }
+    const checkExcluded = (exclude: string[] | undefined, path: (string | number)[]) =>
+      exclude?.forEach((service, i) => {
+        if (!names.has(service))
+          ctx.addIssue({ code: 'custom', path: [...path, i], message: `unknown service "${service}"` });
+      });
+    checkExcluded(spec.runtime.schedule?.exclude, ['runtime', 'schedule', 'exclude']);
+    for (const [env, environment] of Object.entries(spec.environments ?? {}))
+      checkExcluded(environment.schedule?.exclude, ['environments', env, 'schedule', 'exclude']);
     if (spec.pipeline !== undefined) checkPipeline(spec, ctx);
     const cycle = findCycle(spec.services);
     if (cycle)
