@@ -49,6 +49,12 @@ export interface AnomalyEvent {
   readonly score: number;
   readonly atMs: number;
   readonly value: number;
+  /**
+   * The value farthest from `expected` on the episode's side so far (a consumer lag still growing, a latency
+   * still climbing): how bad it got, where `value` is where the detector was surest. Absent in episodes saved
+   * before it existed.
+   */
+  readonly worst?: number;
   /** What was normal before the episode: the median of the recent points, and a robust band around it. */
   readonly expected: number;
   readonly expectedLow: number;

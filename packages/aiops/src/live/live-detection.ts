@@ -42,8 +42,8 @@ export interface LiveDetectionOptions {
   backfillMs?: number;
   /** A series with no point for this long is forgotten; 24 h by default. */
   forgetAfterMs?: number;
-  /** An episode opened or resolved. */
-  onEvent?: (change: { kind: 'opened' | 'resolved'; event: AnomalyEvent }) => void;
+  /** An episode opened, updated (a higher score, or worse than it was: see AnomalyEvent.worst) or resolved. */
+  onEvent?: (change: { kind: 'opened' | 'updated' | 'resolved'; event: AnomalyEvent }) => void;
   /** Alerts of the episodes, for the alert pipeline: firing ones at every evaluation, resolved ones once. */
   onAlerts?: (alerts: readonly PostableAlert[]) => void;
   /** A query or the state store failed (reported when the message changes, not at every evaluation). */
@@ -193,7 +193,7 @@ export function createLiveDetection(options: LiveDetectionOptions): LiveDetectio
         if (change.kind === 'none') continue;
         record(change.event);
         if (change.kind === 'resolved') resolved.push(change.event);
-        if (change.kind !== 'updated') options.onEvent?.({ kind: change.kind, event: change.event });
+        options.onEvent?.({ kind: change.kind, event: change.event });
       }
     }
     for (const [key, s] of series) {

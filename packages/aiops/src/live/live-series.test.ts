@@ -105,6 +105,24 @@ describe('LiveSeries episodes', () => {
     ]);
   });
 
+  it('reports how bad a growing episode gets, and does not take a still-growing series for a new level', () => {
+    // A stalled consumer: its lag grows every point; the detector, having learnt the slope, scores it 0.
+    const lag: LiveSignal = { ...SIGNAL, name: 'consumer_lag', kind: 'saturation', unit: 'seconds' };
+    const s = new LiveSeries(
+      lag,
+      'notifications',
+      { service: 'notifications' },
+      scripted(new Map([[5, 0.9]])),
+      RULES,
+    );
+    feed(s, [0, 0, 0, 0, 0, 0, 0]);
+    const changes = feed(s, [5, 6, 10, 20, 21, 40], 7);
+    expect(changes.map((c) => c.kind)).toEqual(['opened', 'none', 'updated', 'updated', 'none', 'updated']);
+    expect(changes[5]).toMatchObject({ event: { value: 5, worst: 40, score: 0.9, lastAnomalousAtMs: 7000 } });
+    // Once it stops growing, the quiet detector resolves it as before.
+    expect(feed(s, [40, 40, 40], 13).map((c) => c.kind)).toEqual(['none', 'none', 'resolved']);
+  });
+
   it('skips non-finite values and continues identically from a snapshot', () => {
     const a = new LiveSeries(SIGNAL, 'orders', { service: 'orders' }, scripted(scores), RULES);
     feed(a, [10, 10, NaN, 10, 10, 10, 10, 10, 50]);

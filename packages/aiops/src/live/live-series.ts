@@ -141,6 +141,7 @@ export class LiveSeries {
         score,
         atMs,
         value,
+        worst: value,
         expected: expectation.expected,
         expectedLow: expectation.low,
         expectedHigh: expectation.high,
@@ -150,22 +151,38 @@ export class LiveSeries {
     }
     const episode = this.episode;
     const backInBand = value >= episode.expectedLow && value <= episode.expectedHigh;
+    const worsened = !backInBand && this.worsens(episode, value);
     this.inBand = backInBand ? this.inBand + 1 : 0;
-    this.quiet = high ? 0 : this.quiet + 1;
+    // A series still moving away from normal has not settled at a new level, whatever the detector has
+    // learnt of its slope (a stalled consumer's lag grows every point): it does not resolve as "quiet".
+    this.quiet = high || worsened ? 0 : this.quiet + 1;
     if (this.inBand >= this.rules.clearAfter || this.quiet >= this.rules.quietAfter) {
       const resolved: AnomalyEvent = { ...episode, state: 'resolved', endsAtMs: atMs };
       this.episode = null;
       return { kind: 'resolved', event: resolved };
     }
-    if (!high || backInBand) return { kind: 'none' };
+    if (backInBand || (!high && !worsened)) return { kind: 'none' };
     this.episode = {
       ...episode,
-      lastAnomalousAtMs: atMs,
+      ...(high ? { lastAnomalousAtMs: atMs } : {}),
       ...(score > episode.score
         ? { score, atMs, value, direction: value >= episode.expected ? 'above' : 'below' }
         : {}),
+      ...(worsened ? { worst: value } : {}),
     };
     return { kind: 'updated', event: this.episode };
+  }
+
+  /**
+   * Whether `value` is a new worst of the episode by a step worth telling (a quarter further from the
+   * expected value than the last worst): how bad an episode got is reported as it grows, in a few events.
+   */
+  private worsens(episode: AnomalyEvent, value: number): boolean {
+    const worst = episode.worst ?? episode.value;
+    const sign = episode.direction === 'above' ? 1 : -1;
+    const before = sign * (worst - episode.expected);
+    const now = sign * (value - episode.expected);
+    return now > before && now - before >= Math.max(0.25 * before, this.signal.minDeviation ?? 0);
   }
 
   /** Whether `value` is harm far above what the recent past expected (see {@link EpisodeRules}). */

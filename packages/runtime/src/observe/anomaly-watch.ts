@@ -24,7 +24,7 @@ export interface AnomalyWatchOptions {
   stateDir: string;
   report: EventListener;
   /** Every episode opened or resolved, in full (the incident watch correlates them). */
-  onAnomaly?: (change: { kind: 'opened' | 'resolved'; event: AnomalyEvent }) => void;
+  onAnomaly?: (change: { kind: 'opened' | 'updated' | 'resolved'; event: AnomalyEvent }) => void;
 }
 
 /**
@@ -48,6 +48,8 @@ export async function startAnomalyWatch(options: AnomalyWatchOptions): Promise<L
     store: createLiveStateFile(join(options.stateDir, 'aiops', 'live-detection.json.gz')),
     onEvent: ({ kind, event }) => {
       options.onAnomaly?.({ kind, event });
+      // The runtime's event log keeps an episode's opening and end; its updates only move incidents.
+      if (kind === 'updated') return;
       report({
         type: 'anomaly',
         phase: kind,

@@ -253,6 +253,18 @@ describe('harm: what may open an incident and call for an action', () => {
       });
     expect(lag(3)).toBe(false);
     expect(lag(12)).toBe(true);
+    // Judged on how bad the episode got, not on the point the detector was surest of (a lag still growing).
+    expect(
+      harmful({
+        signal: 'consumer_lag',
+        kind: 'latency',
+        direction: 'above',
+        expected: 0.2,
+        value: 3,
+        worst: 40,
+        unit: 'seconds',
+      }),
+    ).toBe(true);
     // CPU is context; a blocked event loop (lag in seconds) is harm.
     expect(
       harmful({ kind: 'saturation', direction: 'above', expected: 0.1, value: 0.9, unit: 'cores' }),
@@ -344,6 +356,29 @@ describe('the incident watch (closed loop, manual clock)', () => {
     expect(incident?.status).toBe('resolved');
     expect(incident?.root_causes[0]).toMatchObject({ service: 'orders', kind: 'failure' });
     expect(h.calls).toEqual([]);
+  });
+
+  it('opens an incident when a mild episode grows into harm (a stalled consumer’s lag)', async () => {
+    const h = await setup('off');
+    await advance(h, GRACE_MS + 1000);
+    const lag: AnomalyEvent = {
+      ...anomaly('notifications', h.clock.now()),
+      id: `notifications/consumer_lag@${h.clock.now()}`,
+      signal: 'consumer_lag',
+      kind: 'latency',
+      unit: 'seconds',
+      value: 3,
+      worst: 3,
+      expected: 0.05,
+      expectedHigh: 0.1,
+    };
+    h.watch.anomaly({ kind: 'opened', event: lag });
+    await advance(h, 5000);
+    // Three seconds behind: context, no incident yet.
+    expect(list(h)).toEqual([]);
+    h.watch.anomaly({ kind: 'updated', event: { ...lag, worst: 25 } });
+    await advance(h, 1000);
+    expect(list(h).map((i) => [i.status, i.services])).toEqual([['open', ['notifications']]]);
   });
 
   it('diagnoses a reopened incident again, from its reopening', async () => {

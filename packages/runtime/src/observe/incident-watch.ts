@@ -57,6 +57,8 @@ export interface IncidentWatchOptions {
   currentRequestRates?(): Record<string, number>;
   stateDir: string;
   report: EventListener;
+  /** Services the schedule holds down: their anomalies (traffic gone, replicas gone) are planned. */
+  scheduledDown?(service: string): boolean;
   /** Every remediation step, for the audit log. */
   audit(step: RemediationStep): void;
 }
@@ -65,7 +67,7 @@ export interface IncidentWatchOptions {
 export interface IncidentWatch {
   /** A runtime event (changes and replica lifecycle are context; the rest is ignored). */
   event(event: RuntimeEvent): void;
-  anomaly(change: { kind: 'opened' | 'resolved'; event: AnomalyEvent }): void;
+  anomaly(change: { kind: 'opened' | 'updated' | 'resolved'; event: AnomalyEvent }): void;
   logEvent(event: LogEvent): void;
   /** The alert pipeline's alerts after each evaluation. */
   alerts(alerts: readonly PostableAlert[]): void;
@@ -117,13 +119,15 @@ export function harmful(anomaly: {
   kind: string;
   direction: string;
   value: number;
+  /** How bad the episode got so far (see AnomalyEvent.worst); `value` when absent. */
+  worst?: number;
   expected: number;
   unit?: string;
 }): boolean {
   if (anomaly.direction !== 'above') return false;
-  const over = (seconds: number) =>
-    anomaly.value >= Math.max(2 * anomaly.expected, anomaly.expected + seconds);
-  if (anomaly.kind === 'errors') return anomaly.value >= anomaly.expected + 0.01;
+  const value = Math.max(anomaly.value, anomaly.worst ?? anomaly.value);
+  const over = (seconds: number) => value >= Math.max(2 * anomaly.expected, anomaly.expected + seconds);
+  if (anomaly.kind === 'errors') return value >= anomaly.expected + 0.01;
   if (anomaly.signal === CONSUMER_LAG_SIGNAL) return over(CONSUMER_LAG_HARM_SECONDS);
   if (anomaly.kind === 'latency') return over(LATENCY_HARM_SECONDS);
   if (anomaly.kind === 'saturation' && anomaly.unit === 'seconds') return over(LAG_HARM_SECONDS);
@@ -624,11 +628,12 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
       const signal = changeSignalOf(event, clock.now());
       if (signal !== undefined) {
         const origin =
-          event.type === 'autoscaled'
+          signal.origin ??
+          (event.type === 'autoscaled'
             ? 'autoscaler'
             : actedLately(signal.service)
               ? 'remediation'
-              : undefined;
+              : undefined);
         ingest(origin === undefined ? signal : { ...signal, origin });
       }
       // After the exit's change signal, so the incident it opens starts with that context.
@@ -638,10 +643,11 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
     anomaly({ kind, event }) {
       // Faster, fewer errors, less CPU: a departure, but not a symptom (often the knock-on of less traffic).
       if (event.direction === 'below' && IMPROVEMENTS.has(event.kind)) return;
+      if (kind !== 'resolved' && options.scheduledDown?.(event.service) === true) return;
       ingest({
         type: 'anomaly',
         atMs: clock.now(),
-        anomaly: kind === 'opened' ? event : { ...event, state: 'resolved' },
+        anomaly: kind === 'resolved' ? { ...event, state: 'resolved' } : event,
       });
     },
     logEvent(event) {
