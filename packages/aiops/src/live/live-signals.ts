@@ -6,11 +6,12 @@ import type { LiveSignal } from './anomaly-event.js';
  * (internal services mostly speak gRPC), and saturation: CPU, the event loop's p99 lag (a Node.js
  * process saturates on its one thread long before the machine does) and the largest replica's resident
  * memory (a leak, before the OOM kill) — and the event consumers' lag: asynchronous work that stalls moves no
- * request signal at all.
+ * request signal at all — and the share of requests a rate limit turned away (a contained flood).
  */
 export const DEFAULT_LIVE_SIGNALS: readonly GoldenSignalName[] = [
   'traffic',
   'errors',
+  'throttled',
   'latency_p95',
   'rpc_traffic',
   'rpc_errors',

@@ -324,6 +324,11 @@ describe('harm: what may open an incident and call for an action', () => {
     expect(isContextOnly(anomaly('errors', 0.2))).toBe(false);
     expect(isContextOnly(anomaly('errors', 0.005))).toBe(true);
     expect(isContextOnly(anomaly('traffic', 50))).toBe(true);
+    // A flood the rate limit contains: an incident to know of, no harm to repair.
+    const shed = { ...anomaly('throttled', 0.6).anomaly, kind: 'traffic' };
+    expect(isContextOnly({ type: 'anomaly', atMs: 0, anomaly: shed })).toBe(false);
+    expect(harmful(shed)).toBe(false);
+    expect(isContextOnly({ ...anomaly('throttled', 0.02), anomaly: { ...shed, value: 0.02 } })).toBe(true);
   });
 });
 

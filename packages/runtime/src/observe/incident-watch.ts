@@ -135,6 +135,27 @@ export function harmful(anomaly: {
   return false;
 }
 
+/**
+ * Whether a rate limit turned away at least 5 % more of the requests than usual (`throttled`): a flood the
+ * limiter contains. It opens an incident, so someone learns of it and its cause is ranked, but it is no harm
+ * to repair: the limiter is doing its job, and tightening it would not bring the ratio down.
+ */
+export function turnedAway(anomaly: {
+  signal?: string;
+  direction: string;
+  value: number;
+  worst?: number;
+  expected: number;
+}): boolean {
+  if (anomaly.signal !== THROTTLED_SIGNAL || anomaly.direction !== 'above') return false;
+  return Math.max(anomaly.value, anomaly.worst ?? anomaly.value) >= anomaly.expected + THROTTLED_RATIO;
+}
+
+/** The golden signal of requests a rate limit refused (429s), as a ratio of all requests. */
+const THROTTLED_SIGNAL = 'throttled';
+/** The share of requests refused, over the usual, that opens an incident. */
+const THROTTLED_RATIO = 0.05;
+
 /** Memory over its usual level that counts as harm (with twice the usual level): a leak heading for the OOM kill. */
 const MEMORY_HARM_BYTES = 256 * 1024 * 1024;
 
@@ -146,7 +167,7 @@ const MEMORY_HARM_BYTES = 256 * 1024 * 1024;
  * fault ended, and open new ones once they had resolved. The alert still goes to the notifier.
  */
 export function isContextOnly(signal: SymptomSignal): boolean {
-  if (signal.type === 'anomaly') return !harmful(signal.anomaly);
+  if (signal.type === 'anomaly') return !harmful(signal.anomaly) && !turnedAway(signal.anomaly);
   if (signal.type === 'alert' && signal.alert.name === SLO_BURN_ALERT) return true;
   return isWeakSymptom(signal);
 }

@@ -19,6 +19,7 @@ describe('golden signals', () => {
       'latency_p99',
       'traffic',
       'errors',
+      'throttled',
       'rpc_traffic',
       'rpc_errors',
       'rpc_latency_p95',

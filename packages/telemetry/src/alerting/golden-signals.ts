@@ -16,6 +16,7 @@ export type GoldenSignalName =
   | 'latency_p99'
   | 'traffic'
   | 'errors'
+  | 'throttled'
   | 'rpc_traffic'
   | 'rpc_errors'
   | 'rpc_latency_p95'
@@ -111,6 +112,16 @@ const SIGNALS: readonly SignalDef[] = [
     unit: 'ratio',
     record: 'http_errors:ratio_rate5m',
     expr: (by, f, w) => ratio(by, count(f, 'status=~"5.."'), count(f), w),
+  },
+  {
+    // Requests turned away by a rate limit (429): no error to the golden signals, yet callers were refused.
+    // A flood the limiter contains shows here and nowhere else users would see.
+    name: 'throttled',
+    kind: 'traffic',
+    title: 'HTTP 429 ratio (rate limited)',
+    unit: 'ratio',
+    record: 'http_throttled:ratio_rate5m',
+    expr: (by, f, w) => ratio(by, count(f, 'status="429"'), count(f), w),
   },
   {
     name: 'rpc_traffic',
