@@ -21,7 +21,7 @@ export type AnomalySignalData = Pick<
   AnomalyEvent,
   'id' | 'service' | 'signal' | 'kind' | 'state' | 'startsAtMs' | 'score' | 'value' | 'expected' | 'direction'
 > &
-  Partial<Pick<AnomalyEvent, 'expectedLow' | 'expectedHigh' | 'endsAtMs' | 'unit' | 'labels'>>;
+  Partial<Pick<AnomalyEvent, 'expectedLow' | 'expectedHigh' | 'endsAtMs' | 'unit' | 'labels' | 'worst'>>;
 
 /** An alert as the notifier knows it (ServiceDown, SLO burn rates, …). */
 export interface AlertSignalData {

@@ -296,6 +296,22 @@ describe('localiseRootCauses: robustness', () => {
     expect(causes.some((c) => c.kind === 'change')).toBe(false);
   });
 
+  it('takes CPU rising after a restart for its warm-up, not saturation (the crash of the fourth run)', async () => {
+    // orders crashes; its restart warms up, and so does cart, restarted by remediation 75 s earlier.
+    const s = faultScenario(SHOP, { type: 'crash', service: 'orders', atMs: T0 });
+    const warmUps = [
+      anomaly(SHOP, 'orders', 'cpu', 0.9, T0 + 4_000),
+      anomaly(SHOP, 'cart', 'cpu', 0.9, T0 + 2_000),
+    ];
+    const changes = [{ ...change(T0 - 75_000, 'restart', 'cart', 'cart restarted'), origin: 'remediation' }];
+    const causes = await localiseRootCauses({ signals: [...s.signals, ...warmUps], changes, graph: s.graph });
+    expect(causes[0]).toMatchObject({ service: 'orders', kind: 'failure' });
+    expect(causes.some((c) => c.kind === 'saturation')).toBe(false);
+    // The same CPU rise with no restart before it is saturation evidence: cart now ranks for it.
+    const cold = await localiseRootCauses({ signals: [...s.signals, ...warmUps.slice(1)], graph: s.graph });
+    expect(cold.some((c) => c.service === 'cart' && c.kind === 'saturation')).toBe(true);
+  });
+
   it('never blames a flip that remediation has since turned back', async () => {
     // bad-flag, its kill switch, then bad-config 90 s later in the recovery benchmark.
     const s = faultScenario(SHOP, { type: 'latency', service: 'checkout', atMs: T0 });

@@ -74,7 +74,7 @@ export async function localiseRootCauses(input: RcaInput): Promise<RootCause[]> 
     ...input.signals.filter((s): s is ChangeSignal => s.type === 'change'),
   ]);
   const symptoms = withinIncident(
-    symptomsOf([...input.signals.filter((s) => s.type !== 'change'), ...changes], o),
+    withoutWarmUps(symptomsOf([...input.signals.filter((s) => s.type !== 'change'), ...changes], o), changes),
     o,
   );
   if (symptoms.length === 0) return [];
@@ -162,6 +162,43 @@ function withinIncident(symptoms: Symptom[], o: Options): Symptom[] {
   if (observed.length === 0) return symptoms;
   const from = Math.min(...observed.map((s) => s.onsetMs)) - o.onsetToleranceMs / 2;
   return symptoms.filter((s) => s.saturation === undefined || s.onsetMs >= from);
+}
+
+/** How long a new process's start (JIT compilation, caches, pools filling) shows as CPU and event-loop lag. */
+const WARM_UP_MS = 90_000;
+/** The signals a start moves: CPU and the event loop's lag, never memory (a leak looks the same after one). */
+const WARM_UP_SIGNALS = /^(cpu|event_loop)/;
+/**
+ * Changes after which a service runs new processes: restarts, an exit the supervisor restarts, new revisions.
+ * Not a scale-out: its replicas that were serving keep their warm processes (and their CPU, the fault's).
+ */
+const NEW_PROCESSES: ReadonlySet<ChangeSignal['change']> = new Set([
+  'restart',
+  'replica-exited',
+  'rollout-started',
+  'rollout-promoted',
+  'rollback',
+  'deploy',
+  'config',
+]);
+
+/**
+ * A service's CPU or event-loop rise that starts within a minute and a half after it got new processes is
+ * their warm-up, not saturation: the recovery benchmark's re-diagnosis of a crash took a restart's warm-up
+ * for the cause — cart's, restarted by remediation 75 s earlier, and the crashed service's own.
+ */
+function withoutWarmUps(symptoms: Symptom[], changes: readonly ChangeSignal[]): Symptom[] {
+  const starts = changes.filter((c) => c.service !== undefined && NEW_PROCESSES.has(c.change));
+  if (starts.length === 0) return symptoms;
+  return symptoms.filter(
+    (s) =>
+      !(
+        s.family === 'saturation' &&
+        s.direction === 'above' &&
+        WARM_UP_SIGNALS.test(s.signal ?? '') &&
+        starts.some((c) => c.service === s.service && s.onsetMs >= c.atMs && s.onsetMs - c.atMs <= WARM_UP_MS)
+      ),
+  );
 }
 
 function uniqueChanges(changes: readonly ChangeSignal[]): ChangeSignal[] {

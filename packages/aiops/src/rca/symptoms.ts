@@ -26,6 +26,8 @@ export interface Symptom {
   readonly saturation?: boolean;
   /** For latency anomalies: the value in milliseconds. */
   readonly valueMs?: number;
+  /** For anomalies: the live signal's name (`cpu`, `errors`, …). */
+  readonly signal?: string;
 }
 
 /** Per-family weights of an anomaly (a drop of traffic or CPU is mostly a knock-on effect). */
@@ -96,6 +98,7 @@ export function anomalySymptom(a: AnomalySignalData, w: SymptomWeights): Symptom
     strength,
     text,
     classes: new Set(),
+    signal: a.signal,
     ...(valueMs === undefined ? {} : { valueMs }),
   };
 }

@@ -299,6 +299,12 @@ describe('default policies', () => {
       defaults: { failovers: { 'payment-provider': 'payment-provider-secondary' } },
     });
     expect(calls).toEqual([['failover', 'payment-provider', 'payment-provider-secondary']]);
+    // payments unreachable from checkout (named by what failed, used by checkout): its provider failover is
+    // no cure for payments itself (the fourth recovery run failed payments over, to no effect).
+    const base = diagnosisOf('i2', 'dependency', 'payments');
+    const unreachable = { ...base, rootCauses: [{ ...base.rootCauses[0]!, usedBy: ['checkout'] }] };
+    const none = await actionsFor(unreachable, { defaults: { failovers: { payments: 'secondary' } } });
+    expect(none.calls).toEqual([]);
   });
 
   it("resets a database's callers' connection pools by restarting a caller's replica", async () => {

@@ -209,6 +209,12 @@ export async function resolveAction(
     case 'failover': {
       const to = action.params.alternatives[service];
       if (to === undefined) return none(`no failover configured for ${service}`);
+      // Named by what failed (used by its callers): the service itself is down or unreachable, and its
+      // failover switches what it depends on (a card provider), which cannot bring it back.
+      if (cause.usedBy !== undefined && cause.usedBy.length > 0)
+        return none(
+          `${service} itself fails for ${cause.usedBy.join(', ')}: its failover (to ${to}) switches its own dependency`,
+        );
       return {
         action: { type: 'failover', service, to },
         reason: `${service} fails and ${to} is its alternative`,

@@ -364,7 +364,7 @@ describe('the incident watch (closed loop, manual clock)', () => {
   });
 
   it('opens an incident when a mild episode grows into harm (a stalled consumer’s lag)', async () => {
-    const h = await setup('off');
+    const h = await setup('suggest');
     await advance(h, GRACE_MS + 1000);
     const lag: AnomalyEvent = {
       ...anomaly('notifications', h.clock.now()),
