@@ -90,6 +90,8 @@ function writeSpec(dir) {
     service.cwd = root;
     if (service.expose) service.expose.port = 0;
     if (service.env?.DATA_DIR !== undefined) service.env.DATA_DIR = join(dir, 'data');
+    // The data moved out of the repository, and a backup pauses replicas: none in a recovery run.
+    delete service.backup;
   }
   spec.runtime = { ...(spec.runtime ?? {}) };
   spec.runtime.aiops = {

@@ -82,6 +82,8 @@ function writeSpec(dir, { mode, databaseUrl, natsUrl, telemetry = true }) {
     }
     if (mode === 'postgres') service.env.NATS_URL = natsUrl;
     if (!telemetry) service.env.OTEL_SDK_DISABLED = 'true';
+    // The data moved out of the repository, and a backup pauses replicas: none in a throughput run.
+    delete service.backup;
   }
   if (!telemetry) {
     spec.runtime = { ...(spec.runtime ?? {}) };

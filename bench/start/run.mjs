@@ -18,6 +18,8 @@ function tempSpec(dataDir) {
     service.cwd = root;
     if (service.expose) service.expose.port = 0;
     if (service.env?.DATA_DIR !== undefined) service.env.DATA_DIR = dataDir;
+    // The data moved out of the repository: its backups (of `.opsloop/data/<service>`) would copy another's.
+    delete service.backup;
   }
   const path = join(dir, 'opsloop.yaml');
   writeFileSync(path, stringify(spec));

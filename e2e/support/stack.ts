@@ -108,6 +108,8 @@ export async function startStack(edit?: (spec: EditableSpec) => void): Promise<S
     // Each stack gets its own databases: stacks run in parallel and an embedded database has one writer.
     const env = service.env as Record<string, unknown> | undefined;
     if (env?.DATA_DIR !== undefined) env.DATA_DIR = join(dir, 'data');
+    // Its backups name the repository's data directories (relative to cwd), not this stack's.
+    delete service.backup;
   }
   edit?.(spec);
   const specPath = join(dir, 'opsloop.yaml');

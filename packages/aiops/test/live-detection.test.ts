@@ -113,16 +113,18 @@ describe('live detection on the golden signals (real PromQL engine, synthetic sc
       }),
     );
     await detection.start();
-    // Replayed history: every service's four signals are watched and already past their warm-up.
+    // Replayed history: every service's five signals are watched and already past their warm-up.
     const series = detection.series();
     expect(series.map((s) => `${s.service}/${s.signal}`)).toEqual([
       'catalog/cpu',
       'catalog/errors',
       'catalog/latency_p95',
+      'catalog/throttled',
       'catalog/traffic',
       'orders/cpu',
       'orders/errors',
       'orders/latency_p95',
+      'orders/throttled',
       'orders/traffic',
     ]);
     expect(series.every((s) => s.points >= 200 && !s.warmingUp)).toBe(true);
@@ -254,7 +256,7 @@ describe('live detection on the golden signals (real PromQL engine, synthetic sc
     );
     await second.start();
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^restore: 8 series start learning again \(.*windowed-gaussian/);
+    expect(errors[0]).toMatch(/^restore: 10 series start learning again \(.*windowed-gaussian/);
     // Relearnt from the replayed hour of history.
     expect(second.series().every((s) => s.points > 200)).toBe(true);
     await second.stop();

@@ -13,6 +13,7 @@ import {
 } from './commands/dashboard.js';
 import { getFlag, listFlags, setFlag } from './commands/flags.js';
 import { deleteSecret, listSecrets, setSecret } from './commands/secrets.js';
+import { backupCreate, backupList, backupRestore } from './commands/backup.js';
 import { rolloutAction, rolloutHistory, rolloutStatus } from './commands/rollout.js';
 import { releases } from './commands/releases.js';
 import { events } from './commands/events.js';
@@ -47,6 +48,7 @@ import {
   type RenderKustomizeOptions,
 } from './commands/render.js';
 import { policyCheck, type PolicyCheckOptions } from './commands/policy.js';
+import { budget, type BudgetOptions } from './commands/budget.js';
 import {
   pipelineDown,
   pipelineRun,
@@ -694,6 +696,48 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
       run(rolloutAction({ ...opts, service, action: 'undo' })),
     );
 
+  const backup = program
+    .command('backup')
+    .description(
+      "backups of every service's database (runtime.backups, services.<name>.backup): create, list, restore",
+    );
+  backup
+    .command('create')
+    .description('back up every service with backup: now (operator role)')
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .addOption(outputOption())
+    .action((opts: { file: string; stateDir?: string; output: 'table' | 'json' }) => run(backupCreate(opts)));
+  backup
+    .command('list')
+    .description('the backups, newest first (viewer role)')
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .addOption(outputOption())
+    .action((opts: { file: string; stateDir?: string; output: 'table' | 'json' }) => run(backupList(opts)));
+  backup
+    .command('restore')
+    .description(
+      "replace services' data with a backup's (the replaced data is moved aside); each is stopped and started again (admin role)",
+    )
+    .argument('<id>', 'the backup, e.g. 20261207T190000Z (opsloop backup list)')
+    .option(
+      '--service <name>',
+      'restore only this service (repeatable; default: every service in the backup)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
+    .option('--yes', 'confirm: the live data is replaced', false)
+    .addOption(fileOption())
+    .addOption(stateOption())
+    .addOption(outputOption())
+    .action(
+      (
+        id: string,
+        opts: { file: string; stateDir?: string; service: string[]; yes: boolean; output: 'table' | 'json' },
+      ) => run(backupRestore({ ...opts, id })),
+    );
+
   const secrets = program
     .command('secrets')
     .description(
@@ -1024,6 +1068,17 @@ export function createProgram(run: (work: Promise<number>) => void): Command {
       "the tree's folder in the repository (default: --out relative to the spec's folder)",
     )
     .action((opts: RenderKustomizeOptions) => run(renderKustomize(opts)));
+
+  program
+    .command('budget')
+    .description(
+      "forecast the monthly compute cost of each environment with a budget (and the runtime's, as local): per service and against the budget, with the alert levels reached",
+    )
+    .addOption(fileOption())
+    .option('--env <name>', 'only this environment (local: runtime.budget)')
+    .option('--check', 'exit 1 when a forecast reaches 100 % of its budget')
+    .addOption(outputOption())
+    .action((opts: BudgetOptions) => run(budget(opts)));
 
   const policy = program
     .command('policy')

@@ -34,9 +34,11 @@ export {
 } from './discovery.js';
 export {
   replicaStatusSchema,
+  scheduleStatusSchema,
   serviceStatusSchema,
   systemStatusSchema,
   type ReplicaStatus,
+  type ScheduleStatus,
   type ServiceStatus,
   type SystemStatus,
 } from './runtime-status.js';
@@ -92,6 +94,23 @@ export {
   loyaltyPointsForTotal,
   type LoyaltyTier,
 } from './loyalty.js';
+export {
+  BUDGET_RULE_INTERVAL,
+  budgetAlertName,
+  budgetAlertSeverity,
+  budgetAmount,
+  weeklyAverageExpr,
+} from './budget-alerts.js';
+export {
+  BYTES_PER_GIB,
+  DEFAULT_CPU_REQUEST_CORES,
+  DEFAULT_MEMORY_REQUEST_BYTES,
+  HOURS_PER_MONTH,
+  computeRequests,
+  hourlyComputeCost,
+  type ComputePrices,
+  type ComputeRequests,
+} from './compute-cost.js';
 // eslint-disable-next-line no-restricted-syntax -- the generated gRPC contracts, as one namespace
 export * as rpc from './rpc.js';
 export {

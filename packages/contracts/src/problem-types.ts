@@ -141,6 +141,41 @@ export const problemTypes = define({
     description:
       'The service is starting, draining for shutdown, or a dependency it needs is not ready. `/readyz` lists the failing checks. Retry later.',
   },
+  backupNotFound: {
+    slug: 'backup-not-found',
+    title: 'No such backup',
+    status: 404,
+    description:
+      'The control API has no backup with this id (`opsloop backup list` lists them; an id is the UTC time it started, such as `20261207T190000Z`). Backups beyond `runtime.backups.keep` are deleted.',
+  },
+  backupInProgress: {
+    slug: 'backup-in-progress',
+    title: 'A backup or restore is running',
+    status: 409,
+    description:
+      'The runtime runs one backup or restore at a time, and one is running (perhaps the scheduled one). Retry when it ends; `opsloop events` shows when.',
+  },
+  backupCorrupt: {
+    slug: 'backup-corrupt',
+    title: 'Backup failed its integrity check',
+    status: 422,
+    description:
+      'A file of the backup is missing or does not match the sha256 its manifest recorded, so the restore was refused before any service was stopped: the live data is untouched. Restore another backup.',
+  },
+  backupFailed: {
+    slug: 'backup-failed',
+    title: 'Backup failed',
+    status: 500,
+    description:
+      "The backup of at least one service failed (the `services` member has each service's `error`, for example an unset DATABASE_URL or a copy that exceeded the pause budget). It is kept, marked failed, and no older backup was deleted.",
+  },
+  restoreFailed: {
+    slug: 'restore-failed',
+    title: 'Restore failed',
+    status: 500,
+    description:
+      "Restoring at least one service failed after it was stopped (the `services` member has each service's `error`). Its live data was put back where it could be, and the service was scaled back to its replica count; `opsloop events` and the runtime's log tell more.",
+  },
   dashboardNotBuilt: {
     slug: 'dashboard-not-built',
     title: 'Dashboard not built',

@@ -43,11 +43,29 @@ export const serviceStatusSchema = z.object({
 /** State of one service. */
 export type ServiceStatus = z.infer<typeof serviceStatusSchema>;
 
+/** Scheduled scaling (`runtime.schedule`) now. */
+export const scheduleStatusSchema = z.object({
+  /** The uptime windows as the spec writes them. */
+  uptime: z.string(),
+  /** `down`: the scheduled services run `downtimeReplicas`. */
+  state: z.enum(['up', 'down']),
+  downtimeReplicas: z.number().int().nonnegative(),
+  /** Services the schedule holds at `downtimeReplicas` now. */
+  held: z.array(z.string()),
+  /** When the state changes next (ISO 8601), null when it never does within a week. */
+  nextTransition: z.string().nullable(),
+});
+
+/** Scheduled scaling now. */
+export type ScheduleStatus = z.infer<typeof scheduleStatusSchema>;
+
 /** `GET /v1/status` response. */
 export const systemStatusSchema = z.object({
   system: z.string(),
   startedAt: z.string(),
   services: z.array(serviceStatusSchema),
+  /** Present when the spec has `runtime.schedule`. */
+  schedule: scheduleStatusSchema.optional(),
 });
 
 /** State of the whole system run by a runtime. */

@@ -387,6 +387,43 @@ export const constraintSchema = z.object({
   }),
 });
 
+/** Prometheus Operator's duration (`30s`, `1h`, `1h30m`): its CRD's pattern. */
+const PROMETHEUS_DURATION = /^(0|(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?)$/;
+const promDuration = z
+  .string()
+  .regex(PROMETHEUS_DURATION, 'expected a Prometheus duration such as 1m or 1h')
+  .refine((text) => text !== '', 'expected a Prometheus duration such as 1m or 1h');
+
+const prometheusRuleEntry = z
+  .object({
+    record: z.string().min(1).optional(),
+    alert: z.string().min(1).optional(),
+    expr: z.union([z.string().min(1, 'required'), z.number().int()]),
+    for: promDuration.optional(),
+    keep_firing_for: promDuration.optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  })
+  .superRefine(refineExactlyOne(['record', 'alert'], 'a rule'));
+
+/** monitoring.coreos.com/v1 PrometheusRule (Prometheus Operator 0.5x+). */
+export const prometheusRuleSchema = z.object({
+  apiVersion: z.literal('monitoring.coreos.com/v1'),
+  kind: z.literal('PrometheusRule'),
+  metadata,
+  spec: z.object({
+    groups: z
+      .array(
+        z.object({
+          name: z.string().min(1, 'required'),
+          interval: promDuration.optional(),
+          rules: z.array(prometheusRuleEntry),
+        }),
+      )
+      .optional(),
+  }),
+});
+
 /** The CRD schemas by `apiVersion kind`. */
 export const CRD_SCHEMAS: Readonly<Record<string, z.ZodType>> = Object.freeze({
   'argoproj.io/v1alpha1 Rollout': rolloutSchema,
@@ -396,4 +433,5 @@ export const CRD_SCHEMAS: Readonly<Record<string, z.ZodType>> = Object.freeze({
   'argoproj.io/v1alpha1 Application': applicationSchema,
   'argoproj.io/v1alpha1 AppProject': appProjectSchema,
   'templates.gatekeeper.sh/v1 ConstraintTemplate': constraintTemplateSchema,
+  'monitoring.coreos.com/v1 PrometheusRule': prometheusRuleSchema,
 });

@@ -10,6 +10,7 @@ export {
   appProjectSchema,
   constraintTemplateSchema,
   constraintSchema,
+  prometheusRuleSchema,
   CRD_SCHEMAS,
 } from './crd-schemas.js';
 export {
@@ -97,3 +98,21 @@ export {
   type ParsedDockerfile,
   type StageConfig,
 } from './dockerfile-lint-parse.js';
+export {
+  budgetForecasts,
+  budgetedEnvironments,
+  forecastBudget,
+  requestedCompute,
+  LOCAL_BUDGET,
+  type BudgetForecast,
+  type ServiceCost,
+  type FloorCeiling,
+} from './budget/forecast.js';
+export { budgetLevels, type BudgetLevel } from './budget/levels.js';
+export {
+  renderBudgetRule,
+  hourlyCostExpr,
+  HOURLY_COST_RECORD,
+  WEEKLY_COST_RECORD,
+  BUDGET_RULE_NAME,
+} from './budget/prometheus-rule.js';

@@ -1,3 +1,5 @@
+import { DEFAULT_CPU_REQUEST_CORES, DEFAULT_MEMORY_REQUEST_BYTES } from '@opsloop/contracts';
+
 const MI = 2 ** 20;
 
 /** Bytes as a Kubernetes quantity: `Gi`/`Mi` when exact, else plain bytes. */
@@ -18,8 +20,8 @@ export function numberQuantity(value: number): string {
   return Number.isInteger(value) ? String(value) : `${Math.round(value * 1000)}m`;
 }
 
-/** Default memory limit when the spec gives none (a Node.js service's usual need). */
-export const DEFAULT_MEMORY_BYTES = 256 * MI;
+/** Default memory limit when the spec gives none (a Node.js service's usual need; budgets price it too). */
+export const DEFAULT_MEMORY_BYTES = DEFAULT_MEMORY_REQUEST_BYTES;
 
 /** Default CPU request when the spec gives none. */
-export const DEFAULT_CPU_CORES = 0.1;
+export const DEFAULT_CPU_CORES = DEFAULT_CPU_REQUEST_CORES;

@@ -1,6 +1,8 @@
 import { renderAnalysisTemplate } from './analysis-template.js';
+import { renderBudgetRule } from './budget/prometheus-rule.js';
 import { renderHpa, renderScaledObject, type ScaleTarget } from './autoscaling.js';
 import { renderPdb } from './disruption-budget.js';
+import { renderScheduledScaledObject, scheduleOf } from './scheduled-scaling.js';
 import { applyEnvironment } from './environment.js';
 import { RenderError } from './errors.js';
 import { renderExternalSecrets } from './external-secrets.js';
@@ -39,7 +41,9 @@ function renderWorkloads(spec: SystemSpec, name: string, options: ResolvedOption
   const autoscaled = service.autoscaling !== undefined;
   const progressive = service.strategy.type !== 'RollingUpdate';
   const consumers = env.usesBus ? (options.eventConsumers[name] ?? []) : [];
-  const replicas = autoscaled ? undefined : service.replicas;
+  const schedule = scheduleOf(spec, name, options);
+  // A scaler (HPA or KEDA) owns the count; the Deployment's own would fight it on every apply.
+  const replicas = autoscaled || schedule !== undefined ? undefined : service.replicas;
   const target: ScaleTarget = progressive
     ? { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name }
     : { apiVersion: 'apps/v1', kind: 'Deployment', name };
@@ -58,13 +62,18 @@ function renderWorkloads(spec: SystemSpec, name: string, options: ResolvedOption
   objects.push(renderService(name, labels, options));
   if (strategy.type === 'BlueGreen')
     objects.push(renderService(name, labels, options, previewServiceName(name)));
-  if (service.autoscaling !== undefined) {
+  const existing =
+    service.autoscaling !== undefined && consumers.length > 0
+      ? renderScaledObject({ name, autoscaling: service.autoscaling, target, consumers, labels, options })
+      : undefined;
+  if (schedule !== undefined) {
+    const scheduled = { name, service, schedule, target, labels, options };
     objects.push(
-      consumers.length > 0
-        ? renderScaledObject({ name, autoscaling: service.autoscaling, target, consumers, labels, options })
-        : renderHpa(name, service.autoscaling, target, labels, options),
+      renderScheduledScaledObject(existing === undefined ? scheduled : { ...scheduled, existing }),
     );
-  }
+  } else if (existing !== undefined) objects.push(existing);
+  else if (service.autoscaling !== undefined)
+    objects.push(renderHpa(name, service.autoscaling, target, labels, options));
   const pdb = renderPdb(name, service, labels, options);
   if (pdb !== undefined) objects.push(pdb);
   objects.push(
@@ -80,11 +89,27 @@ function renderWorkloads(spec: SystemSpec, name: string, options: ResolvedOption
   return objects;
 }
 
+/** The PrometheusRule of the rendered environment's budget, when it has one. */
+function renderBudgetRules(spec: SystemSpec, options: ResolvedOptions, labels: Record<string, string>) {
+  const environment = options.env === undefined ? undefined : spec.environments?.[options.env];
+  if (options.env === undefined || environment?.budget === undefined) return [];
+  return [
+    renderBudgetRule({
+      environment: options.env,
+      namespace: options.namespace,
+      budget: environment.budget,
+      scheduled: environment.schedule !== undefined,
+      labels,
+    }),
+  ];
+}
+
 /**
  * Renders a validated `opsloop.yaml` to Kubernetes objects, in apply order: the namespace and its guards
  * (quota, limits, default-deny and DNS policies), the spec's config maps, the ExternalSecrets, then per
  * service (dependencies first) its ServiceAccount, env ConfigMap, Deployment, Rollout and AnalysisTemplate
- * (Canary/BlueGreen), Service(s), HPA or KEDA ScaledObject, PodDisruptionBudget and NetworkPolicy.
+ * (Canary/BlueGreen), Service(s), HPA or KEDA ScaledObject, PodDisruptionBudget and NetworkPolicy; then the
+ * Ingress and, for an environment with a budget, its PrometheusRule.
  * Deterministic: the same spec and options give the same objects in the same order.
  * @throws RenderError on unusable options (a `latest` or missing image tag, a bad namespace, an unknown env, …).
  */
@@ -122,5 +147,6 @@ export function renderKubernetes(system: SystemSpec, options: RenderOptions): K8
     ...renderExternalSecrets(spec, order, resolved, labels, databaseUsers),
     ...order.flatMap((name) => renderWorkloads(spec, name, resolved)),
     ...renderIngress(spec, (name) => serviceLabels(name, spec.metadata.name, resolved), resolved),
+    ...renderBudgetRules(spec, resolved, labels),
   ];
 }

@@ -106,7 +106,12 @@ describe('each overlay built onto the base', () => {
       );
     const dev = catalog('dev');
     const us = catalog('prod-us-east-1');
-    expect(at(dev, 'spec.replicas')).toBe(1);
+    // dev is scheduled (scaled to zero at night): its KEDA ScaledObject owns the count, 1 in working hours.
+    expect(at(dev, 'spec.replicas')).toBeUndefined();
+    const devScaler = byIdentity(buildKustomization(tree.files, 'overlays/dev')).get(
+      'keda.sh/v1alpha1 ScaledObject shop-dev/catalog',
+    );
+    expect(at(devScaler, 'spec.triggers.0.metadata.desiredReplicas')).toBe('1');
     expect(at(us, 'spec.replicas')).toBe(4);
     expect(at(dev, 'spec.template.spec.containers.0.resources.limits.memory')).toBe('128Mi');
     expect(at(us, 'spec.template.spec.containers.0.resources.limits.memory')).toBe('512Mi');

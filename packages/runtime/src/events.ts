@@ -35,6 +35,16 @@ export type RuntimeEvent =
   | { type: 'identity-error'; replica: string; service: string; message: string }
   | { type: 'autoscaled'; service: string; from: number; to: number; reason: string }
   | { type: 'autoscaling-error'; service: string; message: string }
+  /** The schedule (`runtime.schedule`) scaled a service: entering downtime, or restoring it at uptime. */
+  | {
+      type: 'scheduled-scaling';
+      service: string;
+      from: number;
+      to: number;
+      reason: 'downtime' | 'uptime';
+      /** The uptime windows, as the spec writes them. */
+      uptime: string;
+    }
   | { type: 'telemetry-warning'; message: string }
   | {
       type: 'anomaly';
@@ -68,6 +78,14 @@ export type RuntimeEvent =
   | { type: 'chaos'; phase: 'start' | 'end' | 'error'; id: string; detail: string }
   /** A flag's default variant changed (the API, a spec, chaos or remediation). */
   | { type: 'flag-changed'; flag: string; from: string | null; to: string | null }
+  /** A backup was made or failed (no service), or a service was restored from one (`opsloop backup`). */
+  | {
+      type: 'backup';
+      phase: 'created' | 'failed' | 'restored' | 'restore-failed';
+      id: string;
+      service?: string;
+      detail: string;
+    }
   | { type: 'control-api'; url: string };
 
 /** Receives runtime events. */

@@ -10,11 +10,18 @@ import { createControlApi, ScaleError } from './control-api/control-api.js';
 import { dashboardDir } from './control-api/dashboard-assets.js';
 import { newToken, TokenStore } from './control-api/tokens.js';
 import type { EventListener } from './events.js';
+import {
+  backupTargetFor,
+  createBackupController,
+  type BackupController,
+  type DataBackup,
+} from './backup/index.js';
 import { createTcpBalancer, type TcpBalancer } from './expose/tcp-balancer.js';
 import { createFileLogSink, type LogSink, type LogStream } from './logs/log-sink.js';
 import { hostTelemetry, otlpExporterEnv, type TelemetryHost } from './observe/telemetry-host.js';
 import { startAnomalyWatch } from './observe/anomaly-watch.js';
 import { startLogWatch, type LogWatch } from './observe/log-watch.js';
+import { budgetRuleGroup, startBudgetWatch, type BudgetWatch } from './observe/budget-watch.js';
 import { startIncidentWatch, type IncidentWatch } from './observe/incident-watch.js';
 import { observeFlagChanges } from './observe/observed-flag-store.js';
 import { createRuntimeRemediationPlatform } from './remediation/runtime-remediation-platform.js';
@@ -39,6 +46,7 @@ import {
 } from '@opsloop/flags';
 import { request as httpRequest } from 'undici';
 import { createAutoscalingLoop, type AutoscalingLoop } from './autoscale/autoscaling-loop.js';
+import { createScheduleController, type ScheduleController } from './schedule/schedule-controller.js';
 import type { RolloutActionName, RolloutStatus } from './reconcile/rollout-status.js';
 import { RolloutError, ServiceController } from './reconcile/service-controller.js';
 import { resolveRefs, type ResolvedRefs, type SecretReader } from './secrets/config-refs.js';
@@ -212,9 +220,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let controlApi: Service | undefined;
   let autoscaling: AutoscalingLoop | undefined;
   const autoscalingErrors = new Map<string, string>();
+  /** Scheduled scaling (`runtime.schedule`), created at start. */
+  let schedule: ScheduleController | undefined;
   /** The feature flags served to replicas; created at start from the spec's flags or flagsFile. */
   let flagStore: FlagStore | undefined;
   let audit: AuditLog | undefined;
+  /** Backups of the services with `backup:` (created at start). */
+  let backups: BackupController | undefined;
   let broker: EmbeddedBroker | undefined;
   let controlLog: ReturnType<typeof pino.destination> | undefined;
   let controlUrl = '';
@@ -232,6 +244,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let incidentWatch: IncidentWatch | undefined;
   /** Log template mining of every replica's output (with the telemetry backend, unless turned off). */
   let logWatch: LogWatch | undefined;
+  /** The run rate of `runtime.budget` (its gauge; the alert rules are the backend's). */
+  let budgetWatch: BudgetWatch | undefined;
   /** Delivers alerts to the spec's webhook receivers (when `runtime.telemetry.notifications` is set). */
   /** The service of each replica that ever ran, for its log lines' labels. */
   const serviceOfReplica = new Map<string, string>();
@@ -264,6 +278,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       if (controller !== undefined) return controller.status(exposed);
       return { name, desiredReplicas: service.replicas, readyReplicas: 0, exposed, replicas: [] };
     }),
+    ...(schedule?.status() === undefined ? {} : { schedule: schedule.status() }),
   });
 
   // If the runtime dies of an exception, take the replicas with it rather than leave orphans.
@@ -401,7 +416,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         const changes = diffSpecs(
           spec,
           next,
-          (name) => controllers.get(name)?.desiredReplicas,
+          // A service the schedule holds down counts as the spec had it: downtime is not a change to undo.
+          (name) =>
+            schedule?.holds(name) === true
+              ? spec.services[name]?.replicas
+              : controllers.get(name)?.desiredReplicas,
           (name, service, side) =>
             side === 'from'
               ? (controllers.get(name)?.revision ?? templateRevision(service))
@@ -418,8 +437,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         const rolled: { name: string; service: ServiceSpec; extra: string }[] = [];
         for (const [name, service] of Object.entries(next.services)) {
           const controller = controllers.get(name);
-          if (controller === undefined || changes.some((c) => c.action !== 'flags' && c.service === name))
-            continue;
+          if (controller === undefined || changes.some((c) => 'service' in c && c.service === name)) continue;
           const extra = await resolveInjected(name, service, next, !dryRun);
           const revision = templateRevision(service, extra);
           if (revision === controller.revision) continue;
@@ -436,7 +454,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         }
         // A running release owns its services until it ends: a change now would race its rollback.
         for (const change of changes) {
-          if (change.action === 'flags') continue;
+          if (!('service' in change)) continue;
           const held = [...releases.values()].find((r) => r.holds(change.service));
           if (held !== undefined)
             throw new ApplyError(
@@ -456,12 +474,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           return true;
         };
         for (const { name, service, extra } of rolled)
-          if (!releaseMember(name, service, extra)) await controllers.get(name)?.setSpec(service, extra);
+          if (!releaseMember(name, service, extra))
+            await controllers.get(name)?.setSpec(service, extra, replicasAfterApply(name, service));
         if (flagsChanged !== undefined) flagStore?.replace(flags.document);
         const previous = spec;
         spec = next;
         for (const change of changes) {
-          if (change.action === 'flags') continue;
+          if (!('service' in change)) continue;
           const service = next.services[change.service];
           const before = previous.services[change.service];
           if (change.action === 'delete') {
@@ -480,9 +499,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           const extra = await resolveInjected(change.service, service, next);
           if (change.action === 'create') await makeController(change.service, service, extra).start();
           else if (change.rollout === undefined || !releaseMember(change.service, service, extra))
-            await controllers.get(change.service)?.setSpec(service, extra);
+            await controllers
+              .get(change.service)
+              ?.setSpec(service, extra, replicasAfterApply(change.service, service));
         }
         for (const [group, list] of members) startRelease(group, list, next);
+        // A new schedule (or new services) may change what it holds down; its scaling is not the apply's.
+        void schedule?.tick();
         for (const change of changes)
           if (change.action === 'update' && change.rollout !== undefined)
             incidentWatch?.serviceChanged(change.service, change.fields, change.rollout.to);
@@ -492,6 +515,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     applying = run;
     return run;
   }
+
+  /** The spec's replicas, unless the schedule holds the service down: then they wait for uptime. */
+  const replicasAfterApply = (name: string, service: ServiceSpec): number =>
+    schedule?.restoreTo(name, service.replicas) ?? service.replicas;
 
   /** The flags a spec declares: inline, from its flags file (relative to the spec), or none. */
   async function flagsOf(of: SystemSpec): Promise<FlagSet> {
@@ -777,6 +804,105 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     return controller.status(balancers.get(name)?.url ?? null);
   }
 
+  /** Polls `done` every 200 ms until it holds, failing after `timeoutMs` with `what`. */
+  async function until(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    const deadline = clock.now() + timeoutMs;
+    while (!done()) {
+      if (clock.now() > deadline) throw new Error(`${what} after ${timeoutMs / 1000} s`);
+      await new Promise((resolve) => clock.after(200, () => resolve(undefined)));
+    }
+  }
+
+  /** Services a restore has stopped: like the schedule's, nothing scales, restarts or diagnoses them. */
+  const restoring = new Set<string>();
+  /** Whether a service is down on purpose (the schedule's downtime, a restore): not a fault to answer. */
+  const heldDown = (service: string): boolean => schedule?.holds(service) === true || restoring.has(service);
+
+  /** The backup controller: targets come from the current spec, restores stop and start services. */
+  function createBackups(): BackupController {
+    const settings = spec.runtime.backups;
+    return createBackupController({
+      dir: resolve(dir, settings.dir),
+      keep: settings.keep,
+      intervalMinutes: settings.intervalMinutes,
+      clock,
+      targets: () => {
+        const targets = new Map<string, DataBackup | Error>();
+        for (const [name, service] of Object.entries(spec.services)) {
+          if (service.backup === undefined) continue;
+          const controller = controllers.get(name);
+          targets.set(
+            name,
+            backupTargetFor({
+              service: name,
+              backup: service.backup,
+              cwd: resolve(dir, service.cwd),
+              // The URL a replica of the current revision gets: spec env, then injected secrets.
+              env: {
+                ...service.env,
+                ...(controller === undefined
+                  ? {}
+                  : resolvedByRevision.get(`${name}@${controller.revision}`)?.env),
+              },
+              processes: () =>
+                (controller?.status(null).replicas ?? []).flatMap((r) => (r.pid === null ? [] : [r.pid])),
+            }),
+          );
+        }
+        return targets;
+      },
+      stopService: async (name) => {
+        const controller = controllers.get(name);
+        if (controller === undefined) throw new Error(`${name} is not running`);
+        const replicas = controller.desiredReplicas;
+        restoring.add(name);
+        try {
+          await scale(name, 0);
+          // Every process gone (a PGlite's lock is released when its process exits).
+          await until(
+            () => controller.status(null).replicas.every((r) => r.pid === null),
+            60_000,
+            `${name}'s replicas did not exit`,
+          );
+        } catch (error) {
+          restoring.delete(name);
+          throw error;
+        }
+        return replicas;
+      },
+      startService: async (name, replicas) => {
+        try {
+          await scale(name, replicas);
+          const controller = controllers.get(name);
+          await until(
+            () => (controller?.status(null).readyReplicas ?? 0) >= replicas,
+            300_000,
+            `${name} was not ready again`,
+          );
+        } finally {
+          restoring.delete(name);
+        }
+      },
+      report: (event) => {
+        report({ type: 'backup', ...event });
+        // Requests are audited by the control API; scheduled backups are the runtime's own actions.
+        if ('trigger' in event && event.trigger === 'schedule')
+          void audit
+            ?.append({
+              at: new Date(clock.now()).toISOString(),
+              actor: { name: 'backup-schedule', role: 'automation' },
+              method: 'BACKUP',
+              route: 'backups/schedule',
+              params: { id: event.id },
+              status: event.phase === 'failed' ? 500 : 201,
+              result: event.phase === 'failed' ? 'failed' : 'ok',
+              summary: event.detail.slice(0, 500),
+            })
+            .catch(() => undefined);
+      },
+    });
+  }
+
   const runtime: Runtime = {
     adminToken,
     apply: (next, applyOptions) => apply(next, applyOptions?.dryRun ?? false),
@@ -842,6 +968,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       });
       await tokens.load(tokensFile);
       audit = await openAuditLog(join(stateDir, 'audit.log'));
+      backups = createBackups();
+      await backups.start();
       if (spec.runtime.bus === 'embedded') {
         broker = await createEmbeddedBroker({ dir: join(stateDir, 'bus') });
       }
@@ -899,6 +1027,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
               Object.entries(spec.services).map(([service, s]) => ({ service, slos: s.slos })),
               { runbookBaseUrl: RUNBOOK_BASE_URL },
             ),
+            ...(spec.runtime.budget === undefined
+              ? []
+              : [budgetRuleGroup(spec.runtime.budget, spec.runtime.schedule !== undefined)]),
           ],
         });
         telemetry = hostTelemetry({
@@ -915,6 +1046,19 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             ),
           onError: (message) => report({ type: 'telemetry-warning', message }),
         });
+        if (spec.runtime.budget !== undefined)
+          budgetWatch = startBudgetWatch({
+            appender: backend.tsdb,
+            clock,
+            budget: spec.runtime.budget,
+            // Every replica holds its requests, ready or not (a Pending pod is reserved too).
+            services: () =>
+              [...controllers.entries()].map(([service, controller]) => ({
+                service,
+                replicas: controller.replicas().length,
+                resources: spec.services[service]?.resources ?? {},
+              })),
+          });
         if (spec.runtime.aiops.logs.enabled) {
           logWatch = await startLogWatch({
             backend,
@@ -949,7 +1093,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
               restartService: async (service) => void (await rolloutAction(service, 'restart')),
               scale: async (service, count) => void (await scale(service, count)),
               flags: flagStore,
+              scheduledDown: (service) => heldDown(service),
             }),
+            scheduledDown: (service) => heldDown(service),
             replicasOf: (service) =>
               (controllers.get(service)?.replicas() ?? []).map((replica) => {
                 const status = replica.status();
@@ -1015,6 +1161,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         ...(incidentWatch ? { incidents: incidentWatch.api } : {}),
         ...(logWatch ? { logInsights: logWatch.insights } : {}),
         rollout: { status: rolloutStatus, action: rolloutAction },
+        ...(backups ? { backups } : {}),
         releases: releaseStatuses,
         describe: (name) => {
           const service = spec.services[name];
@@ -1131,6 +1278,29 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           autoscalingErrors.set(service, message);
           report({ type: 'autoscaling-error', service, message });
         },
+        held: (service) => heldDown(service),
+      });
+      schedule = createScheduleController({
+        now: () => clock.now(),
+        after: (ms, fn) => clock.after(ms, fn),
+        schedule: () => spec.runtime.schedule,
+        services: () => Object.keys(spec.services),
+        specReplicas: (service) => spec.services[service]?.replicas,
+        desiredReplicas: (service) => controllers.get(service)?.desiredReplicas,
+        scale: async (service, count, reason) => {
+          const controller = controllers.get(service);
+          if (controller === undefined || stopping) return;
+          report({
+            type: 'scheduled-scaling',
+            service,
+            from: controller.desiredReplicas,
+            to: count,
+            reason,
+            uptime: spec.runtime.schedule?.uptime ?? 'always',
+          });
+          await controller.setReplicas(count);
+        },
+        onError: (service, message) => report({ type: 'autoscaling-error', service, message }),
       });
 
       const notReady = [...controllers.values()]
@@ -1142,6 +1312,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     stop() {
       stopping ??= (async () => {
         autoscaling?.stop();
+        // A backup pauses replicas and a restore scales them: let either finish before anything stops.
+        await backups?.stop().catch(() => undefined);
+        schedule?.stop();
         // Faults go before anything else stops: an injection must not outlive the run (nor its flags or load).
         await chaos?.stop().catch(() => undefined);
         // Remediation stops before anything it could act on goes away.
@@ -1149,6 +1322,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         // First, and its detector states saved: replicas going away now is not an anomaly.
         await anomalyWatch?.stop().catch(() => undefined);
         await logWatch?.stop().catch(() => undefined);
+        budgetWatch?.stop();
         eventLog.close();
         registry.closeWatches();
         // Long-polls of flags end at once, like the registry's watches.

@@ -65,6 +65,8 @@ function describe(event: RuntimeEvent): string | undefined {
       return `release ${event.group}: ${event.phase}: ${event.message}`;
     case 'service-scaled':
       return `${event.service} scaled from ${event.from} to ${event.to} replicas`;
+    case 'scheduled-scaling':
+      return `${event.service} scaled from ${event.from} to ${event.to} replicas: scheduled ${event.reason} (uptime ${event.uptime})`;
     case 'anomaly':
       return event.phase === 'opened'
         ? `${event.service}: anomaly in ${event.signal}: ${formatSignalValue(event.value, event.unit)} ` +
@@ -82,6 +84,8 @@ function describe(event: RuntimeEvent): string | undefined {
       return `incident ${event.id} ${event.phase} (${event.services.join(', ')}): ${event.summary}`;
     case 'remediation':
       return `incident ${event.incident}: ${event.action} ${event.target} ${event.phase}: ${event.detail}`;
+    case 'backup':
+      return `backup ${event.id}${event.service === undefined ? '' : ` ${event.service}`} ${event.phase}: ${event.detail}`;
     case 'service-exposed':
     case 'control-api':
       return undefined;

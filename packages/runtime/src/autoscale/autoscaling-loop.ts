@@ -30,6 +30,8 @@ export interface AutoscalingLoopOptions {
   onDecision?(decision: Decision): void;
   /** Scrape and scale failures (they never stop the loop). */
   onError?(service: string, message: string): void;
+  /** Services held at a count by someone else (scheduled downtime): neither scraped nor scaled meanwhile. */
+  held?(service: string): boolean;
 }
 
 /** The running autoscaling loop. */
@@ -100,6 +102,11 @@ export function createAutoscalingLoop(options: AutoscalingLoopOptions): Autoscal
       for (const [name, service] of services) {
         const state = stateOf(name, service.spec);
         if (state === undefined) continue;
+        if (options.held?.(name) === true) {
+          // Released, it waits a whole period before deciding: its replicas are just coming back.
+          state.nextDecisionAt = clock.now() + state.autoscaler.periodMs;
+          continue;
+        }
         const replicas = service.replicas();
         for (const replica of replicas) alive.add(replica);
         await Promise.all(

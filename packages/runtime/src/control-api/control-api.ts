@@ -31,6 +31,7 @@ import { registerBrokerRoutes, type BrokerApi } from '@opsloop/bus';
 import { createService, parseInput, ProblemError, type Service } from '@opsloop/kit';
 import type { EndpointRegistry } from '../registry/registry.js';
 import { registerAiopsRoutes, type ChaosApi, type IncidentApi } from './aiops-routes.js';
+import { registerBackupRoutes, type BackupApi } from './backup-routes.js';
 import { loadDashboardAssets, registerDashboardRoutes } from './dashboard-assets.js';
 import { registerEventStream } from './event-stream.js';
 import { registerSignalsRoute } from './signals-route.js';
@@ -94,6 +95,8 @@ export interface ControlApiOptions {
     templates(service: string): TemplateSummary[] | undefined;
     recentEvents(filter: { service?: string; limit?: number }): LogEvent[];
   };
+  /** Backups and restores (`/v1/backups…`); absent when the runtime runs without them. */
+  backups?: BackupApi;
   /** Fault injection (`/v1/chaos/…`); absent when the runtime runs without it. */
   chaos?: ChaosApi;
   /** Incidents and remediation proposals (`/v1/incidents…`); absent when off. */
@@ -649,6 +652,14 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
         };
       });
 
+      if (options.backups !== undefined)
+        registerBackupRoutes(app, {
+          backups: options.backups,
+          readers: READERS,
+          operators: OPERATORS,
+          admins: ADMINS,
+          summarise: (request, summary) => summaries.set(request, summary),
+        });
       registerAiopsRoutes(app, {
         ...(options.chaos ? { chaos: options.chaos } : {}),
         ...(options.incidents ? { incidents: options.incidents } : {}),

@@ -119,6 +119,25 @@ describe('changeSignalOf', () => {
   ])('ignores %s', (_what, event) => {
     expect(changeSignalOf(event, AT)).toBeUndefined();
   });
+
+  it('marks a scheduled scale as the schedule’s (planned, not a symptom)', () => {
+    const event: RuntimeEvent = {
+      type: 'scheduled-scaling',
+      service: 'orders',
+      from: 2,
+      to: 0,
+      reason: 'downtime',
+      uptime: 'Mon-Fri 08:00-19:00 Europe/Berlin',
+    };
+    expect(changeSignalOf(event, AT)).toEqual({
+      type: 'change',
+      atMs: AT,
+      service: 'orders',
+      change: 'scale',
+      detail: 'orders scaled 2 → 0 by the schedule (downtime)',
+      origin: 'schedule',
+    });
+  });
 });
 
 describe('createAlertTransitions', () => {

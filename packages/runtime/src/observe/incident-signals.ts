@@ -51,6 +51,16 @@ export function changeSignalOf(event: RuntimeEvent, atMs: number): ChangeSignal 
         change: 'scale',
         detail: `${event.service} scaled ${event.from} → ${event.to}`,
       };
+    case 'scheduled-scaling':
+      return {
+        type: 'change',
+        atMs,
+        service: event.service,
+        change: 'scale',
+        detail: `${event.service} scaled ${event.from} → ${event.to} by the schedule (${event.reason})`,
+        // Planned, like a rollout: context for an incident, never one to answer by scaling back.
+        origin: 'schedule',
+      };
     case 'replica-exited':
       // Stops the runtime asked for (scale-in, rollouts) exit with restartInMs null: not a failure.
       if (event.restartInMs === null) return undefined;

@@ -2,9 +2,13 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ServiceSpec, SystemSpec } from '../spec/schema.js';
 import { templateRevision } from './service-controller.js';
 
-/** What `apply` does to one service, or to the feature flags (`action: 'flags'`, the keys that change). */
+/**
+ * What `apply` does to one service, to the feature flags (`action: 'flags'`, the keys that change), or to
+ * the scheduled scaling (`action: 'schedule'`, its uptime before and after; null for none).
+ */
 export type ServiceChange =
   | { action: 'flags'; flags: string[] }
+  | { action: 'schedule'; from: string | null; to: string | null }
   | { service: string; action: 'create'; replicas: number }
   | { service: string; action: 'delete' }
   | {
@@ -63,11 +67,20 @@ export function diffSpecs(
     throw new ApplyError(
       `metadata.name changes from "${current.metadata.name}" to "${next.metadata.name}": that is another system; stop this one first`,
     );
-  if (!isDeepStrictEqual(current.runtime, next.runtime))
+  // The schedule is the one runtime setting a running system takes on (its controller reads it every tick).
+  const { schedule: scheduleBefore, ...runtimeBefore } = current.runtime;
+  const { schedule: scheduleAfter, ...runtimeAfter } = next.runtime;
+  if (!isDeepStrictEqual(runtimeBefore, runtimeAfter))
     throw new ApplyError(
       'the runtime section changed: it takes effect only at start (opsloop down, then up)',
     );
   const changes: ServiceChange[] = [];
+  if (!isDeepStrictEqual(scheduleBefore, scheduleAfter))
+    changes.push({
+      action: 'schedule',
+      from: scheduleBefore?.uptime ?? null,
+      to: scheduleAfter?.uptime ?? null,
+    });
   const names = [...new Set([...Object.keys(current.services), ...Object.keys(next.services)])].sort();
   for (const service of names) {
     const before = current.services[service];
@@ -98,6 +111,10 @@ export function describeChange(change: ServiceChange): string {
   switch (change.action) {
     case 'flags':
       return `flags: ${change.flags.length === 0 ? 'document changed' : `changed ${change.flags.join(', ')}`}`;
+    case 'schedule':
+      return change.from === change.to
+        ? `schedule: changed (uptime ${change.to ?? '(none)'})`
+        : `schedule: uptime ${change.from ?? '(none)'} → ${change.to ?? '(none)'}`;
     case 'create':
       return `${change.service}: created (${change.replicas} replica${change.replicas === 1 ? '' : 's'})`;
     case 'delete':

@@ -77,7 +77,7 @@ function fakeController(service: string, replicas: number, history: Partial<Revi
   return { state, controller: controller as unknown as ServiceController };
 }
 
-function setup(spec: SystemSpec = SPEC, withFlags = true) {
+function setup(spec: SystemSpec = SPEC, withFlags = true, scheduledDown: readonly string[] = []) {
   const flags: FlagStore | undefined = withFlags ? createFlagStore(FLAGS) : undefined;
   const controllers = {
     gateway: fakeController('gateway', 2),
@@ -112,6 +112,7 @@ function setup(spec: SystemSpec = SPEC, withFlags = true) {
       return Promise.resolve();
     },
     flags,
+    scheduledDown: (service) => scheduledDown.includes(service),
   });
   return { platform, controllers, scaled, undone, restarted, flags: flags! };
 }
@@ -123,6 +124,20 @@ function setup(spec: SystemSpec = SPEC, withFlags = true) {
 const settled = <T>(call: () => Promise<T>): Promise<T> => Promise.resolve().then(call);
 
 describe('the runtime as remediation platform', () => {
+  it('refuses to scale, restart or replace a service the schedule holds down', async () => {
+    const { platform, scaled, restarted, controllers } = setup(SPEC, true, ['orders']);
+    for (const outcome of [
+      await platform.scale('orders', 3),
+      await platform.restartService('orders'),
+      await platform.replaceReplica('orders-1'),
+    ])
+      expect(outcome).toMatchObject({ ok: false, detail: expect.stringContaining('by the schedule') });
+    expect(scaled).toEqual([]);
+    expect(restarted).toEqual([]);
+    expect(controllers.orders.state.replicas[0]!.restarts).toEqual([]);
+    expect(await platform.scale('gateway', 3)).toMatchObject({ ok: true });
+  });
+
   it('setRateLimit adds a remediation variant to <service>-rate-limit-rps; its undo restores the variant', async () => {
     const { platform, flags } = setup();
     expect(rateLimitFlagOf('gateway')).toBe('gateway-rate-limit-rps');

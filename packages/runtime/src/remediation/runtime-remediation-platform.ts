@@ -19,6 +19,8 @@ export interface RuntimeRemediationDependencies {
   /** `opsloop scale <service> --replicas n`. */
   scale(service: string, replicas: number): Promise<void>;
   flags: FlagStore | undefined;
+  /** Services the schedule holds down (downtime): remediation must not bring them back. */
+  scheduledDown?(service: string): boolean;
 }
 
 /** What made a revision that remediation may roll back. */
@@ -28,6 +30,10 @@ const ROLLED_OUT_CAUSES = new Set(['apply', 'secret']);
 const REPLACE_READY_TIMEOUT_MS = 120_000;
 
 const refused = (detail: string): ActionOutcome => ({ ok: false, detail });
+
+/** A service the schedule holds down stays down until uptime: bringing it back is not a repair. */
+const scheduledDown = (service: string): ActionOutcome =>
+  refused(`${service} is scaled down by the schedule (runtime.schedule) until its next uptime window`);
 
 /**
  * A flag named `<service>-rate-limit-rps` (a number) tightens the service's per-client rate limit at run
@@ -103,6 +109,7 @@ export function createRuntimeRemediationPlatform(deps: RuntimeRemediationDepende
       );
     },
     async restartService(service) {
+      if (deps.scheduledDown?.(service) === true) return scheduledDown(service);
       const before = controller(service).revision;
       await deps.restartService(service);
       return {
@@ -114,6 +121,7 @@ export function createRuntimeRemediationPlatform(deps: RuntimeRemediationDepende
       // A surge replica first, so capacity never drops; then the old one restarts, and the surge goes away
       // (a scale-in removes the highest ordinal: the surge one, now that the old one is back).
       const { service, replica } = replicaNamed(name);
+      if (deps.scheduledDown?.(service) === true) return scheduledDown(service);
       const c = controller(service);
       const count = c.desiredReplicas;
       await deps.scale(service, count + 1);
@@ -129,6 +137,7 @@ export function createRuntimeRemediationPlatform(deps: RuntimeRemediationDepende
       return { ok: true, detail: `${name} replaced (a surge replica kept capacity meanwhile)` };
     },
     async scale(service, replicas) {
+      if (deps.scheduledDown?.(service) === true) return scheduledDown(service);
       const from = controller(service).desiredReplicas;
       await deps.scale(service, replicas);
       return {

@@ -104,6 +104,7 @@ describe("the repository's opsloop.yaml", () => {
           signals: [
             'traffic',
             'errors',
+            'throttled',
             'latency_p95',
             'rpc_traffic',
             'rpc_errors',
@@ -119,7 +120,7 @@ describe("the repository's opsloop.yaml", () => {
         remediation: { mode: 'suggest', maxActionsPerHourPerService: 3, proposalTimeoutSeconds: 900 },
       },
       dashboard: { enabled: true },
-      backups: { intervalMinutes: 60, keep: 48, dir: '.opsloop/backups' },
+      backups: { intervalMinutes: 15, keep: 48, dir: '.opsloop/backups' },
     });
     expect(Object.keys(spec.services)).toEqual([
       'catalog',
