@@ -303,8 +303,17 @@ describe('default policies', () => {
     // no cure for payments itself (the fourth recovery run failed payments over, to no effect).
     const base = diagnosisOf('i2', 'dependency', 'payments');
     const unreachable = { ...base, rootCauses: [{ ...base.rootCauses[0]!, usedBy: ['checkout'] }] };
-    const none = await actionsFor(unreachable, { defaults: { failovers: { payments: 'secondary' } } });
-    expect(none.calls).toEqual([]);
+    const reset = await actionsFor(
+      {
+        ...unreachable,
+        context: { ...unreachable.context, replicas: { checkout: replicasOf('checkout', [0.2]) } },
+      },
+      { defaults: { failovers: { payments: 'secondary' } } },
+    );
+    // Not the provider failover: checkout's side of the link renewed, a restart of its replica.
+    expect(reset.calls).toEqual([['restartReplica', 'checkout-1']]);
+    // Named by no caller, the cause's service has no one to renew: nothing is restarted.
+    expect((await actionsFor(base)).calls).toEqual([]);
   });
 
   it("resets a database's callers' connection pools by restarting a caller's replica", async () => {

@@ -12,8 +12,11 @@ const DEFAULT_CHANGE_WINDOW_SECONDS = 30 * 60;
 const names = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 const windowSeconds = z.number().positive().default(DEFAULT_CHANGE_WINDOW_SECONDS);
 const replicaParams = {
-  /** `callers`: the replicas of the anomalous services calling the cause (a connection pool reset). */
-  of: z.enum(['service', 'callers']).default('service'),
+  /**
+   * `callers`: the replicas of the anomalous services calling the cause (a connection pool reset); `users`:
+   * only the callers the diagnosis names as failing on it (`usedBy`), nothing when it names none.
+   */
+  of: z.enum(['service', 'callers', 'users']).default('service'),
   /**
    * `busiest`: most CPU, then memory (when no replica stands out — twice the next one's CPU, or half as much
    * memory again — a restart replaces every replica, one by one); `failing`: not ready first, then most restarts.
@@ -250,6 +253,15 @@ export function defaultPolicies(options: DefaultPoliciesOptions = {}): Remediati
       match: { kind: 'dependency' },
       action: { type: 'open-circuit', params: { callers: options.circuitCallers ?? {} } },
       verify,
+    },
+    {
+      // A service its callers cannot reach, with no circuit configured: their side of the link (a stale
+      // connection, a cached address, a broken channel) is what a replica restart renews; when the service
+      // itself is down the restart does not help, is not verified and the incident is escalated.
+      name: 'dependency-caller-reset',
+      match: { kind: 'dependency' },
+      action: { type: 'restart', params: { of: 'users', pick: 'busiest' } },
+      verify: { ...verify, settleSeconds: 10 },
     },
     {
       name: 'traffic-shed-load',

@@ -95,7 +95,14 @@ export async function resolveAction(
     }
     case 'restart':
     case 'replace': {
-      const targets = action.params.of === 'callers' ? callersOf(cause, diagnosis) : [service];
+      const targets =
+        action.params.of === 'callers'
+          ? callersOf(cause, diagnosis)
+          : action.params.of === 'users'
+            ? (cause.usedBy ?? []).filter((s) => s !== service)
+            : [service];
+      if (targets.length === 0 && action.params.of === 'users')
+        return none(`no caller is named failing on ${service}`);
       for (const target of targets) {
         const replicas = diagnosis.context.replicas[target] ?? [];
         if (replicas.length === 0) continue;
@@ -137,7 +144,7 @@ export async function resolveAction(
         const replaceEvery = (why: string): Resolution => ({
           action: { type: 'rolling-restart', service: target },
           reason:
-            (action.params.of === 'callers'
+            (action.params.of !== 'service'
               ? `${target} calls the failing ${service}: a restart resets its connection pools; `
               : '') + `${why}: every replica replaced`,
         });
@@ -151,7 +158,7 @@ export async function resolveAction(
           return {
             action: { type: 'restart', service: target, replica: odd.replica.name },
             reason:
-              (action.params.of === 'callers'
+              (action.params.of !== 'service'
                 ? `${target} calls the failing ${service}: a restart resets its connection pool; `
                 : '') + `replica ${odd.replica.name} ${odd.why}`,
           };
@@ -167,7 +174,7 @@ export async function resolveAction(
         const how = action.params.pick === 'auto' ? 'failing' : action.params.pick;
         const replica = pick(replicas, how);
         const why =
-          action.params.of === 'callers'
+          action.params.of !== 'service'
             ? `${target} calls the failing ${service}: a restart resets its connection pool`
             : how === 'failing'
               ? `replica ${replica.name} is ${replica.ready ? 'ready' : 'not ready'} with ${replica.restarts} restarts`
