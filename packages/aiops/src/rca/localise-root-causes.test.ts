@@ -307,9 +307,65 @@ describe('localiseRootCauses: robustness', () => {
     const causes = await localiseRootCauses({ signals: [...s.signals, ...warmUps], changes, graph: s.graph });
     expect(causes[0]).toMatchObject({ service: 'orders', kind: 'failure' });
     expect(causes.some((c) => c.kind === 'saturation')).toBe(false);
+    // The metric windows show the warm-up too (the fifth run: the crash's own event-loop lag): left out as well.
+    const lag = (service: string, signal: string, from: number, to: number) => {
+      const points = [];
+      for (let t = from; t <= to; t += 5_000) {
+        const wobble = ((t / 5_000) % 3) * 0.001;
+        const v =
+          service === 'orders' && signal === 'event_loop_lag_p99'
+            ? t < T0 + 5_000
+              ? 0.012 + wobble
+              : 0.5
+            : 1 + (t % 7);
+        points.push({ t, v });
+      }
+      return Promise.resolve(points);
+    };
+    const windows = await localiseRootCauses({
+      signals: s.signals,
+      changes,
+      graph: s.graph,
+      nowMs: T0 + 60_000,
+      series: lag,
+    });
+    expect(windows[0]).toMatchObject({ service: 'orders', kind: 'failure' });
+    expect(windows.some((c) => c.kind === 'saturation')).toBe(false);
     // The same CPU rise with no restart before it is saturation evidence: cart now ranks for it.
     const cold = await localiseRootCauses({ signals: [...s.signals, ...warmUps.slice(1)], graph: s.graph });
     expect(cold.some((c) => c.service === 'cart' && c.kind === 'saturation')).toBe(true);
+  });
+
+  it('never takes a change for the cause of a flood it cannot have brought in', async () => {
+    // The fifth run's flood: the rate limit contained it, so the gateway shows load and 429s, users no harm.
+    const s = faultScenario(SHOP, { type: 'traffic-flood', service: 'gateway', atMs: T0 });
+    const harm = (x: Signal) =>
+      x.type === 'anomaly' && /errors|latency/.test(x.anomaly.signal) && x.anomaly.service === 'gateway';
+    const throttled: Signal = {
+      type: 'anomaly',
+      atMs: T0 + 5_000,
+      anomaly: {
+        id: `gateway/throttled@${T0 + 5_000}`,
+        service: 'gateway',
+        signal: 'throttled',
+        kind: 'traffic',
+        unit: 'ratio',
+        state: 'firing',
+        startsAtMs: T0 + 5_000,
+        score: 0.95,
+        value: 0.35,
+        expected: 0,
+        direction: 'above',
+      },
+    };
+    const contained = [...s.signals.filter((x) => !harm(x)), throttled];
+    const changes = [change(T0 - 30_000, 'config', 'gateway', 'gateway → r7 (env.RPC_TIMEOUT_MS)')];
+    const causes = await localiseRootCauses({ signals: contained, changes, graph: s.graph });
+    expect(causes[0]).toMatchObject({ service: 'gateway', kind: 'traffic' });
+    // With errors of its own the gateway's change stays a candidate: a bad config can fail requests.
+    const failing = [...contained, anomaly(SHOP, 'gateway', 'errors', 0.3, T0 + 5_000)];
+    const withErrors = await localiseRootCauses({ signals: failing, changes, graph: s.graph });
+    expect(withErrors.some((c) => c.service === 'gateway' && c.kind === 'change')).toBe(true);
   });
 
   it('never blames a flip that remediation has since turned back', async () => {

@@ -97,7 +97,12 @@ export async function localiseRootCauses(input: RcaInput): Promise<RootCause[]> 
   const earliest = Math.min(...symptoms.map((s) => s.onsetMs));
   addFindingSymptoms(symptoms, findings, earliest);
   const nowMs = input.nowMs ?? Math.max(...input.signals.map((s) => s.atMs), earliest);
-  if (input.series !== undefined) await addSeriesSymptoms(symptoms, input.series, instrumented, nowMs, o);
+  if (input.series !== undefined) {
+    await addSeriesSymptoms(symptoms, input.series, instrumented, nowMs, o);
+    // The windows show a warm-up as well as the anomalies do (the fifth run's crash: its event-loop lag).
+    const kept = withoutWarmUps(symptoms, changes);
+    symptoms.splice(0, symptoms.length, ...kept);
+  }
 
   const byService = profiles(symptoms.filter((s) => instrumented(s.service)));
   const graph = adjacency(input.graph);
@@ -287,6 +292,7 @@ async function addSeriesSymptoms(
               strength: weight * (1 - Math.exp(-shift.z / (2 * o.seriesZ))),
               text: `${signal} rose from ${shift.before.toPrecision(3)} to ${shift.after.toPrecision(3)} (robust z ${shift.z.toFixed(1)}) from ${clock(shift.onsetMs)}`,
               classes: new Set(),
+              signal,
             });
           })
           .catch(() => undefined),
@@ -458,6 +464,15 @@ function kindScores(
     for (const s of p.symptoms) if (s.classes.has('overload')) traffic.push([0.6, s.text]);
   }
 
+  // A change brings no requests in: at a service flooded first, bearing nothing but load's own marks (traffic,
+  // rate-limited requests, CPU, log rates), the change before it explains none of it — the fifth run's flood
+  // came 30 s after the previous fault's config was put back on the gateway.
+  const loadOnly = p.symptoms.every(
+    (s) =>
+      s.direction === 'below' || s.family === 'traffic' || s.family === 'saturation' || s.family === 'logs',
+  );
+  const changeWeight = loadOnly ? 1 - selfLoad : 1;
+
   const failure: [number, string][] = [[0.35, 'no change, saturation or failing dependency behind it']];
   for (const s of crashes) failure.push([0.85, s.text]);
 
@@ -469,7 +484,7 @@ function kindScores(
     change:
       change === undefined
         ? { score: 0, evidence: [] }
-        : { score: Math.min(1, 1.2 * change.score), evidence: [change.text] },
+        : { score: Math.min(1, 1.2 * change.score * changeWeight), evidence: [change.text] },
     saturation: pick(sat),
     dependency: pick(dep),
     traffic: pick(traffic),
