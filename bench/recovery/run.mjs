@@ -507,7 +507,8 @@ async function runFault(entry, control, timeline) {
   }
   const causes = incident?.root_causes ?? [];
   const match = (c) => c.service === expected.service && c.kind === expected.kind;
-  const acted = takenActions(incident?.actions ?? [])[0];
+  // Only what was done for this fault: a reopened incident still lists the last fault's actions.
+  const acted = takenActions((incident?.actions ?? []).filter((a) => Date.parse(a.at) >= t0))[0];
   const failed = recovered === null ? null : timeline.window(t0, recovered).errors;
   const result = {
     fault: entry.fault,

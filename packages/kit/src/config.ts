@@ -41,6 +41,12 @@ export const baseConfigSchema = z.object({
   PORT: portSchema.default(0),
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The service this process is a replica of (set by the runtime); discovery names it as the caller. */
+  OPSLOOP_SERVICE: z
+    .string()
+    .max(63, 'expected a service name')
+    .regex(SERVICE_NAME, 'expected a service name')
+    .optional(),
   /** Replica name given by the runtime; defaults to the host's pid so logs stay distinguishable. */
   OPSLOOP_INSTANCE: z.string().min(1).optional(),
   SERVICE_VERSION: z.string().min(1).optional(),

@@ -76,6 +76,8 @@ export type RuntimeEvent =
       detail: string;
     }
   | { type: 'chaos'; phase: 'start' | 'end' | 'error'; id: string; detail: string }
+  /** Remediation opened (or it closed) the circuit from `caller` to `service`: `caller` sees no endpoint. */
+  | { type: 'circuit'; phase: 'opened' | 'closed'; caller: string; service: string }
   /** A flag's default variant changed (the API, a spec, chaos or remediation). */
   | { type: 'flag-changed'; flag: string; from: string | null; to: string | null }
   /** A backup was made or failed (no service), or a service was restored from one (`opsloop backup`). */

@@ -1094,6 +1094,18 @@ export function createRuntime(options: RuntimeOptions): Runtime {
               scale: async (service, count) => void (await scale(service, count)),
               flags: flagStore,
               scheduledDown: (service) => heldDown(service),
+              circuits: {
+                open: (caller, target) => {
+                  const opened = registry.openCircuit(caller, target);
+                  if (opened) onEvent({ type: 'circuit', phase: 'opened', caller, service: target });
+                  return opened;
+                },
+                close: (caller, target) => {
+                  const closed = registry.closeCircuit(caller, target);
+                  if (closed) onEvent({ type: 'circuit', phase: 'closed', caller, service: target });
+                  return closed;
+                },
+              },
             }),
             scheduledDown: (service) => heldDown(service),
             replicasOf: (service) =>

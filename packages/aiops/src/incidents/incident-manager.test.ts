@@ -340,6 +340,35 @@ describe('incident lifecycle', () => {
     expect(manager.list().map((i) => i.status)).toEqual(['open', 'resolved']);
   });
 
+  it('is not reopened by the tail of an episode it was verified recovered from, unless the episode grows worse', () => {
+    const { clock, manager } = setup();
+    feed(clock, manager, [anomaly(SHOP, 'catalog', 'errors', 0.08, T0)]);
+    const id = manager.list()[0]!.id;
+    manager.markResolved(id, { verified: true });
+    // The detector's episode goes on for a while after the check saw the service healthy.
+    const tail = anomaly(SHOP, 'catalog', 'errors', 0.06, T0, { atMs: T0 + 5_000 });
+    expect(feed(clock, manager, [tail])).toEqual([]);
+    expect(manager.list()).toHaveLength(1);
+    expect(manager.get(id)!.status).toBe('resolved');
+
+    const worse = anomaly(SHOP, 'catalog', 'errors', 0.3, T0, { atMs: T0 + 10_000 });
+    expect(feed(clock, manager, [worse])[0]).toMatchObject({ type: 'reopened' });
+  });
+
+  it('takes in, when it reopens, the changes made while it was resolved', () => {
+    const { clock, manager } = setup();
+    const burst = (atMs: number) => errorBurst('catalog', atMs, 'failed <*>');
+    feed(clock, manager, [burst(T0)]);
+    clock.advance(61_000);
+    const deployAt = clock.now() + 5_000;
+    feed(clock, manager, [change(deployAt, 'deploy', 'catalog', 'catalog → v2 (bad)')]);
+    expect(manager.list()[0]!.changes).toEqual([]);
+    feed(clock, manager, [burst(deployAt + 5_000)]);
+    const reopened = manager.list()[0]!;
+    expect(reopened.status).toBe('open');
+    expect(reopened.changes.map((c) => c.detail)).toEqual(['catalog → v2 (bad)']);
+  });
+
   it("gives a reopened incident's diagnosis only what it saw since the reopening, with onsets from there", () => {
     const { clock, manager } = setup();
     feed(clock, manager, [errorBurst('orders', T0, 'failed <*>'), errorBurst('cart', T0 + 1000, 'slow <*>')]);

@@ -17,7 +17,15 @@ import type {
   TimelineEntry,
 } from './incident.js';
 import { signalSummary } from './signal-summary.js';
-import { signalService, symptomKey, type ChangeSignal, type Signal, type SymptomSignal } from './signal.js';
+import {
+  signalService,
+  symptomKey,
+  type AnomalySignal,
+  type AnomalySignalData,
+  type ChangeSignal,
+  type Signal,
+  type SymptomSignal,
+} from './signal.js';
 
 /** The edges the correlation reads (a telemetry `DependencyGraph` or the declared graph fit). */
 export interface CorrelationGraph {
@@ -352,6 +360,16 @@ class Manager implements IncidentManager {
     const traces = new Set(signal.traceIds ?? []);
     const live = this.#rows.filter((r) => r.status !== 'resolved');
     const owner = live.find((r) => r.symptoms.has(key));
+    if (owner === undefined && signal.type === 'anomaly') {
+      const outlived = this.#outlivedEpisode(signal, key);
+      if (outlived !== undefined) {
+        // The tail of an episode its incident was verified recovered from (the detector's windows are
+        // slower than the check): neither a new fault nor a relapse, unless it grows worse than it was.
+        outlived.count++;
+        outlived.lastAtMs = Math.max(outlived.lastAtMs, signal.atMs);
+        return [];
+      }
+    }
     const linked = live.filter(
       (r) =>
         r === owner ||
@@ -401,6 +419,8 @@ class Manager implements IncidentManager {
         row.verified = false;
         this.#setStatus(row, 'open', `reopened: ${signalSummary(signal)}`);
         type = 'reopened';
+        // What changed while it was resolved (the next deploy, the next flag flip) may be why it is back.
+        this.#attachChanges(row, topo.adj);
       } else {
         row = this.#open(signal);
         type = 'opened';
@@ -444,6 +464,24 @@ class Manager implements IncidentManager {
     this.#rows.push(row);
     this.#push(row, { atMs: row.openedAtMs, kind: 'status', summary: 'opened' });
     return row;
+  }
+
+  /**
+   * The still-active symptom of a resolved incident that holds `signal`'s very episode, when `signal` is no
+   * worse than that episode was (a worse value is a relapse and reopens).
+   */
+  #outlivedEpisode(signal: AnomalySignal, key: string): Mutable<IncidentSymptom> | undefined {
+    for (const row of this.#rows) {
+      if (row.status !== 'resolved') continue;
+      const held = row.symptoms.get(key);
+      if (held === undefined || !held.active || held.signal.type !== 'anomaly') continue;
+      const seen = held.signal.anomaly;
+      if (seen.id !== signal.anomaly.id) continue;
+      const off = (a: AnomalySignalData) =>
+        Math.max(Math.abs(a.value - a.expected), Math.abs((a.worst ?? a.value) - a.expected));
+      return off(signal.anomaly) > off(seen) ? undefined : held;
+    }
+    return undefined;
   }
 
   #addSymptom(

@@ -25,6 +25,8 @@ export interface EdgeFinding {
 export interface EdgeFindingOptions {
   readonly edgeErrorRatio: number;
   readonly edgeLatencyFactor: number;
+  /** How much longer than usual a slow edge's p99 must also be (a 7 → 15 ms wobble is no fault). */
+  readonly edgeLatencyMinMs: number;
 }
 
 function key(e: { parent: string; child: string }): string {
@@ -100,7 +102,8 @@ export function edgeFindings(
       p99 !== null &&
       usualP99 !== null &&
       usualP99 > 0 &&
-      p99 >= options.edgeLatencyFactor * usualP99
+      p99 >= options.edgeLatencyFactor * usualP99 &&
+      p99 - usualP99 >= options.edgeLatencyMinMs
     ) {
       out.push({
         caller: edge.parent,

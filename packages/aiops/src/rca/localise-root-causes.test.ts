@@ -418,6 +418,52 @@ describe('localiseRootCauses: robustness', () => {
     expect(causes[0]!.evidence.join(' ')).toMatch(/memory_rss rose/);
   });
 
+  describe('a slow callee its callers showed first', () => {
+    // Only checkout's latency anomaly has fired: cart, which it calls, is slow but its detector has not said so.
+    const checkoutOnly = () => [anomaly(SHOP, 'checkout', 'latency', 1.1, T0 + 10_000)];
+    const graph = {
+      edges: SHOP.edges.map(([parent, child, async]) => ({
+        parent,
+        child,
+        declared: true,
+        ...(async === undefined ? {} : { async: true }),
+      })),
+    };
+    /** Every service's p95 near 40 ms with a little noise; cart's `cartAfter(t)` from T0 on. */
+    const windows =
+      (cartAfter: (t: number) => number) => (service: string, signal: string, from: number, to: number) => {
+        const points = [];
+        for (let t = from; t <= to; t += 5_000) {
+          const normal = 0.04 + ((t / 5_000) % 3) * 0.002;
+          const v = signal.includes('latency') ? (service === 'cart' && t >= T0 ? cartAfter(t) : normal) : 0;
+          points.push({ t, v });
+        }
+        return Promise.resolve(points);
+      };
+
+    it('is read from its window and blamed, not the caller', async () => {
+      const causes = await localiseRootCauses({
+        signals: checkoutOnly(),
+        graph,
+        nowMs: T0 + 15_000,
+        series: windows(() => 0.85),
+      });
+      expect(causes[0]).toMatchObject({ service: 'cart' });
+      expect(causes[0]!.evidence.join(' ')).toMatch(/latency_p95 rose .* before its own detector said so/);
+    });
+
+    it('is not blamed for a rise users would not feel (a flat window’s jitter)', async () => {
+      const causes = await localiseRootCauses({
+        signals: checkoutOnly(),
+        graph,
+        nowMs: T0 + 15_000,
+        series: windows(() => 0.06),
+      });
+      expect(causes[0]).toMatchObject({ service: 'checkout' });
+      expect(causes.some((c) => c.service === 'cart')).toBe(false);
+    });
+  });
+
   it('survives a failing metrics source', async () => {
     const s = faultScenario(SHOP, { type: 'errors', service: 'orders', atMs: T0 });
     const causes = await localiseRootCauses({

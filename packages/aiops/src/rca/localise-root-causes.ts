@@ -98,7 +98,10 @@ export async function localiseRootCauses(input: RcaInput): Promise<RootCause[]> 
   addFindingSymptoms(symptoms, findings, earliest);
   const nowMs = input.nowMs ?? Math.max(...input.signals.map((s) => s.atMs), earliest);
   if (input.series !== undefined) {
-    await addSeriesSymptoms(symptoms, input.series, instrumented, nowMs, o);
+    await Promise.all([
+      addSeriesSymptoms(symptoms, input.series, instrumented, nowMs, o),
+      addCalleeSymptoms(symptoms, input.series, adjacency(input.graph), instrumented, nowMs, o),
+    ]);
     // The windows show a warm-up as well as the anomalies do (the fifth run's crash: its event-loop lag).
     const kept = withoutWarmUps(symptoms, changes);
     symptoms.splice(0, symptoms.length, ...kept);
@@ -274,32 +277,99 @@ async function addSeriesSymptoms(
     if (m !== null) seen.add(`${s.service}/${m[1]}`);
   }
   const reads: Promise<void>[] = [];
-  for (const [service, onset] of [...onsets].slice(0, 20)) {
-    for (const signal of o.seriesSignals) {
-      if (seen.has(`${service}/${signal}`)) continue;
-      reads.push(
-        series(service, signal, onset - o.changeLookbackMs, Math.max(nowMs, onset))
-          .then((points) => {
-            const shift = robustShift(points, onset - o.onsetToleranceMs / 4, o.seriesZ);
-            if (shift === undefined || shift.z < o.seriesZ) return;
-            const family = familyOf(signal);
-            const weight = family === 'traffic' ? 0.8 : 0.9;
-            symptoms.push({
-              service,
-              family,
-              direction: 'above',
-              onsetMs: shift.onsetMs,
-              strength: weight * (1 - Math.exp(-shift.z / (2 * o.seriesZ))),
-              text: `${signal} rose from ${shift.before.toPrecision(3)} to ${shift.after.toPrecision(3)} (robust z ${shift.z.toFixed(1)}) from ${clock(shift.onsetMs)}`,
-              classes: new Set(),
-              signal,
-            });
-          })
-          .catch(() => undefined),
-      );
-    }
-  }
+  for (const [service, onset] of [...onsets].slice(0, 20))
+    for (const signal of o.seriesSignals)
+      if (!seen.has(`${service}/${signal}`))
+        reads.push(
+          // A busy machine slows every event loop a little at once: only a rise a request would feel counts.
+          windowSymptom(series, { service, signal, onset, nowMs, material: LAG_SIGNAL.test(signal) }, o).then(
+            (symptom) => void (symptom && symptoms.push(symptom)),
+          ),
+        );
   await Promise.all(reads);
+}
+
+/**
+ * Reads the request signals of the callees of symptomatic services that show no symptom yet: a slow or
+ * failing callee often shows in its callers' anomalies first (the caller's p95 spans the callee's and its
+ * own queueing), and a diagnosis made then would blame the caller. A callee whose latency or errors rose
+ * materially (not only in robust z: a flat series has almost no spread) gets the symptom its own detector
+ * has not raised yet, with the onset the window shows.
+ */
+async function addCalleeSymptoms(
+  symptoms: Symptom[],
+  series: NonNullable<RcaInput['series']>,
+  graph: Adjacency,
+  instrumented: (s: string) => boolean,
+  nowMs: number,
+  o: Options,
+): Promise<void> {
+  const symptomatic = new Map<string, number>();
+  for (const s of symptoms)
+    symptomatic.set(s.service, Math.min(symptomatic.get(s.service) ?? Infinity, s.onsetMs));
+  const callees = new Map<string, number>();
+  for (const [service, onset] of symptomatic)
+    for (const callee of graph.callees.get(service) ?? [])
+      if (!symptomatic.has(callee) && instrumented(callee))
+        callees.set(callee, Math.min(callees.get(callee) ?? Infinity, onset));
+  const reads: Promise<void>[] = [];
+  for (const [service, onset] of [...callees].slice(0, 20))
+    for (const signal of o.calleeSignals)
+      reads.push(
+        windowSymptom(series, { service, signal, onset, nowMs, material: true }, o).then(
+          (symptom) =>
+            void (
+              symptom &&
+              symptoms.push({ ...symptom, text: `${symptom.text}, before its own detector said so` })
+            ),
+        ),
+      );
+  await Promise.all(reads);
+}
+
+/**
+ * The symptom a metric window shows: its level after `onset` (less a quarter of the tolerance) shifted by
+ * at least `seriesZ` robust deviations — and, when `material`, by a rise users would feel. Undefined when
+ * it did not, or the read failed.
+ */
+async function windowSymptom(
+  series: NonNullable<RcaInput['series']>,
+  read: { service: string; signal: string; onset: number; nowMs: number; material: boolean },
+  o: Options,
+): Promise<Symptom | undefined> {
+  const { service, signal, onset } = read;
+  let points;
+  try {
+    points = await series(service, signal, onset - o.changeLookbackMs, Math.max(read.nowMs, onset));
+  } catch {
+    return undefined;
+  }
+  const shift = robustShift(points, onset - o.onsetToleranceMs / 4, o.seriesZ);
+  if (shift === undefined || shift.z < o.seriesZ) return undefined;
+  const family = familyOf(signal);
+  const judgedAs = LAG_SIGNAL.test(signal) ? 'latency' : family;
+  if (read.material && !materialRise(judgedAs, shift.before, shift.after)) return undefined;
+  return {
+    service,
+    family,
+    direction: 'above',
+    onsetMs: shift.onsetMs,
+    strength: (family === 'traffic' ? 0.8 : 0.9) * (1 - Math.exp(-shift.z / (2 * o.seriesZ))),
+    text: `${signal} rose from ${shift.before.toPrecision(3)} to ${shift.after.toPrecision(3)} (robust z ${shift.z.toFixed(1)}) from ${clock(shift.onsetMs)}`,
+    classes: new Set(),
+    signal,
+    ...(family === 'latency' ? { valueMs: shift.after * 1000 } : {}),
+  };
+}
+
+/** Saturation signals measured as a delay (seconds): judged like latency. */
+const LAG_SIGNAL = /lag/;
+
+/** A rise users would feel: one more error in a hundred requests, or latency doubled and 50 ms longer. */
+function materialRise(family: string, before: number, after: number): boolean {
+  if (family === 'errors') return after - before >= 0.01;
+  if (family === 'latency') return after >= 2 * before && after - before >= 0.05;
+  return false;
 }
 
 /** How far a service's load is explained by more traffic arriving from a caller whose traffic rose first. */

@@ -110,10 +110,17 @@ export interface RcaOptions {
   readonly edgeErrorRatio?: number;
   /** An edge latency this many times its baseline is a slow edge. */
   readonly edgeLatencyFactor?: number;
+  /** …and this many milliseconds longer: a doubling of a few milliseconds is noise on a busy machine. */
+  readonly edgeLatencyMinMs?: number;
   /** Signals read through `series` for each symptomatic service. */
   readonly seriesSignals?: readonly string[];
   /** Robust z-score of a metric window's new level that counts as a change. */
   readonly seriesZ?: number;
+  /**
+   * Request signals read through `series` for the callees of symptomatic services that have no symptom yet
+   * (a slow callee often shows in its callers first); a rise must also be material to count.
+   */
+  readonly calleeSignals?: readonly string[];
   /** Candidates returned. */
   readonly maxCauses?: number;
 }
@@ -129,7 +136,9 @@ export const DEFAULT_RCA_OPTIONS: Required<RcaOptions> = {
   restart: 0.15,
   edgeErrorRatio: 0.05,
   edgeLatencyFactor: 2,
+  edgeLatencyMinMs: 50,
   seriesSignals: ['cpu', 'memory_rss', 'memory_rss_max', 'heap_used', 'event_loop_lag_p99', 'traffic'],
   seriesZ: 4,
+  calleeSignals: ['latency_p95', 'errors', 'rpc_latency_p95', 'rpc_errors'],
   maxCauses: 5,
 };

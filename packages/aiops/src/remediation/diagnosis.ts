@@ -49,6 +49,11 @@ export interface DiagnosisCause extends RootCause {
 /** What the remediation engine is told about an incident (the lead maps incidents and RCA results to it). */
 export interface Diagnosis {
   readonly incidentId: string;
+  /**
+   * When the incident last reopened, if it did: a diagnosis of a later reopening than the one its last
+   * remediation handled starts anew once that remediation finished.
+   */
+  readonly reopenedAtMs?: number;
   readonly rootCauses: readonly DiagnosisCause[];
   /** Every service the incident touches. */
   readonly services: readonly string[];
@@ -86,6 +91,7 @@ const rates = z
 
 const diagnosisSchema = z.object({
   incidentId: name,
+  reopenedAtMs: finite.optional(),
   rootCauses: z.array(
     z.object({
       service: name,

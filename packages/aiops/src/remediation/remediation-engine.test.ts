@@ -208,6 +208,27 @@ describe('guardrails', () => {
     expect(t.phases('c')).toContain('executing');
   });
 
+  it('handles an incident once while its remediation goes on, and anew once it reopened after it ended', async () => {
+    const t = setup();
+    await t.engine.diagnose(saturation('a'));
+    const again = await t.engine.diagnose(diagnosisOf('a', 'failure', 'catalog'));
+    expect(again.state).toBe('verifying');
+    expect(t.platform.callsOf('restartReplica')).toHaveLength(1);
+
+    t.verdicts.set('a', 'recovered');
+    await advance(t.clock, 10_000);
+    expect(t.engine.incident('a')!.state).toBe('verified');
+    // The same diagnosis again is still handled once; reopened by the next fault, a new run acts on it.
+    expect((await t.engine.diagnose(diagnosisOf('a', 'failure', 'catalog'))).state).toBe('verified');
+    t.verdicts.delete('a');
+    const reopened = await t.engine.diagnose({
+      ...diagnosisOf('a', 'failure', 'catalog'),
+      reopenedAtMs: t.clock.now(),
+    });
+    expect(reopened.state).toBe('verifying');
+    expect(t.platform.calls.filter((c) => c.method !== 'serviceState').length).toBe(2);
+  });
+
   it('holds at most globalMaxConcurrent actions in flight across services', async () => {
     const t = setup({ limits: { globalMaxConcurrent: 2 } });
     await t.engine.diagnose(saturation('a', 'orders'));

@@ -77,7 +77,9 @@ export interface RemediationEngine {
   /**
    * Plans and starts the remediation of an incident: resolves once the first action is executed and being
    * verified, proposed, refused or escalated (verification continues on the clock). An incident is handled
-   * once: a later call with the same id returns its status. Throws a `DiagnosisError` on a malformed diagnosis.
+   * once: a later call with the same id returns its status, unless it names a later reopening
+   * (`reopenedAtMs`) and the last remediation finished (verified, escalated, rejected, skipped, cancelled):
+   * then it starts anew. Throws a `DiagnosisError` on a malformed diagnosis.
    */
   diagnose(diagnosis: Diagnosis): Promise<IncidentRemediation>;
   /** Approves a pending proposal and executes it (guardrails checked again). */
@@ -145,6 +147,10 @@ const TERMINAL: ReadonlySet<RemediationState> = new Set([
 ]);
 const RUNS_KEPT = 1000;
 
+/** Whether `next` diagnoses a later reopening of the incident than `last` did. */
+const reopenedSince = (last: Diagnosis, next: Diagnosis): boolean =>
+  next.reopenedAtMs !== undefined && next.reopenedAtMs > (last.reopenedAtMs ?? -Infinity);
+
 /** Creates a {@link RemediationEngine}; throws a {@link RemediationOptionsError} or `PolicyError` on bad options. */
 export function createRemediationEngine(options: RemediationEngineOptions): RemediationEngine {
   return new Engine(options);
@@ -195,7 +201,8 @@ class Engine implements RemediationEngine {
     this.#alive();
     const diagnosis = parseDiagnosis(input);
     const known = this.#runs.get(diagnosis.incidentId);
-    if (known) return status(known);
+    if (known && !(TERMINAL.has(known.state) && reopenedSince(known.diagnosis, diagnosis)))
+      return status(known);
     const run: Run = {
       id: diagnosis.incidentId,
       diagnosis,

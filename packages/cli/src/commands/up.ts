@@ -78,6 +78,10 @@ function describe(event: RuntimeEvent): string | undefined {
       return `${event.service} logs: ${event.summary}`;
     case 'chaos':
       return `chaos ${event.id}: ${event.detail}`;
+    case 'circuit':
+      return event.phase === 'opened'
+        ? `circuit ${event.caller} → ${event.service} opened: ${event.caller} falls back without ${event.service}`
+        : `circuit ${event.caller} → ${event.service} closed`;
     case 'flag-changed':
       return `flag ${event.flag}: ${event.from ?? 'none'} → ${event.to ?? 'none'}`;
     case 'incident':

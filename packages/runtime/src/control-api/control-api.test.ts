@@ -11,8 +11,14 @@ class SpyRegistry extends EndpointRegistry {
   readonly watches: { service: string; knownVersion: number; timeoutMs: number; signal?: AbortSignal }[] = [];
   #onWatch: (() => void)[] = [];
 
-  override watch(service: string, knownVersion: number, timeoutMs: number, signal?: AbortSignal) {
-    const result = super.watch(service, knownVersion, timeoutMs, signal);
+  override watch(
+    service: string,
+    knownVersion: number,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    caller?: string,
+  ) {
+    const result = super.watch(service, knownVersion, timeoutMs, signal, caller);
     this.watches.push({ service, knownVersion, timeoutMs, ...(signal ? { signal } : {}) });
     for (const wake of this.#onWatch.splice(0)) wake();
     return result;
@@ -219,6 +225,33 @@ describe('control API', () => {
         status: 400,
       });
       expect(registry.watches).toHaveLength(0);
+    },
+  );
+
+  it('answers a caller whose circuit to the service is open with no endpoints, lists and watches alike', async () => {
+    registry.set('users', { instance: 'users-1', url: 'http://127.0.0.1:4001', version: '1' });
+    registry.openCircuit('cart', 'users');
+    const cart = await get('/v1/endpoints/users?caller=cart', DISCOVERY);
+    expect(cart.statusCode).toBe(200);
+    expect(cart.json<EndpointList>().endpoints).toEqual([]);
+    const gateway = await get('/v1/endpoints/users?caller=gateway', DISCOVERY);
+    expect(gateway.json<EndpointList>().endpoints.map((e) => e.instance)).toEqual(['users-1']);
+
+    const version = cart.json<EndpointList>().resourceVersion;
+    const watching = registry.nextWatch();
+    const pending = get(`/v1/endpoints/users?watch=${version}&timeoutSeconds=120&caller=cart`, DISCOVERY);
+    await within(watching, 10_000, 'the watch to start');
+    registry.closeCircuit('cart', 'users');
+    const closed = await within(pending, 10_000, 'the watch after the circuit closed');
+    expect(closed.json<EndpointList>().endpoints.map((e) => e.instance)).toEqual(['users-1']);
+  });
+
+  it.each(['caller=', 'caller=Cart', `caller=${'a'.repeat(64)}`])(
+    'rejects ?%s with 400 validation-failed',
+    async (query) => {
+      const response = await get(`/v1/endpoints/users?${query}`, DISCOVERY);
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ type: 'https://opsloop.dev/problems/validation-failed' });
     },
   );
 

@@ -151,6 +151,17 @@ const watchQuery = z.object({
 });
 
 /**
+ * A replica names its own service (`caller`) so that a circuit the runtime opened from it is seen. Any
+ * replica may claim any name: the answer only changes what the claimant itself is told.
+ */
+const endpointsQuery = watchQuery.extend({
+  caller: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'expected a service name')
+    .optional(),
+});
+
+/**
  * The runtime's control API on loopback: status, endpoints for discovery (long-poll watch) and shutdown.
  * Every route except health requires a bearer token whose role is allowed for it.
  */
@@ -236,11 +247,17 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
           request.params,
           'path',
         );
-        const query = parseInput(watchQuery, request.query, 'query');
-        if (query.watch === undefined) return options.registry.list(service);
+        const query = parseInput(endpointsQuery, request.query, 'query');
+        if (query.watch === undefined) return options.registry.list(service, query.caller);
         const abort = new AbortController();
         request.raw.once('close', () => abort.abort());
-        return options.registry.watch(service, query.watch, query.timeoutSeconds * 1000, abort.signal);
+        return options.registry.watch(
+          service,
+          query.watch,
+          query.timeoutSeconds * 1000,
+          abort.signal,
+          query.caller,
+        );
       });
 
       // The broker checks its own token: a replica's bus token grants the bus and nothing else.

@@ -13,7 +13,13 @@ import { createTelemetryBackend, type TelemetryBackend } from '@opsloop/telemetr
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RuntimeEvent } from '../events.js';
 import { parseSpec } from '../spec/load-spec.js';
-import { harmful, isContextOnly, startIncidentWatch, type IncidentWatch } from './incident-watch.js';
+import {
+  circuitCallersOf,
+  harmful,
+  isContextOnly,
+  startIncidentWatch,
+  type IncidentWatch,
+} from './incident-watch.js';
 
 const T0 = Date.UTC(2026, 11, 7, 12, 0, 0);
 const GRACE_MS = 120_000;
@@ -541,5 +547,20 @@ describe('the incident watch (closed loop, manual clock)', () => {
     await expect(
       Promise.resolve().then(() => h.watch.api.reject('nope', 'alice', 'x')),
     ).rejects.toMatchObject({ kind: 'not-found' });
+  });
+});
+
+describe('circuitCallersOf', () => {
+  it('maps each optional dependency to the services that can do without it', () => {
+    const spec = parseSpec(`apiVersion: opsloop.dev/v1alpha1
+kind: System
+metadata: { name: s }
+services:
+  users: { command: [node] }
+  catalog: { command: [node] }
+  cart: { command: [node], dependsOn: [users, catalog], optionalDependencies: [users] }
+  gateway: { command: [node], dependsOn: [users, cart], optionalDependencies: [users] }
+`);
+    expect(circuitCallersOf(spec)).toEqual({ users: ['cart', 'gateway'] });
   });
 });

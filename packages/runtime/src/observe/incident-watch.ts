@@ -267,7 +267,7 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
     mode: settings.remediation.mode,
     policies:
       (settings.remediation.policies as RemediationPolicyInput[] | undefined) ??
-      defaultPolicies({ failovers }),
+      defaultPolicies({ failovers, circuitCallers: circuitCallersOf(options.spec()) }),
     limits: { maxActionsPerHourPerService: settings.remediation.maxActionsPerHourPerService },
     proposalTimeoutMs: settings.remediation.proposalTimeoutSeconds * 1000,
     verify: async (id) => {
@@ -454,8 +454,10 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
     const replicas: Record<string, DiagnosisReplica[]> = {};
     for (const service of services)
       replicas[service] = options.replicasOf(service).map((r) => ({ ...usage.get(r.name), ...r }));
+    const reopened = reopenedAt.get(incident.id);
     return {
       incidentId: incident.id,
+      ...(reopened === undefined ? {} : { reopenedAtMs: reopened }),
       // Remediation names a dependency failure by what failed (the database, the provider), so that its
       // policies can reset its callers' pools; a service with a declared failover keeps its own name.
       rootCauses: causes.map((c) =>
@@ -713,13 +715,20 @@ export async function startIncidentWatch(options: IncidentWatchOptions): Promise
   };
 }
 
-/** Each failover switch the spec declares (a flag with `metadata.failoverFor: <dependency>`): dependency → its alternative variant. */
-
 /** The spec's flag definitions, as far as remediation reads them. */
 function flagDefinitionsOf(spec: SystemSpec): Record<string, FlagDefinitionFacts> {
   return (spec.flags as { flags?: Record<string, FlagDefinitionFacts> } | undefined)?.flags ?? {};
 }
 
+/** Per dependency, the services that can do without it (`optionalDependencies`): whose circuit may open. */
+export function circuitCallersOf(spec: SystemSpec): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [caller, service] of Object.entries(spec.services))
+    for (const dependency of service.optionalDependencies) (out[dependency] ??= []).push(caller);
+  return out;
+}
+
+/** Each failover switch the spec declares (a flag with `metadata.failoverFor: <dependency>`): dependency → its alternative variant. */
 function failoversOf(spec: SystemSpec): Record<string, string> {
   const out: Record<string, string> = {};
   for (const flag of Object.values(flagDefinitionsOf(spec))) {

@@ -272,3 +272,44 @@ describe('EndpointRegistry: preview names', () => {
     expect(registry.list('web.preview').endpoints).toEqual([]);
   });
 });
+
+describe('EndpointRegistry: circuits', () => {
+  it('shows the caller whose circuit is open no endpoints, and everyone else all of them', () => {
+    const registry = new EndpointRegistry();
+    registry.set('users', endpoint('users-1', 4001));
+    registry.openCircuit('cart', 'users');
+    expect(registry.list('users', 'cart').endpoints).toEqual([]);
+    expect(registry.list('users', 'gateway').endpoints.map((e) => e.instance)).toEqual(['users-1']);
+    expect(registry.list('users').endpoints).toHaveLength(1);
+    expect(registry.list('users.preview', 'cart').endpoints).toEqual([]);
+    expect(registry.openCircuits()).toEqual([{ caller: 'cart', service: 'users' }]);
+
+    registry.closeCircuit('cart', 'users');
+    expect(registry.list('users', 'cart').endpoints.map((e) => e.instance)).toEqual(['users-1']);
+    expect(registry.openCircuits()).toEqual([]);
+    expect(registry.closeCircuit('cart', 'users')).toBe(false); // closing a closed circuit is nothing
+  });
+
+  it('wakes the caller’s watch when its circuit opens and again when it closes', async () => {
+    const registry = new EndpointRegistry();
+    registry.set('users', endpoint('users-1', 4001));
+    const before = registry.list('users', 'cart').resourceVersion;
+    const opened = registry.watch('users', before, 5_000, undefined, 'cart');
+    registry.openCircuit('cart', 'users');
+    const seen = await opened;
+    expect(seen.endpoints).toEqual([]);
+    expect(seen.resourceVersion).toBeGreaterThan(before);
+
+    const closed = registry.watch('users', seen.resourceVersion, 5_000, undefined, 'cart');
+    registry.closeCircuit('cart', 'users');
+    expect((await closed).endpoints.map((e) => e.instance)).toEqual(['users-1']);
+  });
+
+  it('opening an open circuit changes nothing (no version bump)', () => {
+    const registry = new EndpointRegistry();
+    expect(registry.openCircuit('cart', 'users')).toBe(true);
+    const version = registry.list('users').resourceVersion;
+    expect(registry.openCircuit('cart', 'users')).toBe(false);
+    expect(registry.list('users').resourceVersion).toBe(version);
+  });
+});

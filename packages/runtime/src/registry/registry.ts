@@ -18,6 +18,8 @@ export class EndpointRegistry {
   readonly #waiters = new Map<string, Set<() => void>>();
   /** Per service, the revision its preview name resolves to. */
   readonly #previews = new Map<string, string>();
+  /** Per service, the callers whose circuit to it is open: they are told it has no endpoints. */
+  readonly #openCircuits = new Map<string, Set<string>>();
   #version = 0;
 
   #entry(service: string) {
@@ -80,6 +82,36 @@ export class EndpointRegistry {
     this.#changed(service);
   }
 
+  /**
+   * Opens the circuit from `caller` to `service`: the lists `caller` asks for (`list(service, caller)`) hold
+   * no endpoint, so its calls fail fast and its fallback answers, as a mesh's circuit would. Other callers
+   * see the service as before. Watchers are woken. False if it was open already.
+   */
+  openCircuit(caller: string, service: string): boolean {
+    let callers = this.#openCircuits.get(service);
+    if (!callers) this.#openCircuits.set(service, (callers = new Set()));
+    if (callers.has(caller)) return false;
+    callers.add(caller);
+    this.#changed(service);
+    return true;
+  }
+
+  /** Closes the circuit from `caller` to `service`; false if it was not open. */
+  closeCircuit(caller: string, service: string): boolean {
+    const callers = this.#openCircuits.get(service);
+    if (callers?.delete(caller) !== true) return false;
+    if (callers.size === 0) this.#openCircuits.delete(service);
+    this.#changed(service);
+    return true;
+  }
+
+  /** The open circuits, as `{ caller, service }` pairs. */
+  openCircuits(): { caller: string; service: string }[] {
+    return [...this.#openCircuits].flatMap(([service, callers]) =>
+      [...callers].map((caller) => ({ caller, service })),
+    );
+  }
+
   /** The current split of a service, if any. */
   splitOf(service: string): Readonly<Record<string, number>> | undefined {
     return this.#splits.get(service);
@@ -90,8 +122,17 @@ export class EndpointRegistry {
     if (this.#entry(service).endpoints.delete(instance)) this.#changed(service);
   }
 
-  /** The current list of a service (empty and version 0 for an unknown service). */
-  list(name: string): EndpointList {
+  /**
+   * The current list of a service (empty and version 0 for an unknown service), as `caller` sees it: empty
+   * while its circuit to the service is open.
+   */
+  list(name: string, caller?: string): EndpointList {
+    if (caller !== undefined && this.#openCircuits.get(baseOf(name))?.has(caller) === true)
+      return {
+        service: name,
+        resourceVersion: this.#services.get(baseOf(name))?.version ?? 0,
+        endpoints: [],
+      };
     if (name.endsWith(PREVIEW_SUFFIX)) {
       const base = baseOf(name);
       const revision = this.#previews.get(base);
@@ -123,16 +164,17 @@ export class EndpointRegistry {
   }
 
   /**
-   * Resolves with the list once its resource version differs from `knownVersion`, or after `timeoutMs` with
-   * the unchanged list; `signal` abandons the wait.
+   * Resolves with the list (as `caller` sees it) once its resource version differs from `knownVersion`, or
+   * after `timeoutMs` with the unchanged list; `signal` abandons the wait.
    */
   watch(
     service: string,
     knownVersion: number,
     timeoutMs: number,
     signal?: AbortSignal,
+    caller?: string,
   ): Promise<EndpointList> {
-    const current = this.list(service);
+    const current = this.list(service, caller);
     const key = baseOf(service);
     // An already aborted signal never fires 'abort': without this check the wait would last the full timeout.
     if (current.resourceVersion !== knownVersion || signal?.aborted) return Promise.resolve(current);
@@ -141,7 +183,7 @@ export class EndpointRegistry {
         clearTimeout(timer);
         signal?.removeEventListener('abort', finish);
         this.#waiters.get(key)?.delete(finish);
-        resolve(this.list(service));
+        resolve(this.list(service, caller));
       };
       const timer = setTimeout(finish, timeoutMs);
       signal?.addEventListener('abort', finish, { once: true });

@@ -2,6 +2,7 @@ import { createFlagStore, type FlagStore } from '@opsloop/flags';
 import { createManualClock } from '@opsloop/kit';
 import { describe, expect, it } from 'vitest';
 import type { RevisionRecord, ServiceController } from '../reconcile/service-controller.js';
+import { EndpointRegistry } from '../registry/registry.js';
 import { parseSpec } from '../spec/load-spec.js';
 import type { SystemSpec } from '../spec/schema.js';
 import { createRuntimeRemediationPlatform, rateLimitFlagOf } from './runtime-remediation-platform.js';
@@ -14,6 +15,8 @@ services:
     command: [node, g.js]
     replicas: 2
     disruptionBudget: { minAvailable: 1 }
+    dependsOn: [orders, payments]
+    optionalDependencies: [payments]
   orders:
     command: [node, o.js]
     replicas: 3
@@ -92,8 +95,10 @@ function setup(spec: SystemSpec = SPEC, withFlags = true, scheduledDown: readonl
   const scaled: [string, number][] = [];
   const undone: string[] = [];
   const restarted: string[] = [];
+  const clock = createManualClock(Date.UTC(2026, 11, 7, 12));
+  const registry = new EndpointRegistry();
   const platform = createRuntimeRemediationPlatform({
-    clock: createManualClock(Date.UTC(2026, 11, 7, 12)),
+    clock,
     spec: () => spec,
     controllerOf: (service) => controllers[service as keyof typeof controllers]?.controller,
     undoRollout: (service) => {
@@ -113,8 +118,12 @@ function setup(spec: SystemSpec = SPEC, withFlags = true, scheduledDown: readonl
     },
     flags,
     scheduledDown: (service) => scheduledDown.includes(service),
+    circuits: {
+      open: (caller, target) => registry.openCircuit(caller, target),
+      close: (caller, target) => registry.closeCircuit(caller, target),
+    },
   });
-  return { platform, controllers, scaled, undone, restarted, flags: flags! };
+  return { platform, controllers, scaled, undone, restarted, flags: flags!, clock, registry };
 }
 
 /**
@@ -289,10 +298,41 @@ describe('the runtime as remediation platform', () => {
     expect(controllers.gateway.state.replicas[0]!.restarts).toEqual(['ReplacedByRemediation']);
   });
 
-  it('refuses circuits (not supported locally)', async () => {
-    const { platform } = setup();
-    expect((await platform.openCircuit('gateway', 'orders', 60_000)).ok).toBe(false);
-    expect((await platform.closeCircuit('gateway', 'orders')).ok).toBe(false);
+  it('opens a circuit only to an optional dependency, and refuses unknown services', async () => {
+    const { platform, registry } = setup();
+    const required = await platform.openCircuit('gateway', 'orders', 60_000);
+    expect(required).toMatchObject({ ok: false, detail: expect.stringContaining('optionalDependencies') });
+    expect((await platform.openCircuit('nobody', 'payments', 60_000)).ok).toBe(false);
+    expect((await platform.openCircuit('gateway', 'nobody', 60_000)).ok).toBe(false);
+    expect(registry.openCircuits()).toEqual([]);
+    expect((await platform.closeCircuit('gateway', 'payments')).ok).toBe(false);
+  });
+
+  it('an open circuit hides the dependency from its caller until its undo, or until it closes by itself', async () => {
+    const { platform, registry, clock } = setup();
+    registry.set('payments', { instance: 'payments-1', url: 'http://127.0.0.1:4001', version: '1' });
+    const opened = await platform.openCircuit('gateway', 'payments', 60_000);
+    expect(opened.ok).toBe(true);
+    expect(registry.list('payments', 'gateway').endpoints).toEqual([]);
+    expect(registry.list('payments', 'orders').endpoints).toHaveLength(1);
+    await opened.undo!();
+    expect(registry.list('payments', 'gateway').endpoints).toHaveLength(1);
+
+    expect((await platform.openCircuit('gateway', 'payments', 60_000)).ok).toBe(true);
+    clock.advance(59_000);
+    expect(registry.openCircuits()).toEqual([{ caller: 'gateway', service: 'payments' }]);
+    clock.advance(1_000);
+    expect(registry.openCircuits()).toEqual([]);
+
+    // Closed by hand: its timer is gone, so a circuit opened again later keeps its own full duration.
+    expect((await platform.openCircuit('gateway', 'payments', 60_000)).ok).toBe(true);
+    clock.advance(40_000);
+    expect((await platform.closeCircuit('gateway', 'payments')).ok).toBe(true);
+    expect((await platform.openCircuit('gateway', 'payments', 60_000)).ok).toBe(true);
+    clock.advance(30_000); // past the first opening's 60 s
+    expect(registry.openCircuits()).toHaveLength(1);
+    clock.advance(30_000);
+    expect(registry.openCircuits()).toEqual([]);
   });
 
   it('serviceState: counts, bounds from autoscaling or the replica count, budget, last rollout', async () => {

@@ -1,6 +1,6 @@
 import type { ActionOutcome, RemediationPlatform, ServiceState } from '@opsloop/aiops';
 import type { FlagStore } from '@opsloop/flags';
-import type { Clock } from '@opsloop/kit';
+import type { Clock, TimerHandle } from '@opsloop/kit';
 import type { ServiceController } from '../reconcile/service-controller.js';
 import { rolloutBounds, type SystemSpec } from '../spec/schema.js';
 
@@ -21,6 +21,14 @@ export interface RuntimeRemediationDependencies {
   flags: FlagStore | undefined;
   /** Services the schedule holds down (downtime): remediation must not bring them back. */
   scheduledDown?(service: string): boolean;
+  /**
+   * The registry's per-caller circuits: open makes `caller` see no endpoint of `target` (false if it was
+   * open already), close undoes it (false if it was not open).
+   */
+  circuits?: {
+    open(caller: string, target: string): boolean;
+    close(caller: string, target: string): boolean;
+  };
 }
 
 /** What made a revision that remediation may roll back. */
@@ -30,6 +38,8 @@ const ROLLED_OUT_CAUSES = new Set(['apply', 'secret']);
 const REPLACE_READY_TIMEOUT_MS = 120_000;
 
 const refused = (detail: string): ActionOutcome => ({ ok: false, detail });
+
+const circuitKey = (caller: string, target: string) => `${caller}→${target}`;
 
 /** A service the schedule holds down stays down until uptime: bringing it back is not a repair. */
 const scheduledDown = (service: string): ActionOutcome =>
@@ -50,6 +60,16 @@ const SHED_VARIANT = 'remediation';
  * flag store the replicas follow, scaling through the service controller.
  */
 export function createRuntimeRemediationPlatform(deps: RuntimeRemediationDependencies): RemediationPlatform {
+  /** Open circuits' self-closing timers, by `caller→target`. */
+  const circuitTimers = new Map<string, TimerHandle>();
+  const closeCircuit = (caller: string, target: string): Promise<ActionOutcome> => {
+    const key = circuitKey(caller, target);
+    circuitTimers.get(key)?.cancel();
+    circuitTimers.delete(key);
+    if (deps.circuits?.close(caller, target) !== true)
+      return Promise.resolve(refused(`the circuit ${caller} → ${target} is not open`));
+    return Promise.resolve({ ok: true, detail: `circuit ${caller} → ${target} closed` });
+  };
   const controller = (service: string): ServiceController => {
     const found = deps.controllerOf(service);
     if (found === undefined || deps.spec().services[service] === undefined)
@@ -185,12 +205,37 @@ export function createRuntimeRemediationPlatform(deps: RuntimeRemediationDepende
             }),
       });
     },
-    openCircuit: (caller, target) =>
-      Promise.resolve(
-        refused(`opening the circuit ${caller} → ${target} is not supported by the local runtime yet`),
-      ),
-    closeCircuit: (caller, target) =>
-      Promise.resolve(refused(`the circuit ${caller} → ${target} is not managed by the local runtime`)),
+    openCircuit(caller, target, durationMs) {
+      const spec = deps.spec();
+      const from = spec.services[caller];
+      if (from === undefined) return Promise.resolve(refused(`no service named "${caller}"`));
+      if (spec.services[target] === undefined)
+        return Promise.resolve(refused(`no service named "${target}"`));
+      // Without a fallback an open circuit fails every call that needs the dependency: more harm, not less.
+      if (!from.optionalDependencies.includes(target))
+        return Promise.resolve(
+          refused(`${caller} does not list ${target} in optionalDependencies: it has no fallback for it`),
+        );
+      if (deps.circuits === undefined)
+        return Promise.resolve(refused('this runtime has no registry to open circuits in'));
+      const key = circuitKey(caller, target);
+      circuitTimers.get(key)?.cancel();
+      deps.circuits.open(caller, target);
+      // An open circuit is a stopgap: it closes by itself, so a forgotten one cannot hide a healed service.
+      circuitTimers.set(
+        key,
+        deps.clock.after(durationMs, () => {
+          circuitTimers.delete(key);
+          deps.circuits?.close(caller, target);
+        }),
+      );
+      return Promise.resolve({
+        ok: true,
+        detail: `circuit ${caller} → ${target} open for ${Math.round(durationMs / 1000)} s: ${caller} sees no endpoint of ${target} and falls back`,
+        undo: () => closeCircuit(caller, target).then(() => undefined),
+      });
+    },
+    closeCircuit: (caller, target) => closeCircuit(caller, target),
     failover(service, to) {
       // The failover switch of a service is a flag declared with `metadata.failoverFor: <service>`.
       const store = flagStore();

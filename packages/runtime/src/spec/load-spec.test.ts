@@ -261,6 +261,11 @@ describe('spec errors name the file, the path and the problem', () => {
       'services.catalog.dependsOn.0: unknown service "payments"',
     ],
     [
+      'an optional dependency it does not depend on',
+      '  catalog:\n    command: [node]\n  cart:\n    command: [node]\n    optionalDependencies: [catalog]\n',
+      'services.cart.optionalDependencies.0: "catalog" is not in dependsOn',
+    ],
+    [
       'a service depending on itself',
       '  catalog:\n    command: [node]\n    dependsOn: [catalog]\n',
       'services.catalog.dependsOn.0: a service cannot depend on itself',

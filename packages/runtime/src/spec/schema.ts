@@ -132,6 +132,12 @@ export const serviceSpecSchema = z
       }),
     dependsOn: z.array(serviceNameSchema).default([]),
     /**
+     * The dependencies (of `dependsOn`) this service works without, degraded: its calls to them have a
+     * fallback. Remediation may open the circuit from this service to one of them that fails (its calls
+     * then fail fast and the fallback answers); to any other it never does.
+     */
+    optionalDependencies: z.array(serviceNameSchema).default([]),
+    /**
      * Service level objectives: availability, latency (below a histogram bucket bound) or any good/total
      * ratio over a window; the runtime records their error ratios and raises the SRE workbook's multi-window
      * burn-rate alerts (docs/observability.md).
@@ -559,6 +565,14 @@ export const systemSpecSchema = z
             message: RESERVED_ENV.includes(ref.env)
               ? `${ref.env} is set by the runtime`
               : `${ref.env} is also set in env; set it in one place`,
+          });
+      });
+      service.optionalDependencies.forEach((dep, i) => {
+        if (!service.dependsOn.includes(dep))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', name, 'optionalDependencies', i],
+            message: `"${dep}" is not in dependsOn`,
           });
       });
       service.dependsOn.forEach((dep, i) => {

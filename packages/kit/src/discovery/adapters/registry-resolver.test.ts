@@ -26,6 +26,7 @@ interface SeenRequest {
   service: string;
   watch: string | undefined;
   timeoutSeconds: string | undefined;
+  caller: string | undefined;
   authorization: string | undefined;
 }
 
@@ -73,11 +74,12 @@ class FakeRegistry {
     const app = fastify({ logger: false, forceCloseConnections: true });
     app.get('/v1/endpoints/:service', async (request, reply) => {
       const { service } = request.params as { service: string };
-      const query = request.query as { watch?: string; timeoutSeconds?: string };
+      const query = request.query as { watch?: string; timeoutSeconds?: string; caller?: string };
       this.requests.push({
         service,
         watch: query.watch,
         timeoutSeconds: query.timeoutSeconds,
+        caller: query.caller,
         authorization: request.headers.authorization,
       });
       if (request.headers.authorization !== `Bearer ${TOKEN}`) {
@@ -150,11 +152,15 @@ async function startRegistry(
   return registry;
 }
 
-function resolverFor(url: string, options: { token?: string; watchTimeoutSeconds?: number } = {}) {
+function resolverFor(
+  url: string,
+  options: { token?: string; watchTimeoutSeconds?: number; caller?: string } = {},
+) {
   const logs = logCollector();
   const resolver: Resolver = createRegistryResolver({
     url,
     token: options.token ?? TOKEN,
+    ...(options.caller === undefined ? {} : { caller: options.caller }),
     log: logs.log,
     watchTimeoutSeconds: options.watchTimeoutSeconds ?? 30,
     maxRetryDelayMs: 50,
@@ -195,6 +201,17 @@ describe('createRegistryResolver', () => {
         authorization: `Bearer ${TOKEN}`,
       });
     }
+  });
+
+  it('names its own service as the caller on every request, when it has one', async () => {
+    const registry = await startRegistry({ users: [endpoint('users-1', 4001)] });
+    const { resolver } = resolverFor(registry.url, { caller: 'cart' });
+    resolver.watch('users');
+    await waitUntil(() => resolver.synced(), 'the first answer');
+    await waitUntil(() => registry.held('users') === 1, 'a held watch');
+    expect(registry.requests.length).toBeGreaterThanOrEqual(2);
+    for (const seen of registry.requests) expect(seen.caller).toBe('cart');
+    expect(registry.requests.at(-1)).toMatchObject({ watch: '1', timeoutSeconds: '30' });
   });
 
   it('sees a change as soon as the registry has it, well before the watch timeout', async () => {

@@ -10,6 +10,11 @@ export interface RegistryResolverOptions {
   url: string;
   /** A token with the `discovery` role. */
   token: string;
+  /**
+   * The service this process belongs to: sent as `caller`, so a circuit the runtime opened from this
+   * service to an upstream is seen here as an upstream without endpoints (calls fail fast, fallbacks answer).
+   */
+  caller?: string;
   log?: Logger;
   /** How long one watch request waits for a change before returning (server side). */
   watchTimeoutSeconds?: number;
@@ -40,8 +45,12 @@ export function createRegistryResolver(options: RegistryResolverOptions): Resolv
     let delay = 100;
     while (!abort.signal.aborted) {
       try {
-        const watch = state.synced ? `?watch=${state.resourceVersion}&timeoutSeconds=${watchTimeout}` : '';
-        const response = await request(`${base}/v1/endpoints/${encodeURIComponent(service)}${watch}`, {
+        const query = new URLSearchParams(
+          state.synced ? { watch: String(state.resourceVersion), timeoutSeconds: String(watchTimeout) } : {},
+        );
+        if (options.caller !== undefined) query.set('caller', options.caller);
+        const search = query.size > 0 ? `?${query.toString()}` : '';
+        const response = await request(`${base}/v1/endpoints/${encodeURIComponent(service)}${search}`, {
           headers: { authorization: `Bearer ${options.token}` },
           signal: abort.signal,
           headersTimeout: (watchTimeout + 10) * 1000,

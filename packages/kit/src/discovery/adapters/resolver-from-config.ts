@@ -19,6 +19,7 @@ export function createResolverFromConfig(
     return createRegistryResolver({
       url: config.OPSLOOP_DISCOVERY_URL,
       token: config.OPSLOOP_DISCOVERY_TOKEN,
+      ...(config.OPSLOOP_SERVICE === undefined ? {} : { caller: config.OPSLOOP_SERVICE }),
       ...(log ? { log } : {}),
     });
   }
