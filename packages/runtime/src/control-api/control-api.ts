@@ -154,10 +154,13 @@ const watchQuery = z.object({
  * A replica names its own service (`caller`) so that a circuit the runtime opened from it is seen. Any
  * replica may claim any name: the answer only changes what the claimant itself is told.
  */
+/** A service name as the spec allows it (a DNS label); discovery also takes `<service>.preview`. */
+const SERVICE_LABEL = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?';
+
 const endpointsQuery = watchQuery.extend({
   caller: z
     .string()
-    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'expected a service name')
+    .regex(new RegExp(`^${SERVICE_LABEL}$`), 'expected a service name')
     .optional(),
 });
 
@@ -242,7 +245,7 @@ export async function createControlApi(options: ControlApiOptions): Promise<Serv
           z.object({
             service: z
               .string()
-              .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.preview)?$/, 'expected a service name'),
+              .regex(new RegExp(`^${SERVICE_LABEL}(\\.preview)?$`), 'expected a service name'),
           }),
           request.params,
           'path',
